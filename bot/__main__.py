@@ -1,0 +1,81 @@
+"""Command line: ``python -m bot run | migrate | sandbox | bench``.
+
+    python -m bot run --config config.toml     start the bot (applies migrations first)
+    python -m bot migrate                      apply database migrations and exit
+    python -m bot sandbox                      try the bot in a simulated group, no token needed
+    python -m bot bench                        measure update throughput against bare PTB
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, Settings, load_settings
+
+EXIT_CONFIG = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Group management bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, text in (
+        ("run", "start the bot"),
+        ("migrate", "apply database migrations"),
+        ("sandbox", "a simulated group in the terminal"),
+        ("bench", "throughput benchmark"),
+    ):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("--config", help="path to config.toml (default: ./config.toml if any)")
+    sub.choices["sandbox"].add_argument("--db", help="database URL for the sandbox")
+    bench = sub.choices["bench"]
+    bench.add_argument("--updates", type=int, default=20_000, help="updates per run")
+    bench.add_argument("--chats", type=int, default=200, help="distinct chats")
+    return parser
+
+
+async def _run(settings: Settings) -> None:
+    from bot.app import configure_logging, stop_signal
+    from bot.platforms import telegram
+
+    configure_logging(settings)
+    await telegram.run(settings, stop_signal())
+
+
+async def _migrate(settings: Settings) -> None:
+    from bot.app import open_store
+
+    store = await open_store(settings)
+    await store.close()
+    print(f"database at {settings.database.url.split('@')[-1]} is up to date")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, load settings, run the chosen command; return the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config, require_token=args.command == "run")
+        if args.command == "run":
+            asyncio.run(_run(settings))
+        elif args.command == "migrate":
+            asyncio.run(_migrate(settings))
+        elif args.command == "sandbox":
+            from bot.platforms.console import run_sandbox
+
+            asyncio.run(run_sandbox(settings, sys.stdin, sys.stdout, db_url=args.db))
+        elif args.command == "bench":
+            from bot.bench import run_bench
+
+            asyncio.run(run_bench(settings, updates=args.updates, chats=args.chats))
+    except ConfigError as error:
+        print(f"config error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""Composition: build everything from Settings, start it in order, stop it in reverse."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass
+
+from bot.chat import ChatPort
+from bot.commands import Commands, CommandTable
+from bot.config import Settings
+from bot.dispatch import Dispatcher
+from bot.feature import Feature
+from bot.housekeeping import Housekeeping
+from bot.i18n import Translator
+from bot.permissions import AdminCache
+from bot.runtime import Runtime
+from bot.scheduling import Scheduler
+from handlers.activity import ActivityTracker
+from handlers.basics import Basics
+from handlers.rules import Rules
+from handlers.welcome import Welcome
+from storage.unit import Store
+
+log = logging.getLogger(__name__)
+
+
+def build_features() -> tuple[list[Feature], CommandTable]:
+    """The features in dispatch order, and the table of all their commands.
+
+    Order matters: housekeeping, then (later) moderation, which may stop an event, then
+    activity tracking, commands, and the features that react to ordinary messages.
+    """
+    table = CommandTable()
+    providers: list[Feature] = [Basics(table), Rules(), Welcome()]
+    table.add(providers)
+    features: list[Feature] = [Housekeeping(), ActivityTracker(), Commands(table), *providers]
+    return features, table
+
+
+@dataclass
+class Core:
+    """The platform-independent part of the bot."""
+
+    runtime: Runtime
+    dispatcher: Dispatcher
+    table: CommandTable
+
+    async def start(self) -> None:
+        """Start timers and features."""
+        self.runtime.scheduler.start()
+        await self.dispatcher.start()
+
+    async def stop(self) -> None:
+        """Flush features, stop timers."""
+        await self.dispatcher.stop()
+        self.runtime.scheduler.shutdown()
+
+
+def build_core(
+    settings: Settings,
+    store: Store,
+    port: ChatPort,
+    *,
+    bot_id: int,
+    bot_username: str | None,
+) -> Core:
+    """Wire runtime services, features and the dispatcher for one platform port."""
+    built, table = build_features()
+    runtime = Runtime(
+        settings=settings,
+        store=store,
+        port=port,
+        translator=Translator(settings.bot.default_language),
+        admins=AdminCache(port.admins, settings.bot.admin_cache_seconds),
+        scheduler=Scheduler(),
+        bot_id=bot_id,
+        bot_username=bot_username,
+    )
+    return Core(runtime, Dispatcher(runtime, built), table)
+
+
+def configure_logging(settings: Settings) -> None:
+    """Log to stderr at the configured level."""
+    logging.basicConfig(
+        level=settings.log.level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger().level))
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+async def open_store(settings: Settings) -> Store:
+    """Open the database and bring its schema up to date."""
+    store = Store(settings.database.url, echo=settings.database.echo)
+    await store.migrate()
+    return store
+
+
+def stop_signal() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    return stop

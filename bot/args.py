@@ -1,0 +1,26 @@
+"""Small parsers for command arguments."""
+
+from __future__ import annotations
+
+from bot.events import Command
+
+_ON = {"on", "yes", "true", "1", "开", "开启", "打开"}
+_OFF = {"off", "no", "false", "0", "关", "关闭"}
+
+
+def parse_switch(word: str) -> bool | None:
+    """``on``/``off`` (and their usual spellings) as a bool; None if it is neither."""
+    lowered = word.strip().lower()
+    if lowered in _ON:
+        return True
+    if lowered in _OFF:
+        return False
+    return None
+
+
+def text_or_reply(command: Command) -> str:
+    """The command's argument text, or else the text of the message it replies to."""
+    if command.arg_text:
+        return command.arg_text
+    reply = command.message.reply_to
+    return reply.text.strip() if reply is not None else ""

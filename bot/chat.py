@@ -1,0 +1,102 @@
+"""The ChatPort: everything a feature may ask a platform to do."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """An inline button: a callback (``data``) or a link (``url``)."""
+
+    text: str
+    data: str | None = None
+    url: str | None = None
+
+
+Keyboard = Sequence[Sequence[Button]]
+
+
+class ChatActionError(Exception):
+    """A platform call failed; ``reason`` says why in platform-neutral words."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+class MissingRight(ChatActionError):
+    """The bot lacks an admin right it needs, such as ``delete`` or ``restrict``."""
+
+    def __init__(self, right: str, detail: str = "") -> None:
+        super().__init__("missing_right", detail)
+        self.right = right
+
+
+class ChatPort(Protocol):
+    """What a feature may ask of the platform. Text is the HTML subset of ``bot.markup``."""
+
+    async def send(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        reply_to: int | None = None,
+        buttons: Keyboard | None = None,
+    ) -> int | None:
+        """Post a message; return its id, or None if it could not be sent."""
+        ...
+
+    async def edit(
+        self, chat_id: int, message_id: int, text: str, *, buttons: Keyboard | None = None
+    ) -> bool:
+        """Replace the text of one of the bot's messages."""
+        ...
+
+    async def delete(self, chat_id: int, message_id: int) -> bool:
+        """Delete a message; raise MissingRight if the bot may not."""
+        ...
+
+    async def mute(self, chat_id: int, user_id: int, until: datetime | None) -> None:
+        """Stop a member from posting until a time (None: until unmuted)."""
+        ...
+
+    async def unmute(self, chat_id: int, user_id: int) -> None:
+        """Let a muted member post again."""
+        ...
+
+    async def ban(self, chat_id: int, user_id: int, until: datetime | None = None) -> None:
+        """Remove a member and keep them out."""
+        ...
+
+    async def kick(self, chat_id: int, user_id: int) -> None:
+        """Remove a member who may come back."""
+        ...
+
+    async def approve_join(self, chat_id: int, user_id: int) -> None:
+        """Accept a join request."""
+        ...
+
+    async def pin(self, chat_id: int, message_id: int) -> None:
+        """Pin a message without notifying everyone."""
+        ...
+
+    async def admins(self, chat_id: int) -> frozenset[int]:
+        """Ids of the chat's creator and administrators."""
+        ...
+
+    async def member_count(self, chat_id: int) -> int | None:
+        """How many members the chat has, if the platform says."""
+        ...
+
+    async def send_photo(self, chat_id: int, photo: bytes, caption: str = "") -> int | None:
+        """Post an image (PNG bytes) with an optional caption."""
+        ...
+
+    async def answer_button(self, press_id: str, text: str = "", alert: bool = False) -> None:
+        """Acknowledge a button press, optionally with a toast."""
+        ...

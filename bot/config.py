@@ -1,0 +1,214 @@
+"""Settings: pydantic models for config.toml plus environment overrides.
+
+Precedence, highest first: environment variables, the TOML file, built-in defaults.
+An environment variable ``BOT_<SECTION>__<KEY>`` overrides ``<section>.<key>``
+(for example ``BOT_DATABASE__URL`` or ``BOT_TELEGRAM__MODE``); ``TELEGRAM_BOT_TOKEN``
+sets ``telegram.token``. Lists in the environment are comma-separated or JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_origin
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+ENV_PREFIX = "BOT_"
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+DEFAULT_CONFIG_FILE = "config.toml"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.db"
+LANGUAGES = ("zh", "en")
+
+Seconds = Annotated[float, Field(gt=0, le=86_400)]
+
+
+class Section(BaseModel):
+    """Base for config sections: unknown keys are errors, values are checked strictly."""
+
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class TelegramConfig(Section):
+    """How to reach Telegram."""
+
+    token: str = ""
+    base_url: str = "https://api.telegram.org/bot"
+    mode: Literal["polling", "webhook"] = "polling"
+    poll_timeout: int = Field(default=30, ge=0, le=300)
+    max_retries: int = Field(default=3, ge=0, le=10)
+
+
+class WebhookConfig(Section):
+    """The HTTP endpoint Telegram posts updates to in webhook mode."""
+
+    listen: str = "0.0.0.0"
+    port: int = Field(default=8443, ge=1, le=65_535)
+    url: str = ""
+    path: str = "/telegram"
+    secret_token: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,256}$")
+
+
+class DatabaseConfig(Section):
+    """Where state lives."""
+
+    url: str = DEFAULT_DATABASE_URL
+    echo: bool = False
+
+
+class BotConfig(Section):
+    """Behaviour shared by all groups."""
+
+    default_language: Literal["zh", "en"] = "zh"
+    timezone: str = "Asia/Shanghai"
+    owner_ids: list[int] = Field(default_factory=list)
+    admin_cache_seconds: Seconds = 600.0
+    activity_flush_seconds: Seconds = 5.0
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class WelcomeConfig(Section):
+    """How joins are batched into one welcome."""
+
+    batch_quiet_seconds: Seconds = 2.0
+    batch_max_seconds: Seconds = 10.0
+    max_names: int = Field(default=20, ge=1, le=200)
+
+
+class LogConfig(Section):
+    """Logging."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+
+class Settings(Section):
+    """The whole configuration."""
+
+    telegram: TelegramConfig = Field(default_factory=TelegramConfig)
+    webhook: WebhookConfig = Field(default_factory=WebhookConfig)
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    bot: BotConfig = Field(default_factory=BotConfig)
+    welcome: WelcomeConfig = Field(default_factory=WelcomeConfig)
+    log: LogConfig = Field(default_factory=LogConfig)
+
+    @model_validator(mode="after")
+    def _webhook_needs_url(self) -> Settings:
+        if self.telegram.mode == "webhook" and not self.webhook.url:
+            raise ValueError("webhook.url is required when telegram.mode is 'webhook'")
+        return self
+
+
+class ConfigError(Exception):
+    """A configuration problem, described in one line that names the key."""
+
+
+def load_settings(
+    path: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    *,
+    require_token: bool = False,
+) -> Settings:
+    """Read the TOML file (if any), apply environment overrides and validate."""
+    env = os.environ if env is None else env
+    data = _read_toml(_resolve_path(path))
+    _merge(data, _env_overrides(env))
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+    if require_token and not settings.telegram.token.strip():
+        raise ConfigError(
+            f"telegram.token: missing; set it in the config file or the {TOKEN_ENV} variable"
+        )
+    return settings
+
+
+def _resolve_path(path: str | Path | None) -> Path | None:
+    if path is not None:
+        resolved = Path(path)
+        if not resolved.is_file():
+            raise ConfigError(f"config file {resolved}: not found")
+        return resolved
+    default = Path(DEFAULT_CONFIG_FILE)
+    return default if default.is_file() else None
+
+
+def _read_toml(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path}: cannot be read ({exc.strerror})") from None
+
+
+def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    if env.get(TOKEN_ENV):
+        overrides["telegram"] = {"token": env[TOKEN_ENV]}
+    for name, raw in env.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
+        value = _list_value(raw) if _is_list_field(section, key) else raw
+        _merge(overrides, {section: {key: value}})
+    return overrides
+
+
+def _is_list_field(section: str, key: str) -> bool:
+    field = Settings.model_fields.get(section)
+    model = field.annotation if field else None
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return False
+    inner = model.model_fields.get(key)
+    return inner is not None and get_origin(inner.annotation) is list
+
+
+def _list_value(raw: str) -> Any:
+    """Read a list from the environment: JSON (``[1, 2]``) or comma-separated (``1,2``)."""
+    text = raw.strip()
+    if text.startswith("["):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return raw
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _merge(target: dict[str, Any], source: Mapping[str, Any]) -> None:
+    for key, value in source.items():
+        if isinstance(value, Mapping) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = dict(value) if isinstance(value, Mapping) else value
+
+
+def _describe(exc: ValidationError) -> str:
+    """The first error as one line: 'section.key: what is wrong'."""
+    error = exc.errors()[0]
+    key = ".".join(str(part) for part in error["loc"]) or "config"
+    if error["type"] == "extra_forbidden":
+        return f"{key}: unknown key"
+    message = error["msg"].removeprefix("Value error, ")
+    extra = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{key}: {message}{extra}"

@@ -1,0 +1,102 @@
+"""The context one event is handled in: its unit of work, its language, its replies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.chat import Keyboard, MissingRight
+from bot.events import Chat, Command, Event, Message, User, event_user
+from bot.markup import Html
+from bot.permissions import is_admin_sender
+from bot.runtime import Runtime
+from storage.repositories import ChatRepository
+from storage.unit import UnitOfWork
+
+
+async def chat_language(uow: UnitOfWork, chat_id: int, default: str) -> str:
+    """A chat's language, or ``default`` if it never chose one."""
+    row = await ChatRepository(uow).get(chat_id)
+    return (row.language if row else None) or default
+
+
+class Context:
+    """Per-event helpers; the unit of work is committed once when the event is done."""
+
+    def __init__(self, event: Event, runtime: Runtime, uow: UnitOfWork) -> None:
+        self.event = event
+        self.runtime = runtime
+        self.uow = uow
+        self.port = runtime.port
+        self._language: str | None = None
+
+    @property
+    def chat(self) -> Chat:
+        """The event's chat."""
+        return self.event.chat
+
+    @property
+    def user(self) -> User | None:
+        """The person behind the event."""
+        return event_user(self.event)
+
+    async def language(self) -> str:
+        """The chat's language (looked up once per event)."""
+        if self._language is None:
+            default = self.runtime.settings.bot.default_language
+            self._language = await chat_language(self.uow, self.chat.id, default)
+        return self._language
+
+    def set_language(self, language: str) -> None:
+        """Use another language for the rest of this event."""
+        self._language = language
+
+    async def t(self, key: str, **values: Any) -> Html:
+        """A catalog sentence in the chat's language."""
+        return self.runtime.translator(await self.language(), key, **values)
+
+    async def is_admin(self, user: User | None = None) -> bool:
+        """Whether a user (default: the event's sender) is an admin of this chat."""
+        user = user or self.user
+        if user is None:
+            return False
+        owners = self.runtime.settings.bot.owner_ids
+        if user.id in owners:
+            return True
+        sender_chat = self._sender_chat_id() if user == self.user else None
+        if not self.chat.is_group:
+            return False
+        admins = await self.runtime.admins.get(self.chat.id)
+        return is_admin_sender(
+            user.id, self.chat.id, sender_chat_id=sender_chat, admin_ids=admins, owner_ids=owners
+        )
+
+    def _sender_chat_id(self) -> int | None:
+        event = self.event
+        message = event.message if isinstance(event, Command) else event
+        return message.sender_chat_id if isinstance(message, Message) else None
+
+    async def reply(self, text: str, *, buttons: Keyboard | None = None) -> int | None:
+        """Answer the event's message (or post in its chat)."""
+        event = self.event
+        message = event.message if isinstance(event, Command) else event
+        reply_to = message.message_id if isinstance(message, Message) else None
+        return await self.port.send(self.chat.id, text, reply_to=reply_to, buttons=buttons)
+
+    async def say(self, key: str, **values: Any) -> int | None:
+        """Reply with a catalog sentence."""
+        return await self.reply(await self.t(key, **values))
+
+    async def tell_missing_right(self, error: MissingRight) -> None:
+        """Tell the admins once that the bot lacks a right; keep running either way."""
+        await tell_missing_right(self.runtime, self.chat.id, await self.language(), error)
+
+
+async def tell_missing_right(
+    runtime: Runtime, chat_id: int, language: str, error: MissingRight
+) -> None:
+    """Tell a group once (per process) that the bot lacks a right it needs."""
+    if not runtime.rights.should_tell(chat_id, error.right):
+        return
+    t = runtime.translator
+    right = t(language, f"rights.{error.right}")
+    await runtime.port.send(chat_id, t(language, "common.missing_right", right=right))

@@ -1,0 +1,68 @@
+"""Route each event through the features in a fixed order, in one unit of work."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from bot.chat import MissingRight
+from bot.context import Context
+from bot.events import Event, event_user
+from bot.feature import Feature
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    """Hands events to features in order; one failing feature never stops the rest."""
+
+    def __init__(self, runtime: Runtime, features: Sequence[Feature]) -> None:
+        self.runtime = runtime
+        self.features = tuple(features)
+        self.handled = 0
+
+    async def handle(self, event: Event) -> None:
+        """Handle one event end to end and commit its unit of work once."""
+        async with self.runtime.store.unit() as uow:
+            ctx = Context(event, self.runtime, uow)
+            for feature in self.features:
+                if await self._run(feature, event, ctx):
+                    break
+        self.handled += 1
+
+    async def _run(self, feature: Feature, event: Event, ctx: Context) -> bool:
+        try:
+            return await feature.on_event(event, ctx)
+        except MissingRight as error:
+            await self._tell(ctx, error)
+        except Exception:
+            await ctx.uow.rollback()
+            user = event_user(event)
+            log.exception(
+                "feature %s failed on %s in chat %s from user %s",
+                feature.name,
+                type(event).__name__,
+                event.chat.id,
+                user.id if user else None,
+            )
+        return False
+
+    async def _tell(self, ctx: Context, error: MissingRight) -> None:
+        try:
+            await ctx.tell_missing_right(error)
+        except Exception:
+            log.exception("could not tell chat %s about a missing right", ctx.chat.id)
+
+    async def start(self) -> None:
+        """Start every feature's timers."""
+        for feature in self.features:
+            await feature.start(self.runtime)
+
+    async def stop(self) -> None:
+        """Stop every feature, flushing buffers; later features stop first."""
+        for feature in reversed(self.features):
+            try:
+                await feature.stop()
+            except Exception:
+                log.exception("feature %s failed to stop cleanly", feature.name)

@@ -1,0 +1,171 @@
+"""Platform-neutral events: what a feature sees of the chat, whatever the platform."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A person (or bot) in a chat."""
+
+    id: int
+    name: str
+    username: str | None = None
+    is_bot: bool = False
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    """A group (or private chat) the bot is in."""
+
+    id: int
+    title: str = ""
+    type: str = "supergroup"
+
+    @property
+    def is_group(self) -> bool:
+        """True for groups and supergroups."""
+        return self.type in ("group", "supergroup")
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A message posted by a member, including commands and edited messages."""
+
+    chat: Chat
+    sender: User
+    message_id: int
+    text: str
+    date: datetime
+    reply_to: Message | None = None
+    # Set when an anonymous admin (or a channel) posts as a chat instead of as a user.
+    sender_chat_id: int | None = None
+    edited: bool = False
+    has_media: bool = False
+    is_forward: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A ``/command args`` message."""
+
+    message: Message
+    name: str
+    args: tuple[str, ...] = ()
+    arg_text: str = ""
+
+    @property
+    def chat(self) -> Chat:
+        """The chat the command was sent in."""
+        return self.message.chat
+
+    @property
+    def sender(self) -> User:
+        """Who sent the command."""
+        return self.message.sender
+
+
+@dataclass(frozen=True, slots=True)
+class MemberJoined:
+    """Someone joined (or was added to) a group.
+
+    Telegram reports one join twice (a ``chat_member`` update and a service message);
+    ``service_message_id`` is set on the service-message form.
+    """
+
+    chat: Chat
+    user: User
+    date: datetime
+    service_message_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberLeft:
+    """Someone left or was removed from a group."""
+
+    chat: Chat
+    user: User
+    date: datetime
+    service_message_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdminsChanged:
+    """A member's admin status changed: cached admin lists must be refreshed."""
+
+    chat: Chat
+    user: User
+
+
+@dataclass(frozen=True, slots=True)
+class BotStatusChanged:
+    """The bot's own membership or rights in a chat changed."""
+
+    chat: Chat
+    status: str
+    is_admin: bool
+    rights: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonPress:
+    """A press on an inline button under one of the bot's messages."""
+
+    chat: Chat
+    user: User
+    message_id: int
+    data: str
+    press_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class JoinRequest:
+    """A request to join a group that needs approval."""
+
+    chat: Chat
+    user: User
+    date: datetime
+
+
+Event = (
+    Message
+    | Command
+    | MemberJoined
+    | MemberLeft
+    | AdminsChanged
+    | BotStatusChanged
+    | ButtonPress
+    | JoinRequest
+)
+
+
+def event_chat(event: Event) -> Chat:
+    """The chat an event belongs to."""
+    return event.chat
+
+
+def event_user(event: Event) -> User | None:
+    """The person behind an event, if any."""
+    if isinstance(event, Message | Command):
+        return event.sender
+    if isinstance(event, BotStatusChanged):
+        return None
+    return event.user
+
+
+def parse_command(message: Message, bot_username: str | None) -> Command | None:
+    """Read ``/name@bot args`` from a message; None if it is no command for this bot."""
+    text = message.text
+    if not text.startswith("/") or len(text) < 2 or text[1].isspace():
+        return None
+    head = text[1:].split(maxsplit=1)[0]
+    name, _, target = head.partition("@")
+    if target and (bot_username is None or target.lower() != bot_username.lower()):
+        return None
+    if not name or not all(ch.isalnum() or ch == "_" for ch in name):
+        return None
+    rest = text[1 + len(head) :].strip()
+    return Command(message, name.lower(), tuple(rest.split()), rest)

@@ -1,0 +1,50 @@
+"""What a feature declares: the commands it answers and the events it reacts to."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.events import Command, Event
+
+if TYPE_CHECKING:
+    from bot.context import Context
+    from bot.runtime import Runtime
+
+CommandHandler = Callable[[Command, "Context"], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    """One chat command: its handler, who may run it and where."""
+
+    name: str
+    handler: CommandHandler
+    admin_only: bool = False
+    group_only: bool = True
+
+    @property
+    def help_key(self) -> str:
+        """The catalog key of its one-line description."""
+        return f"commands.{self.name}"
+
+
+class Feature:
+    """Base for features; override what applies. No work at construction time."""
+
+    name = "feature"
+
+    def commands(self) -> Sequence[CommandSpec]:
+        """The commands this feature answers."""
+        return ()
+
+    async def on_event(self, event: Event, ctx: Context) -> bool:
+        """React to an event; return True to stop later features from seeing it."""
+        return False
+
+    async def start(self, runtime: Runtime) -> None:
+        """Start timers and load state, once the platform is up."""
+
+    async def stop(self) -> None:
+        """Flush buffers and cancel timers before the process exits."""

@@ -1,0 +1,60 @@
+"""Message catalogs: every user-facing sentence in Simplified Chinese and English."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from string import Formatter
+from typing import Any
+
+from bot.markup import Html, escape
+
+LANGUAGES = ("zh", "en")
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = str(value)
+    return flat
+
+
+def load_catalog(language: str) -> dict[str, str]:
+    """Read one language's catalog into ``{"section.key": "text"}``."""
+    text = resources.files(__name__).joinpath(f"{language}.toml").read_text("utf-8")
+    return _flatten(tomllib.loads(text))
+
+
+def placeholders(text: str) -> set[str]:
+    """The ``{names}`` a catalog sentence uses."""
+    return {name for _, name, _, _ in Formatter().parse(text) if name}
+
+
+class Translator:
+    """Looks sentences up by key and fills them in; falls back to the other language."""
+
+    def __init__(self, default_language: str = "zh") -> None:
+        self.default_language = default_language
+        self._catalogs = {lang: load_catalog(lang) for lang in LANGUAGES}
+
+    def __call__(self, language: str | None, key: str, **values: Any) -> Html:
+        """The sentence ``key`` in ``language`` as markup; values not yet ``Html`` are escaped."""
+        safe = {k: escape(v if isinstance(v, str) else str(v)) for k, v in values.items()}
+        return Html(escape(self.plain(language, key)).format(**safe))
+
+    def plain(self, language: str | None, key: str) -> str:
+        """The raw catalog sentence, unformatted (for command menus and templates)."""
+        lang = language if language in self._catalogs else self.default_language
+        text = self._catalogs[lang].get(key)
+        if text is None:
+            text = next((c[key] for c in self._catalogs.values() if key in c), key)
+        return text
+
+    def keys(self, language: str) -> set[str]:
+        """Every key of one language's catalog."""
+        return set(self._catalogs[language])

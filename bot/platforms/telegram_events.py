@@ -1,0 +1,148 @@
+"""Turn python-telegram-bot updates into platform-neutral events (pure functions)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from telegram import CallbackQuery, ChatMember, ChatMemberUpdated, Update
+from telegram import Chat as TgChat
+from telegram import Message as TgMessage
+from telegram import User as TgUser
+
+from bot.events import (
+    AdminsChanged,
+    BotStatusChanged,
+    ButtonPress,
+    Chat,
+    Event,
+    JoinRequest,
+    MemberJoined,
+    MemberLeft,
+    Message,
+    User,
+    parse_command,
+)
+
+_ADMIN = {ChatMember.OWNER, ChatMember.ADMINISTRATOR}
+_PRESENT = {ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatMember.MEMBER}
+_RIGHTS = {
+    "can_delete_messages": "delete",
+    "can_restrict_members": "restrict",
+    "can_pin_messages": "pin",
+    "can_invite_users": "invite",
+}
+
+
+def to_user(user: TgUser) -> User:
+    """A Telegram user as a neutral user."""
+    return User(user.id, user.full_name, user.username, user.is_bot, user.language_code)
+
+
+def to_chat(chat: TgChat) -> Chat:
+    """A Telegram chat as a neutral chat."""
+    title = chat.title or chat.full_name or chat.username or str(chat.id)
+    return Chat(chat.id, title, chat.type)
+
+
+def events_from_update(update: Update, bot_username: str | None) -> list[Event]:
+    """Every neutral event one update stands for (often one, sometimes none or several)."""
+    if update.message is not None:
+        return _from_message(update.message, bot_username, edited=False)
+    if update.edited_message is not None:
+        return _from_message(update.edited_message, bot_username, edited=True)
+    if update.chat_member is not None:
+        return _from_member_update(update.chat_member)
+    if update.my_chat_member is not None:
+        return [_from_bot_update(update.my_chat_member)]
+    if update.callback_query is not None:
+        press = _from_callback(update.callback_query)
+        return [press] if press is not None else []
+    if update.chat_join_request is not None:
+        request = update.chat_join_request
+        return [JoinRequest(to_chat(request.chat), to_user(request.from_user), request.date)]
+    return []
+
+
+def _from_message(message: TgMessage, bot_username: str | None, *, edited: bool) -> list[Event]:
+    chat = to_chat(message.chat)
+    if message.new_chat_members:
+        return [
+            MemberJoined(chat, to_user(user), message.date, message.message_id)
+            for user in message.new_chat_members
+        ]
+    if message.left_chat_member is not None:
+        user = to_user(message.left_chat_member)
+        return [MemberLeft(chat, user, message.date, message.message_id)]
+    neutral = to_message(message, edited=edited)
+    if neutral is None:
+        return []
+    command = None if edited else parse_command(neutral, bot_username)
+    return [command if command is not None else neutral]
+
+
+def to_message(message: TgMessage, *, edited: bool = False, depth: int = 0) -> Message | None:
+    """A member's message as a neutral message; None for service messages."""
+    if message.from_user is None:
+        return None
+    text = message.text or message.caption or ""
+    has_media = bool(message.effective_attachment) if not message.text else False
+    if not text and not has_media:
+        return None
+    reply = message.reply_to_message
+    return Message(
+        chat=to_chat(message.chat),
+        sender=to_user(message.from_user),
+        message_id=message.message_id,
+        text=text,
+        date=message.date or datetime.now(UTC),
+        reply_to=to_message(reply, depth=depth + 1) if reply is not None and depth == 0 else None,
+        sender_chat_id=message.sender_chat.id if message.sender_chat else None,
+        edited=edited,
+        has_media=has_media,
+        is_forward=message.forward_origin is not None,
+    )
+
+
+def _is_present(member: ChatMember) -> bool:
+    if member.status in _PRESENT:
+        return True
+    return member.status == ChatMember.RESTRICTED and bool(getattr(member, "is_member", False))
+
+
+def _from_member_update(change: ChatMemberUpdated) -> list[Event]:
+    chat = to_chat(change.chat)
+    old, new = change.old_chat_member, change.new_chat_member
+    user = to_user(new.user)
+    events: list[Event] = []
+    if old.status in _ADMIN or new.status in _ADMIN:
+        events.append(AdminsChanged(chat, user))
+    was, now = _is_present(old), _is_present(new)
+    if now and not was:
+        events.append(MemberJoined(chat, user, change.date))
+    elif was and not now:
+        events.append(MemberLeft(chat, user, change.date))
+    return events
+
+
+def _from_bot_update(change: ChatMemberUpdated) -> BotStatusChanged:
+    member = change.new_chat_member
+    rights = frozenset(name for attr, name in _RIGHTS.items() if getattr(member, attr, False))
+    return BotStatusChanged(
+        to_chat(change.chat), member.status, member.status in _ADMIN, rights
+    )
+
+
+def _from_callback(query: CallbackQuery) -> ButtonPress | None:
+    message = query.message
+    if message is None or query.data is None:
+        return None
+    return ButtonPress(
+        to_chat(message.chat), to_user(query.from_user), message.message_id, query.data, query.id
+    )
+
+
+def chat_key(update: object) -> int | None:
+    """The chat an update belongs to, for per-chat ordering."""
+    if isinstance(update, Update) and update.effective_chat is not None:
+        return update.effective_chat.id
+    return None

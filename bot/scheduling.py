@@ -1,0 +1,72 @@
+"""Timed work on APScheduler's AsyncIOScheduler: one-shot timers and periodic jobs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+log = logging.getLogger(__name__)
+
+Job = Callable[..., Awaitable[Any]]
+
+
+class Scheduler:
+    """Named timers; a job that fails is logged and never stops the scheduler."""
+
+    def __init__(self) -> None:
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+
+    def start(self) -> None:
+        """Start firing timers (needs a running event loop)."""
+        if not self._scheduler.running:
+            self._scheduler.start()
+
+    def shutdown(self) -> None:
+        """Stop firing timers; pending ones are dropped."""
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    def call_at(self, job_id: str, when: datetime, job: Job, *args: Any) -> None:
+        """Run ``job(*args)`` at ``when``; a timer with the same id is replaced."""
+        self._scheduler.add_job(
+            _guarded,
+            "date",
+            run_date=when,
+            args=(job_id, job, *args),
+            id=job_id,
+            replace_existing=True,
+            misfire_grace_time=None,
+        )
+
+    def call_later(self, job_id: str, seconds: float, job: Job, *args: Any) -> None:
+        """Run ``job(*args)`` in ``seconds``."""
+        self.call_at(job_id, datetime.now(UTC) + timedelta(seconds=seconds), job, *args)
+
+    def every(self, job_id: str, seconds: float, job: Job) -> None:
+        """Run ``job()`` every ``seconds``, never two runs at once."""
+        self._scheduler.add_job(
+            _guarded,
+            "interval",
+            seconds=seconds,
+            args=(job_id, job),
+            id=job_id,
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+        )
+
+    def cancel(self, job_id: str) -> None:
+        """Drop a timer if it is still pending."""
+        if self._scheduler.get_job(job_id) is not None:
+            self._scheduler.remove_job(job_id)
+
+
+async def _guarded(job_id: str, job: Job, *args: Any) -> None:
+    try:
+        await job(*args)
+    except Exception:
+        log.exception("timed job %s failed", job_id)

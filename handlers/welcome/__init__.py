@@ -1,0 +1,234 @@
+"""Welcome messages: greet newcomers once, in one message per burst of joins.
+
+Admin commands: /setwelcome <text> (or as a reply), /welcome [on|off], /resetwelcome,
+/cleanwelcome on|off, /cleanservice on|off. Templates may use {name}, {mention},
+{group}, {count} and {rules}; the rest of a template is shown literally.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from bot.args import parse_switch, text_or_reply
+from bot.chat import MissingRight
+from bot.context import Context, chat_language, tell_missing_right
+from bot.events import Chat, Command, Event, MemberJoined, MemberLeft, User
+from bot.feature import CommandSpec, Feature
+from bot.markup import Html, escape, mention
+from bot.runtime import Runtime
+from handlers.welcome.batching import JoinBatcher, PendingWelcome, RecentJoins
+from handlers.welcome.template import (
+    MAX_TEMPLATE_LENGTH,
+    TemplateError,
+    check_template,
+    render_template,
+    used_placeholders,
+)
+from storage.repositories import ChatRepository, WelcomeRepository
+from storage.unit import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+class Welcome(Feature):
+    """Greets newcomers and lets admins shape the greeting."""
+
+    name = "welcome"
+
+    def __init__(self) -> None:
+        self._runtime: Runtime | None = None
+        self._batcher = JoinBatcher(2.0, 10.0)
+        self._recent = RecentJoins()
+
+    def commands(self) -> Sequence[CommandSpec]:
+        """The welcome commands, all for admins."""
+        return (
+            CommandSpec("welcome", self.show_or_toggle, admin_only=True),
+            CommandSpec("setwelcome", self.set_template, admin_only=True),
+            CommandSpec("resetwelcome", self.reset_template, admin_only=True),
+            CommandSpec("cleanwelcome", self.set_clean_welcome, admin_only=True),
+            CommandSpec("cleanservice", self.set_clean_service, admin_only=True),
+        )
+
+    async def start(self, runtime: Runtime) -> None:
+        """Take the batching windows from the settings."""
+        self._runtime = runtime
+        cfg = runtime.settings.welcome
+        self._batcher = JoinBatcher(cfg.batch_quiet_seconds, cfg.batch_max_seconds)
+
+    async def stop(self) -> None:
+        """Post the welcomes still waiting, so no newcomer is left out at shutdown."""
+        for chat_id in self._batcher.chats():
+            if self._runtime is not None:
+                self._runtime.scheduler.cancel(_job_id(chat_id))
+            await self.flush(chat_id)
+
+    async def on_event(self, event: Event, ctx: Context) -> bool:
+        """Queue newcomers for a welcome and tidy service messages."""
+        if isinstance(event, MemberJoined):
+            await self._on_join(event, ctx)
+        elif isinstance(event, MemberLeft):
+            self._recent.forget(event.chat.id, event.user.id)
+            await self._clean_service(ctx, event.service_message_id)
+        return False
+
+    async def _on_join(self, event: MemberJoined, ctx: Context) -> None:
+        runtime = ctx.runtime
+        if event.user.id == runtime.bot_id or not event.chat.is_group:
+            return
+        settings = await WelcomeRepository(ctx.uow).get(event.chat.id)
+        first = self._recent.first_time(event.chat.id, event.user.id, runtime.now())
+        if first and settings.enabled:
+            due = self._batcher.add(event.chat, event.user, runtime.now())
+            runtime.scheduler.call_at(_job_id(event.chat.id), due, self.flush, event.chat.id)
+        await self._clean_service(ctx, event.service_message_id)
+
+    async def _clean_service(self, ctx: Context, message_id: int | None) -> None:
+        if message_id is None:
+            return
+        if (await WelcomeRepository(ctx.uow).get(ctx.chat.id)).clean_service:
+            await ctx.port.delete(ctx.chat.id, message_id)
+
+    async def flush(self, chat_id: int) -> None:
+        """Post the combined welcome for a chat's waiting newcomers."""
+        pending = self._batcher.take(chat_id)
+        runtime = self._runtime
+        if pending is None or runtime is None or not pending.users:
+            return
+        async with runtime.store.unit() as uow:
+            await self._post(runtime, uow, pending)
+
+    async def _post(self, runtime: Runtime, uow: UnitOfWork, pending: PendingWelcome) -> None:
+        chat = pending.chat
+        settings = await WelcomeRepository(uow).ensure(chat.id, chat.title)
+        if not settings.enabled:
+            return
+        language = await chat_language(uow, chat.id, runtime.settings.bot.default_language)
+        template = settings.template or runtime.translator.plain(language, "welcome.default")
+        text = await self._render(runtime, uow, language, template, chat, pending.users)
+        message_id = await runtime.port.send(chat.id, text)
+        if message_id is None:
+            return
+        previous, settings.last_message_id = settings.last_message_id, message_id
+        if settings.clean_welcome and previous:
+            await _delete_quietly(runtime, chat.id, previous, language)
+
+    async def _render(
+        self,
+        runtime: Runtime,
+        uow: UnitOfWork,
+        language: str,
+        template: str,
+        chat: Chat,
+        users: Sequence[User],
+    ) -> Html:
+        used = used_placeholders(template)
+        values: dict[str, str] = {
+            "name": self._names(runtime, language, [escape(u.name) for u in users]),
+            "mention": self._names(runtime, language, [mention(u) for u in users]),
+            "group": escape(chat.title),
+        }
+        if "count" in used:
+            count = await runtime.port.member_count(chat.id)
+            values["count"] = str(count) if count is not None else "?"
+        if "rules" in used:
+            row = await ChatRepository(uow).get(chat.id)
+            rules = row.rules if row is not None and row.rules else None
+            values["rules"] = rules or runtime.translator(language, "welcome.no_rules")
+        return render_template(template, values)
+
+    def _names(self, runtime: Runtime, language: str, names: list[Html]) -> Html:
+        limit = runtime.settings.welcome.max_names
+        shown = Html(", ".join(names[:limit]))
+        if len(names) <= limit:
+            return shown
+        more = len(names) - limit
+        return runtime.translator(language, "welcome.and_more", names=shown, count=more)
+
+    async def show_or_toggle(self, command: Command, ctx: Context) -> None:
+        """/welcome shows the template and a preview; /welcome on|off switches it."""
+        if command.args:
+            switch = parse_switch(command.args[0])
+            if switch is None:
+                await ctx.say("common.on_off", command=command.name)
+                return
+            row = await WelcomeRepository(ctx.uow).ensure(ctx.chat.id, ctx.chat.title)
+            row.enabled = switch
+            await ctx.say("welcome.enabled" if switch else "welcome.disabled")
+            return
+        row = await WelcomeRepository(ctx.uow).get(ctx.chat.id)
+        await self._show(ctx, row.template, row.enabled, command.sender)
+
+    async def set_template(self, command: Command, ctx: Context) -> None:
+        """/setwelcome <text>: check the template, store it, show a preview."""
+        template = text_or_reply(command)
+        if not template:
+            await ctx.say("welcome.usage")
+            return
+        if len(template) > MAX_TEMPLATE_LENGTH:
+            await ctx.say("common.too_long", length=len(template), limit=MAX_TEMPLATE_LENGTH)
+            return
+        try:
+            check_template(template)
+        except TemplateError as error:
+            if error.kind == "braces":
+                await ctx.say("welcome.bad_braces")
+            else:
+                await ctx.say("welcome.unknown_placeholders", names=" ".join(error.names))
+            return
+        row = await WelcomeRepository(ctx.uow).ensure(ctx.chat.id, ctx.chat.title)
+        row.template = template
+        preview = await self._preview(ctx, template, command.sender)
+        await ctx.reply(Html(f"{await ctx.t('welcome.set')}\n\n{preview}"))
+
+    async def reset_template(self, command: Command, ctx: Context) -> None:
+        """/resetwelcome: back to the built-in welcome."""
+        row = await WelcomeRepository(ctx.uow).ensure(ctx.chat.id, ctx.chat.title)
+        row.template = None
+        await ctx.say("welcome.reset")
+
+    async def set_clean_welcome(self, command: Command, ctx: Context) -> None:
+        """/cleanwelcome on|off."""
+        switch = parse_switch(command.args[0]) if command.args else None
+        if switch is None:
+            await ctx.say("common.on_off", command=command.name)
+            return
+        row = await WelcomeRepository(ctx.uow).ensure(ctx.chat.id, ctx.chat.title)
+        row.clean_welcome = switch
+        await ctx.say("welcome.clean_on" if switch else "welcome.clean_off")
+
+    async def set_clean_service(self, command: Command, ctx: Context) -> None:
+        """/cleanservice on|off."""
+        switch = parse_switch(command.args[0]) if command.args else None
+        if switch is None:
+            await ctx.say("common.on_off", command=command.name)
+            return
+        row = await WelcomeRepository(ctx.uow).ensure(ctx.chat.id, ctx.chat.title)
+        row.clean_service = switch
+        await ctx.say("welcome.service_on" if switch else "welcome.service_off")
+
+    async def _show(self, ctx: Context, template: str | None, enabled: bool, user: User) -> None:
+        language = await ctx.language()
+        state = await ctx.t("welcome.state_on" if enabled else "welcome.state_off")
+        shown = template or ctx.runtime.translator.plain(language, "welcome.default")
+        header = await ctx.t("welcome.show", state=state, template=shown)
+        preview = await self._preview(ctx, shown, user)
+        await ctx.reply(Html(f"{header}\n{preview}"))
+
+    async def _preview(self, ctx: Context, template: str, user: User) -> Html:
+        language = await ctx.language()
+        return await self._render(ctx.runtime, ctx.uow, language, template, ctx.chat, [user])
+
+
+def _job_id(chat_id: int) -> str:
+    return f"welcome:{chat_id}"
+
+
+
+async def _delete_quietly(runtime: Runtime, chat_id: int, message_id: int, language: str) -> None:
+    """Delete an old welcome; if the bot may not, tell the admins once and go on."""
+    try:
+        await runtime.port.delete(chat_id, message_id)
+    except MissingRight as error:
+        await tell_missing_right(runtime, chat_id, language, error)

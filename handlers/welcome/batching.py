@@ -1,0 +1,81 @@
+"""Combining a burst of joins into one welcome, and seeing each join once. No I/O."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from bot.events import Chat, User
+
+
+@dataclass
+class PendingWelcome:
+    """Newcomers of one chat waiting for their combined welcome."""
+
+    chat: Chat
+    first_at: datetime
+    last_at: datetime
+    users: list[User] = field(default_factory=list)
+
+
+class JoinBatcher:
+    """Holds joins until the chat has been quiet for a moment, or a maximum wait passed."""
+
+    def __init__(self, quiet_seconds: float, max_seconds: float) -> None:
+        self._quiet = timedelta(seconds=quiet_seconds)
+        self._max = timedelta(seconds=max(max_seconds, quiet_seconds))
+        self._pending: dict[int, PendingWelcome] = {}
+
+    def add(self, chat: Chat, user: User, now: datetime) -> datetime:
+        """Queue a newcomer; return when the chat's welcome is due."""
+        pending = self._pending.get(chat.id)
+        if pending is None:
+            pending = self._pending[chat.id] = PendingWelcome(chat, now, now)
+        pending.chat = chat
+        pending.last_at = now
+        if all(known.id != user.id for known in pending.users):
+            pending.users.append(user)
+        return self.due(chat.id)
+
+    def due(self, chat_id: int) -> datetime:
+        """When the chat's pending welcome should be posted."""
+        pending = self._pending[chat_id]
+        return min(pending.last_at + self._quiet, pending.first_at + self._max)
+
+    def take(self, chat_id: int) -> PendingWelcome | None:
+        """Remove and return a chat's pending newcomers."""
+        return self._pending.pop(chat_id, None)
+
+    def chats(self) -> list[int]:
+        """Chats with newcomers waiting."""
+        return list(self._pending)
+
+
+class RecentJoins:
+    """Remembers joins for a while, so one join reported twice is welcomed once."""
+
+    def __init__(self, ttl_seconds: float = 300.0, limit: int = 100_000) -> None:
+        self._ttl = timedelta(seconds=ttl_seconds)
+        self._limit = limit
+        self._seen: OrderedDict[tuple[int, int], datetime] = OrderedDict()
+
+    def first_time(self, chat_id: int, user_id: int, now: datetime) -> bool:
+        """True if this join was not seen within the TTL; records it either way."""
+        self._prune(now)
+        key = (chat_id, user_id)
+        seen = key in self._seen
+        self._seen[key] = now
+        self._seen.move_to_end(key)
+        return not seen
+
+    def forget(self, chat_id: int, user_id: int) -> None:
+        """Drop a member (they left), so a later rejoin is welcomed again."""
+        self._seen.pop((chat_id, user_id), None)
+
+    def _prune(self, now: datetime) -> None:
+        while self._seen:
+            key, when = next(iter(self._seen.items()))
+            if now - when < self._ttl and len(self._seen) < self._limit:
+                break
+            self._seen.popitem(last=False)

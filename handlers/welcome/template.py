@@ -1,0 +1,61 @@
+"""Welcome templates: checking an admin's template and filling it in, with no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from string import Formatter
+
+from bot.markup import Html, escape
+
+PLACEHOLDERS = ("name", "mention", "group", "count", "rules")
+MAX_TEMPLATE_LENGTH = 2000
+
+
+class TemplateError(ValueError):
+    """A template that cannot be used: ``kind`` is ``unknown`` or ``braces``."""
+
+    def __init__(self, kind: str, names: tuple[str, ...] = ()) -> None:
+        super().__init__(f"{kind}: {', '.join(names)}" if names else kind)
+        self.kind = kind
+        self.names = names
+
+
+def _fields(template: str) -> list[tuple[str, str | None, str | None, str | None]]:
+    try:
+        return list(Formatter().parse(template))
+    except ValueError:
+        raise TemplateError("braces") from None
+
+
+def check_template(template: str) -> None:
+    """Raise TemplateError unless every ``{placeholder}`` is known and braces match."""
+    unknown: list[str] = []
+    for _, field, spec, conversion in _fields(template):
+        if field is None:
+            continue
+        if field not in PLACEHOLDERS or spec or conversion:
+            written = "{" + field + (f"!{conversion}" if conversion else "")
+            written += (f":{spec}" if spec else "") + "}"
+            if written not in unknown:
+                unknown.append(written)
+    if unknown:
+        raise TemplateError("unknown", tuple(unknown))
+
+
+def used_placeholders(template: str) -> set[str]:
+    """The placeholders a (checked) template uses."""
+    return {field for _, field, _, _ in _fields(template) if field}
+
+
+def render_template(template: str, values: Mapping[str, str]) -> Html:
+    """Fill a checked template: its text is shown literally, values are inserted once.
+
+    Values are escaped unless already ``Html``; they are never parsed again, so a
+    ``{group}`` inside a user's name stays literal text.
+    """
+    parts: list[str] = []
+    for literal, field, _, _ in _fields(template):
+        parts.append(escape(literal))
+        if field is not None:
+            parts.append(escape(values.get(field, "")))
+    return Html("".join(parts))

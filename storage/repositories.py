@@ -1,0 +1,142 @@
+"""Repositories: the only place that knows how state is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from storage.models import ChatRow, MemberRow, WelcomeRow
+from storage.unit import UnitOfWork
+from storage.upsert import upsert
+
+
+class ChatRepository:
+    """Per-group settings."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def get(self, chat_id: int) -> ChatRow | None:
+        """The stored chat, if any."""
+        session = await self._uow.session()
+        return await session.get(ChatRow, chat_id)
+
+    async def ensure(self, chat_id: int, title: str = "") -> ChatRow:
+        """The stored chat, created on first sight; keeps its title current."""
+        session = await self._uow.session()
+        row = await session.get(ChatRow, chat_id)
+        if row is None:
+            row = ChatRow(id=chat_id, title=title[:255])
+            session.add(row)
+            await session.flush()
+        elif title and row.title != title[:255]:
+            row.title = title[:255]
+        return row
+
+
+class WelcomeRepository:
+    """How each group welcomes newcomers."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def get(self, chat_id: int) -> WelcomeRow:
+        """The group's welcome settings; defaults (not stored) if it has none."""
+        session = await self._uow.session()
+        row = await session.get(WelcomeRow, chat_id)
+        return row if row is not None else default_welcome(chat_id)
+
+    async def ensure(self, chat_id: int, title: str = "") -> WelcomeRow:
+        """The group's welcome settings, stored so changes persist."""
+        await ChatRepository(self._uow).ensure(chat_id, title)
+        session = await self._uow.session()
+        row = await session.get(WelcomeRow, chat_id)
+        if row is None:
+            row = default_welcome(chat_id)
+            session.add(row)
+        return row
+
+
+def default_welcome(chat_id: int) -> WelcomeRow:
+    """Welcome settings for a group that never changed them."""
+    return WelcomeRow(
+        chat_id=chat_id, enabled=True, template=None, clean_welcome=False, clean_service=False
+    )
+
+
+@dataclass(slots=True)
+class Activity:
+    """What a member did since the last flush."""
+
+    chat_id: int
+    user_id: int
+    name: str
+    username: str | None
+    is_bot: bool
+    last_seen: datetime
+    messages: int = 0
+    joined_at: datetime | None = None
+    left_at: datetime | None = None
+
+
+# Rows per statement: SQLite allows 32,766 bound values, and a member row has ten.
+_BATCH = 500
+
+
+class MemberRepository:
+    """Members the bot has seen, and their activity."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def record(self, batch: Sequence[Activity]) -> None:
+        """Add a batch of buffered activity in one statement."""
+        session = await self._uow.session()
+        rows = [_member_values(item) for item in batch]
+        table = MemberRow.__table__
+        for start in range(0, len(rows), _BATCH):
+            chunk = rows[start : start + _BATCH]
+            await upsert(session, table, chunk, ("chat_id", "user_id"), _merge_activity)
+
+    async def get(self, chat_id: int, user_id: int) -> MemberRow | None:
+        """One member's record."""
+        session = await self._uow.session()
+        return await session.get(MemberRow, (chat_id, user_id))
+
+    async def in_chat(self, chat_id: int) -> list[MemberRow]:
+        """Every member seen in a chat."""
+        session = await self._uow.session()
+        result = await session.scalars(select(MemberRow).where(MemberRow.chat_id == chat_id))
+        return list(result)
+
+
+def _member_values(item: Activity) -> dict[str, Any]:
+    return {
+        "chat_id": item.chat_id,
+        "user_id": item.user_id,
+        "name": item.name[:255],
+        "username": item.username,
+        "is_bot": item.is_bot,
+        "first_seen": item.joined_at or item.last_seen,
+        "last_seen": item.last_seen,
+        "message_count": item.messages,
+        "joined_at": item.joined_at,
+        "left_at": item.left_at,
+    }
+
+
+def _merge_activity(current: Any, new: Any) -> dict[str, Any]:
+    return {
+        "name": new.name,
+        "username": new.username,
+        "last_seen": new.last_seen,
+        "message_count": current.message_count + new.message_count,
+        "joined_at": func.coalesce(new.joined_at, current.joined_at),
+        "left_at": func.coalesce(new.left_at, current.left_at),
+        "first_seen": current.first_seen,
+    }
+
