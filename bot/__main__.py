@@ -1,9 +1,9 @@
 """Command line: ``python -m bot run | migrate | sandbox | bench``.
 
-    python -m bot run --config config.toml     start the bot (applies migrations first)
-    python -m bot migrate                      apply database migrations and exit
-    python -m bot sandbox                      try the bot in a simulated group, no token needed
-    python -m bot bench                        measure update throughput against bare PTB
+python -m bot run --config config.toml     start the bot (applies migrations first)
+python -m bot migrate                      apply database migrations and exit
+python -m bot sandbox                      try the bot in a simulated group, no token needed
+python -m bot bench                        measure update throughput against bare PTB
 """
 
 from __future__ import annotations

@@ -37,4 +37,3 @@ class Runtime:
     def now(self) -> datetime:
         """The current time in UTC (controllable in tests)."""
         return self.clock()
-

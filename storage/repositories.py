@@ -139,4 +139,3 @@ def _merge_activity(current: Any, new: Any) -> dict[str, Any]:
         "left_at": func.coalesce(new.left_at, current.left_at),
         "first_seen": current.first_seen,
     }
-

@@ -118,7 +118,9 @@ class TelegramBot:
         if isinstance(update, Update):
             chat = update.effective_chat.id if update.effective_chat else None
             user = update.effective_user.id if update.effective_user else None
-        log.error("error handling update in chat %s from user %s", chat, user, exc_info=context.error)
+        log.error(
+            "error handling update in chat %s from user %s", chat, user, exc_info=context.error
+        )
 
     async def _start_webhook(self) -> None:
         cfg = self.settings.webhook
@@ -147,9 +149,7 @@ def command_menu(
     ]
 
 
-async def register_commands(
-    app: Application, specs: Any, translator: Translator
-) -> None:
+async def register_commands(app: Application, specs: Any, translator: Translator) -> None:
     """setMyCommands for members and admins, in the default language and in each language."""
     specs = list(specs)
     scopes = ((BotCommandScopeDefault(), False), (BotCommandScopeAllChatAdministrators(), True))

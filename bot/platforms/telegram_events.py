@@ -127,9 +127,7 @@ def _from_member_update(change: ChatMemberUpdated) -> list[Event]:
 def _from_bot_update(change: ChatMemberUpdated) -> BotStatusChanged:
     member = change.new_chat_member
     rights = frozenset(name for attr, name in _RIGHTS.items() if getattr(member, attr, False))
-    return BotStatusChanged(
-        to_chat(change.chat), member.status, member.status in _ADMIN, rights
-    )
+    return BotStatusChanged(to_chat(change.chat), member.status, member.status in _ADMIN, rights)
 
 
 def _from_callback(query: CallbackQuery) -> ButtonPress | None:

@@ -131,7 +131,9 @@ class TelegramPort:
     async def kick(self, chat_id: int, user_id: int) -> None:
         """Remove a member who may rejoin: ban, then lift the ban."""
         await self.ban(chat_id, user_id)
-        await self._act(self.bot.unban_chat_member(chat_id, user_id, only_if_banned=True), "restrict")
+        await self._act(
+            self.bot.unban_chat_member(chat_id, user_id, only_if_banned=True), "restrict"
+        )
 
     async def approve_join(self, chat_id: int, user_id: int) -> None:
         """Accept a join request."""

@@ -225,7 +225,6 @@ def _job_id(chat_id: int) -> str:
     return f"welcome:{chat_id}"
 
 
-
 async def _delete_quietly(runtime: Runtime, chat_id: int, message_id: int, language: str) -> None:
     """Delete an old welcome; if the bot may not, tell the admins once and go on."""
     try:

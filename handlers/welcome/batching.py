@@ -75,7 +75,7 @@ class RecentJoins:
 
     def _prune(self, now: datetime) -> None:
         while self._seen:
-            key, when = next(iter(self._seen.items()))
+            _key, when = next(iter(self._seen.items()))
             if now - when < self._ttl and len(self._seen) < self._limit:
                 break
             self._seen.popitem(last=False)
