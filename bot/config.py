@@ -49,7 +49,6 @@ class WebhookConfig(Section):
     listen: str = "0.0.0.0"
     port: int = Field(default=8443, ge=1, le=65_535)
     url: str = ""
-    path: str = "/telegram"
     secret_token: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,256}$")
 
 
