@@ -82,7 +82,8 @@ class Welcome(Feature):
         if first and settings.enabled:
             due = self._batcher.add(event.chat, event.user, runtime.now())
             runtime.scheduler.call_at(_job_id(event.chat.id), due, self.flush, event.chat.id)
-        await self._clean_service(ctx, event.service_message_id)
+        if event.service_message_id is not None and settings.clean_service:
+            await ctx.port.delete(event.chat.id, event.service_message_id)
 
     async def _clean_service(self, ctx: Context, message_id: int | None) -> None:
         if message_id is None:
@@ -140,7 +141,7 @@ class Welcome(Feature):
 
     def _names(self, runtime: Runtime, language: str, names: list[Html]) -> Html:
         limit = runtime.settings.welcome.max_names
-        shown = Html(", ".join(names[:limit]))
+        shown = Html(runtime.translator.plain(language, "welcome.separator").join(names[:limit]))
         if len(names) <= limit:
             return shown
         more = len(names) - limit

@@ -214,3 +214,19 @@ async def test_bad_input_gets_translated_errors(api: FakeBotApi, start_bot: BotF
     join(api, BOB)
     calls = await api.wait_for("sendMessage", 4)
     assert "Hi" not in calls[-1].params["text"]
+
+
+async def test_admin_list_refreshes_when_admins_change(
+    api: FakeBotApi, start_bot: BotFactory
+) -> None:
+    """The admin list is cached, and a promotion reported by Telegram takes effect at once."""
+    await start_bot()
+    assert "只有群管理员" in await command(api, MEMBER, "/welcome")
+    fetches = len(api.calls_to("getChatAdministrators"))
+    assert "只有群管理员" in await command(api, MEMBER, "/welcome")
+    assert len(api.calls_to("getChatAdministrators")) == fetches, "served from the cache"
+    api.set_admins(GROUP, [MEMBER], creator_id=ADMIN_ID)
+    api.push_update(
+        api.chat_member_update(GROUP, MEMBER, "member", "administrator", from_user=ADMIN_ID)
+    )
+    assert "预览" in await command(api, MEMBER, "/welcome")
