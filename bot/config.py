@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 ENV_PREFIX = "BOT_"
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
@@ -127,6 +128,7 @@ def load_settings(
     """Read the TOML file (if any), apply environment overrides and validate."""
     env = os.environ if env is None else env
     data = _read_toml(_resolve_path(path))
+    _check_file_types(data)
     _merge(data, _env_overrides(env))
     try:
         settings = Settings.model_validate(data)
@@ -159,6 +161,20 @@ def _read_toml(path: Path | None) -> dict[str, Any]:
         raise ConfigError(f"config file {path}: not valid TOML ({exc})") from None
     except OSError as exc:
         raise ConfigError(f"config file {path}: cannot be read ({exc.strerror})") from None
+
+
+def _check_file_types(data: dict[str, Any]) -> None:
+    """TOML has types: a value of the wrong type in the file is an error, not converted.
+
+    Environment values are always strings, so only the file is checked strictly; checks
+    that involve several keys wait for the merged settings.
+    """
+    try:
+        Settings.model_validate(data, strict=True)
+    except ValidationError as exc:
+        errors = [e for e in exc.errors() if e["loc"]]
+        if errors:
+            raise ConfigError(_describe_error(errors[0], len(errors))) from None
 
 
 def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
@@ -204,10 +220,14 @@ def _merge(target: dict[str, Any], source: Mapping[str, Any]) -> None:
 
 def _describe(exc: ValidationError) -> str:
     """The first error as one line: 'section.key: what is wrong'."""
-    error = exc.errors()[0]
-    key = ".".join(str(part) for part in error["loc"]) or "config"
+    return _describe_error(exc.errors()[0], exc.error_count())
+
+
+def _describe_error(error: ErrorDetails, count: int) -> str:
+    key = ".".join(str(part) for part in error["loc"])
+    extra = f" (and {count - 1} more)" if count > 1 else ""
     if error["type"] == "extra_forbidden":
-        return f"{key}: unknown key"
+        return f"{key}: unknown key{extra}"
     message = error["msg"].removeprefix("Value error, ")
-    extra = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    return f"{key}: {message}{extra}"
+    # A check across keys has no location of its own; its message names the keys.
+    return f"{key}: {message}{extra}" if key else f"{message}{extra}"

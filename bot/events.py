@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -156,6 +157,10 @@ def event_user(event: Event) -> User | None:
     return event.user
 
 
+# Telegram command names: Latin letters, digits and underscores, at most 32.
+_COMMAND_NAME = re.compile(r"[A-Za-z0-9_]{1,32}")
+
+
 def parse_command(message: Message, bot_username: str | None) -> Command | None:
     """Read ``/name@bot args`` from a message; None if it is no command for this bot."""
     text = message.text
@@ -165,7 +170,7 @@ def parse_command(message: Message, bot_username: str | None) -> Command | None:
     name, _, target = head.partition("@")
     if target and (bot_username is None or target.lower() != bot_username.lower()):
         return None
-    if not name or not all(ch.isalnum() or ch == "_" for ch in name):
+    if not _COMMAND_NAME.fullmatch(name):
         return None
     rest = text[1 + len(head) :].strip()
     return Command(message, name.lower(), tuple(rest.split()), rest)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 
 from storage.models import ChatRow, MemberRow, WelcomeRow
 from storage.unit import UnitOfWork
@@ -96,7 +96,7 @@ class MemberRepository:
     async def record(self, batch: Sequence[Activity]) -> None:
         """Add a batch of buffered activity in one statement."""
         session = await self._uow.session()
-        rows = [_member_values(item) for item in batch]
+        rows = [_member_values(item) for item in merge_batch(batch)]
         table = MemberRow.__table__
         for start in range(0, len(rows), _BATCH):
             chunk = rows[start : start + _BATCH]
@@ -130,12 +130,34 @@ def _member_values(item: Activity) -> dict[str, Any]:
 
 
 def _merge_activity(current: Any, new: Any) -> dict[str, Any]:
+    """How a stored member absorbs a new batch row (both dialects)."""
+    rejoined = and_(new.joined_at.is_not(None), new.left_at.is_(None))
     return {
         "name": new.name,
         "username": new.username,
-        "last_seen": new.last_seen,
+        # Flushes may commit out of order: last_seen only ever moves forward.
+        "last_seen": case(
+            (new.last_seen > current.last_seen, new.last_seen), else_=current.last_seen
+        ),
         "message_count": current.message_count + new.message_count,
         "joined_at": func.coalesce(new.joined_at, current.joined_at),
-        "left_at": func.coalesce(new.left_at, current.left_at),
+        "left_at": case((rejoined, None), else_=func.coalesce(new.left_at, current.left_at)),
         "first_seen": current.first_seen,
     }
+
+
+def merge_batch(batch: Sequence[Activity]) -> list[Activity]:
+    """One item per member: PostgreSQL refuses to upsert one row twice in a statement."""
+    merged: dict[tuple[int, int], Activity] = {}
+    for item in batch:
+        key = (item.chat_id, item.user_id)
+        seen = merged.get(key)
+        if seen is None:
+            merged[key] = replace(item)
+            continue
+        seen.messages += item.messages
+        if item.last_seen >= seen.last_seen:
+            seen.name, seen.username, seen.last_seen = item.name, item.username, item.last_seen
+        seen.joined_at = item.joined_at or seen.joined_at
+        seen.left_at = None if item.joined_at and not item.left_at else item.left_at or seen.left_at
+    return list(merged.values())

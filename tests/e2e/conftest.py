@@ -59,4 +59,3 @@ async def start_bot(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[BotFactory
     for bot in running:
         if bot.application.running:
             await bot.stop()
-

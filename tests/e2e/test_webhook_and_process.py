@@ -58,9 +58,7 @@ async def test_webhook_checks_the_secret_and_serves_updates(
     assert api.calls_to("getUpdates") == []
 
 
-async def test_run_as_a_process_welcomes_and_stops_cleanly(
-    api: FakeBotApi, tmp_path: Path
-) -> None:
+async def test_run_as_a_process_welcomes_and_stops_cleanly(api: FakeBotApi, tmp_path: Path) -> None:
     """`python -m bot run` migrates, polls, welcomes, and exits 0 on SIGTERM."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
     env.update(

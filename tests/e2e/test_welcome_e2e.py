@@ -86,9 +86,7 @@ async def test_anonymous_admin_and_owner_may_configure(
     """An admin posting as the group, and a bot owner, both count as admins."""
     await start_bot()
     before = len(api.calls_to("sendMessage"))
-    api.push_update(
-        api.message_update(GROUP, 1087968824, "/cleanwelcome on", sender_chat=GROUP)
-    )
+    api.push_update(api.message_update(GROUP, 1087968824, "/cleanwelcome on", sender_chat=GROUP))
     calls = await api.wait_for("sendMessage", before + 1)
     assert "删除上一条" in calls[-1].params["text"]
     answer = await command(api, OWNER_ID, "/lang en")
@@ -193,9 +191,7 @@ async def test_missing_delete_right_is_reported_once(
     assert any("Bob" in t and "Mallory" in t for t in texts(api))
 
 
-async def test_clean_service_deletes_join_messages(
-    api: FakeBotApi, start_bot: BotFactory
-) -> None:
+async def test_clean_service_deletes_join_messages(api: FakeBotApi, start_bot: BotFactory) -> None:
     """With /cleanservice on, the join service message is deleted."""
     await start_bot()
     await command(api, ADMIN_ID, "/cleanservice on")

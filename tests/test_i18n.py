@@ -1,0 +1,186 @@
+"""Message catalogs: both languages complete and consistent; the translator escapes values."""
+
+from __future__ import annotations
+
+import pytest
+
+import bot.i18n as i18n
+from bot.app import build_features
+from bot.i18n import LANGUAGES, Translator, load_catalog, placeholders
+from bot.markup import Html, bold
+
+ZH = load_catalog("zh")
+EN = load_catalog("en")
+
+
+def test_languages() -> None:
+    assert LANGUAGES == ("zh", "en")
+
+
+def test_catalogs_have_the_same_keys() -> None:
+    assert sorted(set(ZH) - set(EN)) == [], "keys only in zh.toml"
+    assert sorted(set(EN) - set(ZH)) == [], "keys only in en.toml"
+    assert len(ZH) > 0
+
+
+@pytest.mark.parametrize("key", sorted(set(ZH) | set(EN)))
+def test_same_placeholders_in_both_languages(key: str) -> None:
+    assert placeholders(ZH.get(key, "")) == placeholders(EN.get(key, "")), key
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_sentence_is_non_empty_and_formats(language: str) -> None:
+    """Each sentence parses as a format string and fills in with its own placeholders."""
+    catalog = load_catalog(language)
+    for key, text in catalog.items():
+        assert text.strip(), f"{language}:{key} is empty"
+        filled = text.format(**{name: "X" for name in placeholders(text)})
+        assert isinstance(filled, str)
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("", set()),
+        ("plain", set()),
+        ("Hi {name}", {"name"}),
+        ("{a} {b} {a}", {"a", "b"}),
+        ("{{literal}} {x}", {"x"}),
+        ("{{{{ or }}}}", set()),
+    ],
+)
+def test_placeholders(text: str, names: set[str]) -> None:
+    assert placeholders(text) == names
+
+
+def _command_specs() -> list[str]:
+    _features, table = build_features()
+    return list(table.specs)
+
+
+COMMANDS = _command_specs()
+
+
+def test_features_declare_commands() -> None:
+    assert {"help", "start", "rules", "setrules", "welcome", "setwelcome", "lang"} <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_a_description(language: str, command: str) -> None:
+    catalog = load_catalog(language)
+    key = f"commands.{command}"
+    assert key in catalog, f"{language}.toml lacks {key}"
+    assert catalog[key].strip()
+
+
+def test_help_keys_of_all_specs_exist() -> None:
+    _features, table = build_features()
+    translator = Translator()
+    for spec in table.specs.values():
+        for language in LANGUAGES:
+            assert spec.help_key in translator.keys(language)
+            assert translator.plain(language, spec.help_key) != spec.help_key
+
+
+# --- Translator ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tr() -> Translator:
+    return Translator("zh")
+
+
+@pytest.mark.parametrize(
+    ("language", "key", "values", "expected"),
+    [
+        (
+            "en",
+            "common.not_admin",
+            {"command": "setrules"},
+            "⛔ Only group admins can use /setrules.",
+        ),
+        (
+            "en",
+            "common.not_admin",
+            {"command": "<b>x</b>"},
+            "⛔ Only group admins can use /&lt;b&gt;x&lt;/b&gt;.",
+        ),
+        ("en", "rules.show", {"rules": "a & b"}, "📜 Group rules:\na &amp; b"),
+        ("en", "rules.show", {"rules": bold("a & b")}, "📜 Group rules:\n<b>a &amp; b</b>"),
+        ("en", "rules.show", {"rules": Html("<i>kept</i>")}, "📜 Group rules:\n<i>kept</i>"),
+        ("en", "rules.show", {"rules": "{rules}"}, "📜 Group rules:\n{rules}"),
+        (
+            "en",
+            "common.too_long",
+            {"length": 2001, "limit": 2000},
+            "That is too long (2001 characters, the limit is 2000).",
+        ),
+        ("zh", "rules.show", {"rules": "<script>"}, "📜 群规：\n&lt;script&gt;"),
+    ],
+    ids=["plain", "escaped", "entity", "bold", "html-kept", "no-reparse", "ints", "zh"],
+)
+def test_translator_formats(
+    tr: Translator, language: str, key: str, values: dict[str, object], expected: str
+) -> None:
+    result = tr(language, key, **values)
+    assert isinstance(result, Html)
+    assert result == expected
+
+
+def test_translator_escapes_catalog_text(tr: Translator) -> None:
+    """Catalog sentences are plain text: their < > come out escaped, {{ }} as braces."""
+    result = tr("en", "welcome.usage")
+    assert "/setwelcome &lt;text&gt;" in result
+    assert "{name} {mention} {group} {count} {rules}" in result
+
+
+@pytest.mark.parametrize(
+    ("language", "expected_language"),
+    [("zh", "zh"), ("en", "en"), (None, "zh"), ("fr", "zh"), ("", "zh")],
+)
+def test_unknown_language_falls_back_to_default(
+    tr: Translator, language: str | None, expected_language: str
+) -> None:
+    assert tr.plain(language, "lang.set") == load_catalog(expected_language)["lang.set"]
+    assert tr(language, "lang.usage") == load_catalog(expected_language)["lang.usage"]
+
+
+def test_default_language_is_configurable() -> None:
+    english = Translator("en")
+    assert english.plain("fr", "lang.set") == EN["lang.set"]
+    assert english.plain("zh", "lang.set") == ZH["lang.set"]
+
+
+@pytest.mark.parametrize(
+    ("language", "key"),
+    [("en", "welcome.usage"), ("zh", "welcome.usage"), ("en", "rules.usage"), ("en", "rules.show")],
+)
+def test_plain_returns_the_raw_text(tr: Translator, language: str, key: str) -> None:
+    assert tr.plain(language, key) == load_catalog(language)[key]
+
+
+def test_plain_keeps_doubled_braces_and_markup_characters(tr: Translator) -> None:
+    raw = tr.plain("en", "welcome.usage")
+    assert "{{name}}" in raw
+    assert "<text>" in raw
+
+
+def test_unknown_key_gives_the_key(tr: Translator) -> None:
+    assert tr.plain("en", "no.such.key") == "no.such.key"
+    assert tr("zh", "no.<such>.key") == "no.&lt;such&gt;.key"
+
+
+def test_key_missing_in_one_language_falls_back_to_the_other(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    catalogs = {
+        "zh": {"both": "中文 {x}", "only_zh": "只有中文"},
+        "en": {"both": "English {x}", "only_en": "English only"},
+    }
+    monkeypatch.setattr(i18n, "load_catalog", lambda language: dict(catalogs[language]))
+    translator = Translator("zh")
+    assert translator("en", "both", x="<y>") == "English &lt;y&gt;"
+    assert translator.plain("zh", "only_en") == "English only"
+    assert translator.plain("en", "only_zh") == "只有中文"
+    assert translator.keys("zh") == {"both", "only_zh"}
