@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 log = logging.getLogger(__name__)
@@ -61,7 +63,7 @@ class Scheduler:
 
     def cancel(self, job_id: str) -> None:
         """Drop a timer if it is still pending."""
-        if self._scheduler.get_job(job_id) is not None:
+        with contextlib.suppress(JobLookupError):
             self._scheduler.remove_job(job_id)
 
 
