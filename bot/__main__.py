@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from bot.config import ConfigError, Settings, load_settings
 
 EXIT_CONFIG = 2
+EXIT_FAILURE = 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -74,7 +75,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130
+    except Exception as error:
+        return _startup_failure(error)
     return 0
+
+
+def _startup_failure(error: Exception) -> int:
+    """One clear line for failures outside our control (token refused, no database)."""
+    from sqlalchemy.exc import SQLAlchemyError
+    from telegram.error import InvalidToken, TelegramError
+
+    if isinstance(error, InvalidToken):
+        print("config error: telegram.token: rejected by Telegram", file=sys.stderr)
+        return EXIT_CONFIG
+    if isinstance(error, TelegramError):
+        print(f"error: cannot reach the Telegram Bot API: {error}", file=sys.stderr)
+    elif isinstance(error, SQLAlchemyError | OSError):
+        print(f"error: database: {error}".splitlines()[0], file=sys.stderr)
+    else:
+        raise error
+    return EXIT_FAILURE
 
 
 if __name__ == "__main__":

@@ -18,12 +18,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 ENV_PREFIX = "BOT_"
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 DEFAULT_CONFIG_FILE = "config.toml"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.db"
-LANGUAGES = ("zh", "en")
+ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
 Seconds = Annotated[float, Field(gt=0, le=86_400)]
 
@@ -58,6 +60,19 @@ class DatabaseConfig(Section):
 
     url: str = DEFAULT_DATABASE_URL
     echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(f"not a database URL: {value!r}") from None
+        backend = url.get_backend_name()
+        if backend not in ASYNC_DRIVERS:
+            raise ValueError(f"unsupported database {backend!r}; use sqlite or postgresql")
+        # Plain sqlite:// and postgresql:// URLs get the async driver the bot runs on.
+        return url.set(drivername=ASYNC_DRIVERS[backend]).render_as_string(hide_password=False)
 
 
 class BotConfig(Section):

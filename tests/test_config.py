@@ -394,3 +394,40 @@ def test_run_with_bad_config_exits_2_with_one_line(tmp_path: Path, toml: str, ke
     assert "Traceback" not in result.stderr
     assert lines[0].startswith(f"config error: {key}: "), lines[0]
     assert not (tmp_path / "data").exists(), "nothing was started"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("sqlite:///data/x.db", "sqlite+aiosqlite:///data/x.db"),
+        ("postgresql://bot@db/bot", "postgresql+asyncpg://bot@db/bot"),
+        ("postgresql+asyncpg://u:p@h/d", "postgresql+asyncpg://u:p@h/d"),
+    ],
+)
+def test_database_url_gets_the_async_driver(url: str, expected: str) -> None:
+    """Plain URLs are given the async driver; passwords survive."""
+    assert load_settings(None, {"BOT_DATABASE__URL": url}).database.url == expected
+
+
+@pytest.mark.parametrize("url", ["mysql://x/y", "garbage", ""])
+def test_bad_database_url_names_the_key(url: str) -> None:
+    """An unusable database URL is a config error naming database.url."""
+    with pytest.raises(ConfigError, match=r"^database\.url: "):
+        load_settings(None, {"BOT_DATABASE__URL": url})
+
+
+def test_unreachable_database_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    """A database that does not answer stops start-up with one line, no traceback."""
+    env = {**_clean_env(), "TELEGRAM_BOT_TOKEN": "1:x"}
+    env["BOT_DATABASE__URL"] = "postgresql://postgres@127.0.0.1:1/none"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("error: database:")
