@@ -1,0 +1,287 @@
+"""The sandbox: a simulated group in the terminal, running the real features and storage.
+
+    python -m bot sandbox
+    printf '/as admin\\n/setwelcome Hi {name}\\n/join Bob\\n' | python -m bot sandbox
+
+Lines are messages from the current speaker. Sandbox commands: /as NAME (/as admin for the
+admin), /join NAME, /leave NAME, /reply N TEXT, /who, /quit. Everything else, bot commands
+included, goes through the same dispatcher as on Telegram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import IO
+
+from bot.app import Core, build_core
+from bot.chat import Keyboard
+from bot.config import Settings
+from bot.events import Chat, Event, MemberJoined, MemberLeft, Message, User, parse_command
+from bot.markup import to_plain
+from storage.unit import Store
+
+SANDBOX_DB = "sqlite+aiosqlite:///data/sandbox.db"
+BOT_ID = 777
+BOT_USERNAME = "sandbox_bot"
+ADMIN = User(1, "admin")
+CHAT = Chat(-1000000000001, "Sandbox Group")
+MAX_LINE = 4096
+
+BANNER = {
+    "zh": (
+        "沙盒群已就绪。输入的每一行都是当前成员发的消息。\n"
+        "/as admin 或 /as 名字 切换发言人，/join 名字 模拟新成员入群，/leave 名字 退群，\n"
+        "/reply 编号 文字 回复某条消息，/who 查看成员，/quit 退出。机器人命令（如 /help）照常使用。"
+    ),
+    "en": (
+        "The sandbox group is ready. Each line you type is a message from the current member.\n"
+        "/as admin or /as NAME switches the speaker, /join NAME simulates a newcomer, /leave NAME\n"
+        "a departure, /reply N TEXT answers message N, /who lists members, /quit exits.\n"
+        "Bot commands such as /help work as usual."
+    ),
+}
+
+
+def humanize(seconds: float) -> str:
+    """A duration as the largest whole unit: 45s, 10m, 2h, 3d."""
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    if seconds >= 60:
+        return f"{round(seconds / 60)}m"
+    return f"{max(int(seconds), 1)}s"
+
+
+@dataclass
+class Group:
+    """The simulated group: its members, who is speaking, and message numbering."""
+
+    members: dict[str, User] = field(default_factory=lambda: {"admin": ADMIN})
+    speaker: User = field(default_factory=lambda: User(2, "Alice"))
+    texts: dict[int, Message] = field(default_factory=dict)
+    ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _user_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(3))
+
+    def __post_init__(self) -> None:
+        self.members[self.speaker.name.lower()] = self.speaker
+
+    def member(self, name: str) -> User:
+        """The member called ``name``, created on first mention."""
+        key = name.lower()
+        if key not in self.members:
+            self.members[key] = User(next(self._user_ids), name)
+        return self.members[key]
+
+    def name_of(self, user_id: int) -> str:
+        """A member's name for printing."""
+        return next((u.name for u in self.members.values() if u.id == user_id), str(user_id))
+
+
+class ConsolePort:
+    """The ChatPort of the sandbox: prints what the bot does."""
+
+    def __init__(self, group: Group, write: Callable[[str], None]) -> None:
+        self.group = group
+        self._write = write
+
+    async def send(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        reply_to: int | None = None,
+        buttons: Keyboard | None = None,
+    ) -> int | None:
+        """Print the bot's message."""
+        message_id = next(self.group.ids)
+        who = f"bot (reply to {reply_to})" if reply_to else "bot"
+        self._write(f"[{message_id}] {who}: {to_plain(text)}{_buttons(buttons)}")
+        return message_id
+
+    async def edit(
+        self, chat_id: int, message_id: int, text: str, *, buttons: Keyboard | None = None
+    ) -> bool:
+        """Print an edit."""
+        self._write(f"[edited message {message_id}] {to_plain(text)}{_buttons(buttons)}")
+        return True
+
+    async def delete(self, chat_id: int, message_id: int) -> bool:
+        """Print a deletion."""
+        self._write(f"[deleted message {message_id}]")
+        return True
+
+    async def mute(self, chat_id: int, user_id: int, until: datetime | None) -> None:
+        """Print a mute, with its length."""
+        name = self.group.name_of(user_id)
+        if until is None:
+            self._write(f"[muted {name}]")
+            return
+        seconds = (until - datetime.now(UTC)).total_seconds()
+        self._write(f"[muted {name} for {humanize(round(seconds))}]")
+
+    async def unmute(self, chat_id: int, user_id: int) -> None:
+        """Print an unmute."""
+        self._write(f"[unmuted {self.group.name_of(user_id)}]")
+
+    async def ban(self, chat_id: int, user_id: int, until: datetime | None = None) -> None:
+        """Print a ban."""
+        self._write(f"[banned {self.group.name_of(user_id)}]")
+
+    async def kick(self, chat_id: int, user_id: int) -> None:
+        """Print a kick."""
+        self._write(f"[kicked {self.group.name_of(user_id)}]")
+
+    async def approve_join(self, chat_id: int, user_id: int) -> None:
+        """Print an approval."""
+        self._write(f"[approved join request of {self.group.name_of(user_id)}]")
+
+    async def pin(self, chat_id: int, message_id: int) -> None:
+        """Print a pin."""
+        self._write(f"[pinned message {message_id}]")
+
+    async def admins(self, chat_id: int) -> frozenset[int]:
+        """Only the sandbox admin is an admin."""
+        return frozenset({ADMIN.id})
+
+    async def member_count(self, chat_id: int) -> int | None:
+        """Members of the simulated group."""
+        return len(self.group.members)
+
+    async def send_photo(self, chat_id: int, photo: bytes, caption: str = "") -> int | None:
+        """Print a photo's size and caption."""
+        message_id = next(self.group.ids)
+        self._write(f"[{message_id}] [photo {len(photo)} bytes] {to_plain(caption)}".rstrip())
+        return message_id
+
+    async def answer_button(self, press_id: str, text: str = "", alert: bool = False) -> None:
+        """Print a button acknowledgement."""
+        if text:
+            self._write(f"[popup] {to_plain(text)}")
+
+
+def _buttons(buttons: Keyboard | None) -> str:
+    if not buttons:
+        return ""
+    return "\n" + "  ".join(f"[{b.text}]" for row in buttons for b in row)
+
+
+class Sandbox:
+    """Turns typed lines into events for the core."""
+
+    def __init__(self, core: Core, group: Group, write: Callable[[str], None]) -> None:
+        self.core = core
+        self.group = group
+        self.write = write
+        self.done = False
+        self._own = {"as": self._as, "join": self._join, "leave": self._leave}
+        self._own |= {"reply": self._reply, "who": self._who, "quit": self._quit}
+
+    async def line(self, raw: str) -> None:
+        """Handle one typed line; sandbox commands win unless the bot has the same one."""
+        text = raw.rstrip("\r\n")[:MAX_LINE]
+        if not text.strip():
+            return
+        head, _, rest = text.partition(" ")
+        name = head[1:].lower()
+        if head.startswith("/") and name in self._own and name not in self.core.table.specs:
+            await self._own[name](rest.strip())
+            return
+        await self._say(text, reply_to=None)
+
+    async def _say(self, text: str, reply_to: Message | None) -> None:
+        message = Message(
+            CHAT, self.group.speaker, next(self.group.ids), text, _now(), reply_to=reply_to
+        )
+        self.group.texts[message.message_id] = message
+        self.write(f"[{message.message_id}] {self.group.speaker.name}: {text}")
+        command = parse_command(message, BOT_USERNAME)
+        await self._handle(command or message)
+
+    async def _handle(self, event: Event) -> None:
+        await self.core.dispatcher.handle(event)
+
+    async def _as(self, name: str) -> None:
+        if not name:
+            self.write("usage: /as admin | /as NAME")
+            return
+        self.group.speaker = self.group.member(name)
+        self.write(f"(now speaking: {self.group.speaker.name})")
+
+    async def _join(self, name: str) -> None:
+        if not name:
+            self.write("usage: /join NAME")
+            return
+        user = self.group.member(name)
+        service_id = next(self.group.ids)
+        self.write(f"[{service_id}] ({user.name} joined the group)")
+        await self._handle(MemberJoined(CHAT, user, _now(), service_id))
+
+    async def _leave(self, name: str) -> None:
+        if not name or name.lower() not in self.group.members:
+            self.write("usage: /leave NAME (a member, see /who)")
+            return
+        user = self.group.members.pop(name.lower())
+        service_id = next(self.group.ids)
+        self.write(f"[{service_id}] ({user.name} left the group)")
+        await self._handle(MemberLeft(CHAT, user, _now(), service_id))
+
+    async def _reply(self, rest: str) -> None:
+        number, _, text = rest.partition(" ")
+        target = self.group.texts.get(int(number)) if number.isdigit() else None
+        if target is None or not text.strip():
+            self.write("usage: /reply N TEXT (N is the number of a member's message)")
+            return
+        await self._say(text.strip(), reply_to=target)
+
+    async def _who(self, _rest: str) -> None:
+        for user in self.group.members.values():
+            marks = [
+                m
+                for m, on in (("admin", user == ADMIN), ("speaking", user == self.group.speaker))
+                if on
+            ]
+            self.write(f"- {user.name}" + (f" ({', '.join(marks)})" if marks else ""))
+
+    async def _quit(self, _rest: str) -> None:
+        self.done = True
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def run_sandbox(
+    settings: Settings, stdin: IO[str], stdout: IO[str], *, db_url: str | None = None
+) -> None:
+    """Run a sandbox session on the given streams until /quit or end of input."""
+
+    def write(text: str) -> None:
+        stdout.write(text + "\n")
+        stdout.flush()
+
+    store = Store(db_url or SANDBOX_DB)
+    await store.migrate()
+    group = Group()
+    core = build_core(
+        settings, store, ConsolePort(group, write), bot_id=BOT_ID, bot_username=BOT_USERNAME
+    )
+    sandbox = Sandbox(core, group, write)
+    write(BANNER.get(settings.bot.default_language, BANNER["en"]))
+    await core.start()
+    loop = asyncio.get_running_loop()
+    try:
+        while not sandbox.done:
+            raw = await loop.run_in_executor(None, stdin.readline)
+            if not raw:
+                break
+            try:
+                await sandbox.line(raw)
+            except Exception as error:  # the sandbox must survive anything typed
+                write(f"error: {error}")
+    finally:
+        await core.stop()
+        await store.close()
