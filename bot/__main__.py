@@ -34,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     bench = sub.choices["bench"]
     bench.add_argument("--updates", type=int, default=20_000, help="updates per run")
     bench.add_argument("--chats", type=int, default=200, help="distinct chats")
+    bench.add_argument("--repeats", type=int, default=5, help="measured pairs of runs")
     return parser
 
 
@@ -69,7 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "bench":
             from bot.bench import run_bench
 
-            asyncio.run(run_bench(settings, updates=args.updates, chats=args.chats))
+            asyncio.run(
+                run_bench(settings, updates=args.updates, chats=args.chats, repeats=args.repeats)
+            )
     except ConfigError as error:
         print(f"config error: {error}", file=sys.stderr)
         return EXIT_CONFIG

@@ -22,6 +22,7 @@ from handlers.activity import ActivityTracker
 from handlers.basics import Basics
 from handlers.rules import Rules
 from handlers.welcome import Welcome
+from storage.repositories import load_stored_ids
 from storage.unit import Store
 
 log = logging.getLogger(__name__)
@@ -54,9 +55,9 @@ class Core:
         await self.dispatcher.start()
 
     async def stop(self) -> None:
-        """Flush features, stop timers."""
+        """Stop timers (letting running ones finish), then flush features."""
+        await self.runtime.scheduler.stop()
         await self.dispatcher.stop()
-        self.runtime.scheduler.shutdown()
 
 
 def build_core(
@@ -94,9 +95,11 @@ def configure_logging(settings: Settings) -> None:
 
 
 async def open_store(settings: Settings) -> Store:
-    """Open the database and bring its schema up to date."""
+    """Open the database, bring its schema up to date and warm the settings cache."""
     store = Store(settings.database.url, echo=settings.database.echo)
     await store.migrate()
+    async with store.unit() as uow:
+        await load_stored_ids(uow)
     return store
 
 

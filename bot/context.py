@@ -15,8 +15,7 @@ from storage.unit import UnitOfWork
 
 async def chat_language(uow: UnitOfWork, chat_id: int, default: str) -> str:
     """A chat's language, or ``default`` if it never chose one."""
-    row = await ChatRepository(uow).get(chat_id)
-    return (row.language if row else None) or default
+    return (await ChatRepository(uow).settings(chat_id)).language or default
 
 
 class Context:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -14,6 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 log = logging.getLogger(__name__)
 
 Job = Callable[..., Awaitable[Any]]
+ONE_SHOT_INSTANCES = 1_000
 
 
 class Scheduler:
@@ -21,6 +23,7 @@ class Scheduler:
 
     def __init__(self) -> None:
         self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._running: set[asyncio.Task[Any]] = set()
 
     def start(self) -> None:
         """Start firing timers (needs a running event loop)."""
@@ -32,16 +35,28 @@ class Scheduler:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
+    async def stop(self) -> None:
+        """Stop firing timers and wait for the jobs already running to finish."""
+        if self._scheduler.running:
+            # Shutting down would cancel running jobs: pause, let them finish, then stop.
+            self._scheduler.pause()
+        while self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
+        self.shutdown()
+
     def call_at(self, job_id: str, when: datetime, job: Job, *args: Any) -> None:
         """Run ``job(*args)`` at ``when``; a timer with the same id is replaced."""
         self._scheduler.add_job(
-            _guarded,
+            self._guarded,
             "date",
             run_date=when,
             args=(job_id, job, *args),
             id=job_id,
             replace_existing=True,
             misfire_grace_time=None,
+            # A job may re-arm its own id while it runs; APScheduler's default of one
+            # instance per id would silently skip the new run.
+            max_instances=ONE_SHOT_INSTANCES,
         )
 
     def call_later(self, job_id: str, seconds: float, job: Job, *args: Any) -> None:
@@ -51,7 +66,7 @@ class Scheduler:
     def every(self, job_id: str, seconds: float, job: Job) -> None:
         """Run ``job()`` every ``seconds``, never two runs at once."""
         self._scheduler.add_job(
-            _guarded,
+            self._guarded,
             "interval",
             seconds=seconds,
             args=(job_id, job),
@@ -66,9 +81,13 @@ class Scheduler:
         with contextlib.suppress(JobLookupError):
             self._scheduler.remove_job(job_id)
 
-
-async def _guarded(job_id: str, job: Job, *args: Any) -> None:
-    try:
-        await job(*args)
-    except Exception:
-        log.exception("timed job %s failed", job_id)
+    async def _guarded(self, job_id: str, job: Job, *args: Any) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            await job(*args)
+        except Exception:
+            log.exception("timed job %s failed", job_id)
+        finally:
+            self._running.discard(task)  # type: ignore[arg-type]

@@ -27,11 +27,11 @@ class Rules(Feature):
 
     async def show(self, command: Command, ctx: Context) -> None:
         """/rules: post the group's rules."""
-        row = await ChatRepository(ctx.uow).get(ctx.chat.id)
-        if row is None or not row.rules:
+        rules = (await ChatRepository(ctx.uow).settings(ctx.chat.id)).rules
+        if not rules:
             await ctx.say("rules.none")
             return
-        await ctx.say("rules.show", rules=row.rules)
+        await ctx.say("rules.show", rules=rules)
 
     async def set_rules(self, command: Command, ctx: Context) -> None:
         """/setrules <text> (or as a reply): store the rules."""

@@ -2,16 +2,61 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import and_, case, func, select
 
+from storage.cache import MISSING
 from storage.models import ChatRow, MemberRow, WelcomeRow
 from storage.unit import UnitOfWork
-from storage.upsert import upsert
+from storage.upsert import insert_missing, upsert
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSettings:
+    """A group's settings as features read them (a cached snapshot, not a row)."""
+
+    language: str | None = None
+    timezone: str | None = None
+    rules: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WelcomeSettings:
+    """How a group welcomes newcomers, as features read it (a cached snapshot)."""
+
+    enabled: bool = True
+    template: str | None = None
+    clean_welcome: bool = False
+    clean_service: bool = False
+    last_message_id: int | None = None
+
+
+T = TypeVar("T")
+
+
+async def _cached(
+    uow: UnitOfWork, key: tuple[str, int], load: Callable[[], Awaitable[T]], default: T
+) -> T:
+    """``load()``, remembered in the store's snapshot cache; ``default`` if there is no row."""
+    if not uow.cache.may_be_stored(key):
+        return default
+    value = uow.cache.get(key)
+    if value is MISSING:
+        version = uow.cache.version
+        value = await load()
+        uow.cache.put(key, value, version)
+    return cast(T, value)
+
+
+async def load_stored_ids(uow: UnitOfWork) -> None:
+    """Tell the cache which groups have stored settings, so the rest need no query."""
+    session = await uow.session()
+    uow.cache.know("chat", await session.scalars(select(ChatRow.id)))
+    uow.cache.know("welcome", await session.scalars(select(WelcomeRow.chat_id)))
 
 
 class ChatRepository:
@@ -25,14 +70,25 @@ class ChatRepository:
         session = await self._uow.session()
         return await session.get(ChatRow, chat_id)
 
+    async def settings(self, chat_id: int) -> ChatSettings:
+        """The group's settings, from the cache when possible."""
+
+        async def load() -> ChatSettings:
+            row = await self.get(chat_id)
+            return ChatSettings(row.language, row.timezone, row.rules) if row else ChatSettings()
+
+        return await _cached(self._uow, ("chat", chat_id), load, ChatSettings())
+
     async def ensure(self, chat_id: int, title: str = "") -> ChatRow:
-        """The stored chat, created on first sight; keeps its title current."""
+        """The stored chat, to change: created on first sight; keeps its title current."""
         session = await self._uow.session()
+        self._uow.changing(("chat", chat_id))
         row = await session.get(ChatRow, chat_id)
         if row is None:
-            row = ChatRow(id=chat_id, title=title[:255])
-            session.add(row)
-            await session.flush()
+            await insert_missing(session, ChatRow.__table__, {"id": chat_id, "title": title[:255]})
+            self._uow.cache.stored(("chat", chat_id))
+            row = await session.get(ChatRow, chat_id)
+            assert row is not None
         elif title and row.title != title[:255]:
             row.title = title[:255]
         return row
@@ -45,19 +101,37 @@ class WelcomeRepository:
         self._uow = uow
 
     async def get(self, chat_id: int) -> WelcomeRow:
-        """The group's welcome settings; defaults (not stored) if it has none."""
+        """The group's welcome row; defaults (not stored) if it has none."""
         session = await self._uow.session()
         row = await session.get(WelcomeRow, chat_id)
         return row if row is not None else default_welcome(chat_id)
 
+    async def settings(self, chat_id: int) -> WelcomeSettings:
+        """The group's welcome settings, from the cache when possible."""
+
+        async def load() -> WelcomeSettings:
+            row = await self.get(chat_id)
+            return WelcomeSettings(
+                row.enabled,
+                row.template,
+                row.clean_welcome,
+                row.clean_service,
+                row.last_message_id,
+            )
+
+        return await _cached(self._uow, ("welcome", chat_id), load, WelcomeSettings())
+
     async def ensure(self, chat_id: int, title: str = "") -> WelcomeRow:
-        """The group's welcome settings, stored so changes persist."""
+        """The group's welcome row, to change; stored so changes persist."""
         await ChatRepository(self._uow).ensure(chat_id, title)
         session = await self._uow.session()
+        self._uow.changing(("welcome", chat_id))
         row = await session.get(WelcomeRow, chat_id)
         if row is None:
-            row = default_welcome(chat_id)
-            session.add(row)
+            await insert_missing(session, WelcomeRow.__table__, {"chat_id": chat_id})
+            self._uow.cache.stored(("welcome", chat_id))
+            row = await session.get(WelcomeRow, chat_id)
+            assert row is not None
         return row
 
 
@@ -83,10 +157,6 @@ class Activity:
     left_at: datetime | None = None
 
 
-# Rows per statement: SQLite allows 32,766 bound values, and a member row has ten.
-_BATCH = 500
-
-
 class MemberRepository:
     """Members the bot has seen, and their activity."""
 
@@ -97,10 +167,7 @@ class MemberRepository:
         """Add a batch of buffered activity in one statement."""
         session = await self._uow.session()
         rows = [_member_values(item) for item in merge_batch(batch)]
-        table = MemberRow.__table__
-        for start in range(0, len(rows), _BATCH):
-            chunk = rows[start : start + _BATCH]
-            await upsert(session, table, chunk, ("chat_id", "user_id"), _merge_activity)
+        await upsert(session, MemberRow.__table__, rows, ("chat_id", "user_id"), _merge_activity)
 
     async def get(self, chat_id: int, user_id: int) -> MemberRow | None:
         """One member's record."""

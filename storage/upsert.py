@@ -19,13 +19,25 @@ async def upsert(
     keys: Sequence[str],
     update: UpdateValues,
 ) -> None:
-    """Insert ``rows``; on a ``keys`` clash, set what ``update(columns, excluded)`` gives."""
+    """Insert ``rows``; on a ``keys`` clash, set what ``update(columns, excluded)`` gives.
+
+    The rows go as one executemany of a single statement, so the statement is compiled
+    once and cached rather than rebuilt with a bound value per cell.
+    """
     if not rows:
         return
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table).values(list(rows))
+    stmt = _insert(session)(table)
     stmt = stmt.on_conflict_do_update(
         index_elements=list(keys), set_=dict(update(table.c, stmt.excluded))
     )
-    await session.execute(stmt)
+    await session.execute(stmt, list(rows))
+
+
+async def insert_missing(session: AsyncSession, table: Table, row: Mapping[str, Any]) -> None:
+    """Insert ``row`` unless a row with its primary key exists (safe against a racing insert)."""
+    await session.execute(_insert(session)(table).values(**row).on_conflict_do_nothing())
+
+
+def _insert(session: AsyncSession) -> Callable[[Table], Any]:
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert

@@ -60,3 +60,46 @@ async def test_failing_periodic_job_keeps_running() -> None:
         assert len(runs) >= 2
     finally:
         scheduler.shutdown()
+
+
+async def test_a_job_may_rearm_its_own_timer() -> None:
+    """Re-arming the running job's id schedules a new run instead of being skipped."""
+    scheduler = Scheduler()
+    scheduler.start()
+    runs: list[int] = []
+
+    async def job() -> None:
+        runs.append(1)
+        if len(runs) < 3:
+            scheduler.call_later("again", 0.05, job)
+            await asyncio.sleep(0.1)  # still running when the new run is due
+
+    try:
+        scheduler.call_later("again", 0.01, job)
+        await asyncio.sleep(0.6)
+        assert len(runs) == 3
+    finally:
+        await scheduler.stop()
+
+
+async def test_stop_waits_for_running_jobs_and_fires_no_more() -> None:
+    scheduler = Scheduler()
+    scheduler.start()
+    done: list[str] = []
+    started = asyncio.Event()
+
+    async def slow() -> None:
+        started.set()
+        await asyncio.sleep(0.2)
+        done.append("slow")
+
+    async def later() -> None:
+        done.append("later")
+
+    scheduler.call_later("slow", 0.01, slow)
+    scheduler.call_later("later", 0.3, later)
+    await started.wait()
+    await scheduler.stop()
+    assert done == ["slow"], "the running job finished before stop returned"
+    await asyncio.sleep(0.4)
+    assert done == ["slow"], "nothing fires after stop"

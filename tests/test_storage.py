@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, cast
 
@@ -14,9 +15,12 @@ from storage.models import ChatRow, MemberRow, WelcomeRow
 from storage.repositories import (
     Activity,
     ChatRepository,
+    ChatSettings,
     MemberRepository,
     WelcomeRepository,
+    WelcomeSettings,
     default_welcome,
+    load_stored_ids,
 )
 from storage.unit import Store, UnitOfWork
 
@@ -418,3 +422,79 @@ async def test_member_rejoin_clears_the_leave_time(store: Store) -> None:
     row = await member(store, 1)
     assert row.left_at is None
     assert_utc(row.joined_at, at(3))
+
+
+# --- cached settings ----------------------------------------------------------------
+
+
+def count_selects(store: Store) -> list[str]:
+    """Collect the SELECT statements the store runs from now on."""
+    seen: list[str] = []
+
+    def on_execute(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(store.engine.sync_engine, "before_cursor_execute", on_execute)
+    return seen
+
+
+async def test_settings_are_read_once_then_served_from_the_cache(store: Store) -> None:
+    async with store.unit() as uow:
+        row = await ChatRepository(uow).ensure(BIG_GROUP, "Cats")
+        row.language, row.rules = "en", "Be kind"
+    selects = count_selects(store)
+    for _ in range(3):
+        async with store.unit() as uow:
+            settings = await ChatRepository(uow).settings(BIG_GROUP)
+            assert (settings.language, settings.rules) == ("en", "Be kind")
+    assert len(selects) == 1
+
+
+async def test_a_write_is_seen_by_the_next_read(store: Store) -> None:
+    async with store.unit() as uow:
+        assert (await WelcomeRepository(uow).settings(BIG_GROUP)).enabled
+    async with store.unit() as uow:
+        (await WelcomeRepository(uow).ensure(BIG_GROUP, "Cats")).enabled = False
+    async with store.unit() as uow:
+        assert not (await WelcomeRepository(uow).settings(BIG_GROUP)).enabled
+
+
+async def test_a_rolled_back_write_leaves_the_old_settings(store: Store) -> None:
+    async with store.unit() as uow:
+        (await ChatRepository(uow).ensure(BIG_GROUP, "Cats")).language = "en"
+    with pytest.raises(Boom):
+        async with store.unit() as uow:
+            (await ChatRepository(uow).ensure(BIG_GROUP, "Cats")).language = "zh"
+            assert (await ChatRepository(uow).settings(BIG_GROUP)).language == "zh"
+            raise Boom
+    async with store.unit() as uow:
+        assert (await ChatRepository(uow).settings(BIG_GROUP)).language == "en"
+
+
+async def test_known_ids_spare_queries_for_groups_without_settings(store: Store) -> None:
+    async with store.unit() as uow:
+        await WelcomeRepository(uow).ensure(BIG_GROUP, "Cats")
+    async with store.unit() as uow:
+        await load_stored_ids(uow)
+    selects = count_selects(store)
+    async with store.unit() as uow:
+        assert await ChatRepository(uow).settings(OTHER_GROUP) == ChatSettings()
+        assert await WelcomeRepository(uow).settings(OTHER_GROUP) == WelcomeSettings()
+    assert selects == [], "a group with no stored row costs no query"
+    async with store.unit() as uow:
+        (await WelcomeRepository(uow).ensure(OTHER_GROUP, "Dogs")).template = "Hi {name}"
+    async with store.unit() as uow:
+        assert (await WelcomeRepository(uow).settings(OTHER_GROUP)).template == "Hi {name}"
+
+
+async def test_racing_first_writes_to_one_group_both_succeed(store: Store) -> None:
+    """Two units creating the same group's rows at once: no duplicate-key error."""
+
+    async def create(title: str) -> None:
+        async with store.unit() as uow:
+            await WelcomeRepository(uow).ensure(BIG_GROUP, title)
+
+    await asyncio.gather(create("Cats"), create("Cats"), create("Cats"))
+    assert await count(store, ChatRow) == 1
+    assert await count(store, WelcomeRow) == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 
 from bot.args import parse_switch, text_or_reply
 from bot.chat import MissingRight
@@ -77,19 +78,38 @@ class Welcome(Feature):
         runtime = ctx.runtime
         if event.user.id == runtime.bot_id or not event.chat.is_group:
             return
-        settings = await WelcomeRepository(ctx.uow).get(event.chat.id)
+        settings = await WelcomeRepository(ctx.uow).settings(event.chat.id)
         first = self._recent.first_time(event.chat.id, event.user.id, runtime.now())
         if first and settings.enabled:
+            armed = event.chat.id in self._batcher
             due = self._batcher.add(event.chat, event.user, runtime.now())
-            runtime.scheduler.call_at(_job_id(event.chat.id), due, self.flush, event.chat.id)
+            if not armed:
+                self._arm(runtime, event.chat.id, due)
         if event.service_message_id is not None and settings.clean_service:
             await ctx.port.delete(event.chat.id, event.service_message_id)
 
     async def _clean_service(self, ctx: Context, message_id: int | None) -> None:
         if message_id is None:
             return
-        if (await WelcomeRepository(ctx.uow).get(ctx.chat.id)).clean_service:
+        if (await WelcomeRepository(ctx.uow).settings(ctx.chat.id)).clean_service:
             await ctx.port.delete(ctx.chat.id, message_id)
+
+    def _arm(self, runtime: Runtime, chat_id: int, due: datetime) -> None:
+        runtime.scheduler.call_at(_job_id(chat_id), due, self._on_timer, chat_id, due)
+
+    async def _on_timer(self, chat_id: int, armed_for: datetime) -> None:
+        """Post the chat's welcome, unless later joins moved it: then wait for those.
+
+        One timer per burst, moved only when it fires, costs far less than re-arming on
+        every join of a raid.
+        """
+        if chat_id not in self._batcher or self._runtime is None:
+            return
+        due = self._batcher.due(chat_id)
+        if due > armed_for:
+            self._arm(self._runtime, chat_id, due)
+            return
+        await self.flush(chat_id)
 
     async def flush(self, chat_id: int) -> None:
         """Post the combined welcome for a chat's waiting newcomers."""
@@ -102,17 +122,19 @@ class Welcome(Feature):
 
     async def _post(self, runtime: Runtime, uow: UnitOfWork, pending: PendingWelcome) -> None:
         chat = pending.chat
-        settings = await WelcomeRepository(uow).ensure(chat.id, chat.title)
+        settings = await WelcomeRepository(uow).settings(chat.id)
         if not settings.enabled:
             return
         language = await chat_language(uow, chat.id, runtime.settings.bot.default_language)
         template = settings.template or runtime.translator.plain(language, "welcome.default")
         text = await self._render(runtime, uow, language, template, chat, pending.users)
         message_id = await runtime.port.send(chat.id, text)
-        if message_id is None:
+        if message_id is None or not settings.clean_welcome:
             return
-        previous, settings.last_message_id = settings.last_message_id, message_id
-        if settings.clean_welcome and previous:
+        # Only groups that clean up old welcomes need the last one remembered.
+        row = await WelcomeRepository(uow).ensure(chat.id, chat.title)
+        previous, row.last_message_id = row.last_message_id, message_id
+        if previous:
             await _delete_quietly(runtime, chat.id, previous, language)
 
     async def _render(
@@ -134,8 +156,7 @@ class Welcome(Feature):
             count = await runtime.port.member_count(chat.id)
             values["count"] = str(count) if count is not None else "?"
         if "rules" in used:
-            row = await ChatRepository(uow).get(chat.id)
-            rules = row.rules if row is not None and row.rules else None
+            rules = (await ChatRepository(uow).settings(chat.id)).rules
             values["rules"] = rules or runtime.translator(language, "welcome.no_rules")
         return render_template(template, values)
 
@@ -158,8 +179,8 @@ class Welcome(Feature):
             row.enabled = switch
             await ctx.say("welcome.enabled" if switch else "welcome.disabled")
             return
-        row = await WelcomeRepository(ctx.uow).get(ctx.chat.id)
-        await self._show(ctx, row.template, row.enabled, command.sender)
+        settings = await WelcomeRepository(ctx.uow).settings(ctx.chat.id)
+        await self._show(ctx, settings.template, settings.enabled, command.sender)
 
     async def set_template(self, command: Command, ctx: Context) -> None:
         """/setwelcome <text>: check the template, store it, show a preview."""

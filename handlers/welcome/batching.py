@@ -27,6 +27,9 @@ class JoinBatcher:
         self._max = timedelta(seconds=max(max_seconds, quiet_seconds))
         self._pending: dict[int, PendingWelcome] = {}
 
+    def __contains__(self, chat_id: object) -> bool:
+        return chat_id in self._pending
+
     def add(self, chat: Chat, user: User, now: datetime) -> datetime:
         """Queue a newcomer; return when the chat's welcome is due."""
         pending = self._pending.get(chat.id)

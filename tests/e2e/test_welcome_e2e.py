@@ -107,6 +107,18 @@ async def test_raid_gets_one_combined_welcome(api: FakeBotApi, start_bot: BotFac
     assert all(f"Raider{i}<" in text for i in range(20))
 
 
+async def test_a_slow_raid_still_gets_one_welcome(api: FakeBotApi, start_bot: BotFactory) -> None:
+    """Joins spread over five quiet windows, each before the last one ran out: one welcome."""
+    await start_bot()
+    for i in range(10):
+        join(api, make_user(2000 + i, f"Slow{i}"))
+        await asyncio.sleep(0.15)
+    calls = await api.wait_for("sendMessage")
+    await asyncio.sleep(0.6)
+    assert len(api.calls_to("sendMessage")) == 1
+    assert all(f"Slow{i}<" in calls[0].params["text"] for i in range(10))
+
+
 async def test_settings_survive_a_restart(api: FakeBotApi, start_bot: BotFactory) -> None:
     """A template set before a restart is used after it."""
     first = await start_bot()

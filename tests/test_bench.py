@@ -1,0 +1,40 @@
+"""The benchmark runs end to end and reports what it measured (no timing is asserted)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.bench import StreamMix, measure, synthetic_updates
+from bot.config import load_settings
+
+
+def test_stream_is_deterministic_and_mixed() -> None:
+    first = synthetic_updates(500, 10)
+    assert first == synthetic_updates(500, 10)
+    assert first != synthetic_updates(500, 10, seed=1)
+    kinds = {next(k for k in update if k != "update_id") for update in first}
+    assert kinds == {"message", "chat_member"}
+    joins = [u for u in first if "chat_member" in u or "new_chat_members" in u.get("message", {})]
+    commands = [u for u in first if u.get("message", {}).get("entities")]
+    assert joins and commands
+
+
+def test_stream_without_joins_or_commands_is_all_plain_messages() -> None:
+    updates = synthetic_updates(200, 5, mix=StreamMix(joins=0, commands=0))
+    assert all(update["message"].get("text") for update in updates)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+async def test_measure_reports_every_figure(capsys: pytest.CaptureFixture[str]) -> None:
+    settings = load_settings(None, {}, require_token=False)
+    result = await measure(settings, updates=600, chats=8, repeats=1)
+    for key in ("updates_per_s", "baseline_updates_per_s", "ratio", "peak_rss_mb"):
+        assert result[key] > 0, key
+    assert result["errors"] == 0
+    assert result["welcomes_sent"] > 0
+    assert result["messages_recorded"] > 500
+    # Messages are buffered: a handful of commits, not one per message.
+    assert result["db_commits"] < 10
+    json.dumps(result)
