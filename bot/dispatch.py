@@ -20,7 +20,6 @@ class Dispatcher:
     def __init__(self, runtime: Runtime, features: Sequence[Feature]) -> None:
         self.runtime = runtime
         self.features = tuple(features)
-        self.handled = 0
 
     async def handle(self, event: Event) -> None:
         """Handle one event end to end and commit its unit of work once."""
@@ -29,7 +28,6 @@ class Dispatcher:
             for feature in self.features:
                 if await self._run(feature, event, ctx):
                     break
-        self.handled += 1
 
     async def _run(self, feature: Feature, event: Event, ctx: Context) -> bool:
         try:

@@ -15,7 +15,8 @@ from collections import OrderedDict
 from collections.abc import Hashable, Iterable
 from typing import Any
 
-_MISSING: Any = object()
+#: What ``get`` returns for a key it does not hold.
+MISSING: Any = object()
 
 
 class SnapshotCache:
@@ -32,8 +33,8 @@ class SnapshotCache:
 
     def get(self, key: Hashable) -> Any:
         """The snapshot for ``key``, or ``MISSING``."""
-        value = self._items.get(key, _MISSING)
-        if value is not _MISSING:
+        value = self._items.get(key, MISSING)
+        if value is not MISSING:
             self._items.move_to_end(key)
         return value
 
@@ -65,12 +66,3 @@ class SnapshotCache:
         """Forget ``key``; reads in flight will not store their (possibly old) result."""
         self.version += 1
         self._items.pop(key, None)
-
-    def clear(self) -> None:
-        """Forget every snapshot and every set of known ids."""
-        self.version += 1
-        self._items.clear()
-        self._stored.clear()
-
-
-MISSING = _MISSING
