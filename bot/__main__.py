@@ -4,6 +4,7 @@ python -m bot run --config config.toml     start the bot (applies migrations fir
 python -m bot migrate                      apply database migrations and exit
 python -m bot sandbox                      try the bot in a simulated group, no token needed
 python -m bot bench                        measure update throughput against bare PTB
+python -m bot bench --schedule             measure start-up and lateness of 10,000 schedules
 """
 
 from __future__ import annotations
@@ -35,6 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--updates", type=int, default=20_000, help="updates per run")
     bench.add_argument("--chats", type=int, default=200, help="distinct chats")
     bench.add_argument("--repeats", type=int, default=5, help="measured pairs of runs")
+    bench.add_argument(
+        "--schedule", action="store_true", help="measure scheduled posts instead of updates"
+    )
+    bench.add_argument("--schedules", type=int, default=10_000, help="with --schedule")
+    bench.add_argument("--groups", type=int, default=1_000, help="with --schedule")
+    bench.add_argument("--firing", type=int, default=2_000, help="due during the run")
+    bench.add_argument("--peak", type=int, default=200, help="of those, due at one instant")
     return parser
 
 
@@ -67,6 +75,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.platforms.console import run_sandbox
 
             asyncio.run(run_sandbox(settings, sys.stdin, sys.stdout, db_url=args.db))
+        elif args.command == "bench" and args.schedule:
+            from bot.bench_schedule import run_schedule_bench
+
+            asyncio.run(
+                run_schedule_bench(
+                    settings,
+                    schedules=args.schedules,
+                    groups=args.groups,
+                    firing=args.firing,
+                    peak=args.peak,
+                )
+            )
         elif args.command == "bench":
             from bot.bench import run_bench
 

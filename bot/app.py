@@ -15,12 +15,15 @@ from bot.dispatch import Dispatcher
 from bot.feature import Feature
 from bot.housekeeping import Housekeeping
 from bot.i18n import Translator
+from bot.leadership import leadership_for
 from bot.permissions import AdminCache
 from bot.runtime import Runtime
 from bot.scheduling import Scheduler
+from bot.timed_work import TimedWork
 from handlers.activity import ActivityTracker
 from handlers.basics import Basics
 from handlers.rules import Rules
+from handlers.schedule.commands import Schedules
 from handlers.welcome import Welcome
 from storage.repositories import load_stored_ids
 from storage.unit import Store
@@ -35,7 +38,7 @@ def build_features() -> tuple[list[Feature], CommandTable]:
     activity tracking, commands, and the features that react to ordinary messages.
     """
     table = CommandTable()
-    providers: list[Feature] = [Basics(table), Rules(), Welcome()]
+    providers: list[Feature] = [Basics(table), Rules(), Welcome(), Schedules()]
     table.add(providers)
     features: list[Feature] = [Housekeeping(), ActivityTracker(), Commands(table), *providers]
     return features, table
@@ -50,12 +53,14 @@ class Core:
     table: CommandTable
 
     async def start(self) -> None:
-        """Start timers and features."""
+        """Start timers and features, then take part in running timed work."""
         self.runtime.scheduler.start()
         await self.dispatcher.start()
+        await self.runtime.timed.start()
 
     async def stop(self) -> None:
-        """Stop timers (letting running ones finish), then flush features."""
+        """Hand timed work over, stop timers (letting running ones finish), flush features."""
+        await self.runtime.timed.stop()
         await self.runtime.scheduler.stop()
         await self.dispatcher.stop()
 
@@ -77,6 +82,13 @@ def build_core(
         translator=Translator(settings.bot.default_language),
         admins=AdminCache(port.admins, settings.bot.admin_cache_seconds),
         scheduler=Scheduler(),
+        timed=TimedWork(
+            leadership_for(
+                settings.database.url,
+                retry_seconds=settings.timers.leader_retry_seconds,
+                check_seconds=settings.timers.leader_check_seconds,
+            )
+        ),
         bot_id=bot_id,
         bot_username=bot_username,
     )

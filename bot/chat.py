@@ -51,6 +51,21 @@ class ChatPort(Protocol):
         """Post a message; return its id, or None if it could not be sent."""
         ...
 
+    async def post(self, chat_id: int, text: str) -> int:
+        """Post a message and return its id; raise ChatActionError saying why it failed.
+
+        Reasons: ``chat_gone`` (the bot is no longer in the chat), MissingRight("post"),
+        ``failed`` (anything else, including time-outs).
+        """
+        ...
+
+    async def copy(self, chat_id: int, from_chat_id: int, message_id: int) -> int:
+        """Post a copy of a message (text, media or poll); raise like ``post``.
+
+        An extra reason: ``not_found`` when the message to copy no longer exists.
+        """
+        ...
+
     async def edit(
         self, chat_id: int, message_id: int, text: str, *, buttons: Keyboard | None = None
     ) -> bool:

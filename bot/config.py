@@ -102,6 +102,21 @@ class WelcomeConfig(Section):
     max_names: int = Field(default=20, ge=1, le=200)
 
 
+class ScheduleConfig(Section):
+    """Scheduled posts."""
+
+    grace_seconds: float = Field(default=600.0, ge=0, le=7 * 86_400)
+    max_per_chat: int = Field(default=100, ge=1, le=10_000)
+    sync_seconds: Seconds = 30.0
+
+
+class TimersConfig(Section):
+    """Which process runs timed work when several share one PostgreSQL database."""
+
+    leader_retry_seconds: float = Field(default=15.0, gt=0, le=50)
+    leader_check_seconds: float = Field(default=10.0, gt=0, le=50)
+
+
 class LogConfig(Section):
     """Logging."""
 
@@ -121,6 +136,8 @@ class Settings(Section):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     bot: BotConfig = Field(default_factory=BotConfig)
     welcome: WelcomeConfig = Field(default_factory=WelcomeConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    timers: TimersConfig = Field(default_factory=TimersConfig)
     log: LogConfig = Field(default_factory=LogConfig)
 
     @model_validator(mode="after")

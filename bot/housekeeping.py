@@ -13,10 +13,10 @@ class Housekeeping(Feature):
     name = "housekeeping"
 
     async def on_event(self, event: Event, ctx: Context) -> bool:
-        """Refresh caches; AdminsChanged and BotStatusChanged stop here."""
+        """Refresh caches; AdminsChanged stops here, BotStatusChanged goes on to features."""
         if isinstance(event, AdminsChanged):
             ctx.runtime.admins.invalidate(event.chat.id)
         elif isinstance(event, BotStatusChanged):
             ctx.runtime.admins.invalidate(event.chat.id)
             ctx.runtime.rights.reset(event.chat.id)
-        return isinstance(event, AdminsChanged | BotStatusChanged)
+        return isinstance(event, AdminsChanged)

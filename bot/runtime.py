@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.chat import ChatPort
 from bot.config import Settings
@@ -12,6 +14,7 @@ from bot.i18n import Translator
 from bot.permissions import AdminCache
 from bot.rights import RightsNotices
 from bot.scheduling import Scheduler
+from bot.timed_work import TimedWork
 from storage.unit import Store
 
 
@@ -33,7 +36,21 @@ class Runtime:
     bot_username: str | None = None
     clock: Callable[[], datetime] = _utcnow
     rights: RightsNotices = field(default_factory=RightsNotices)
+    timed: TimedWork = field(default_factory=TimedWork)
 
     def now(self) -> datetime:
         """The current time in UTC (controllable in tests)."""
         return self.clock()
+
+    def timezone(self, name: str | None) -> ZoneInfo:
+        """A group's time zone by name, or the configured default."""
+        try:
+            return zone(name or self.settings.bot.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return zone(self.settings.bot.timezone)
+
+
+@lru_cache(maxsize=512)
+def zone(name: str) -> ZoneInfo:
+    """A time zone by IANA name (ZoneInfo objects are looked up once)."""
+    return ZoneInfo(name)

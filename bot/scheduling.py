@@ -76,6 +76,11 @@ class Scheduler:
             coalesce=True,
         )
 
+    def due(self, job_id: str) -> datetime | None:
+        """When a timer fires next (None if there is no such timer)."""
+        job = self._scheduler.get_job(job_id)
+        return job.next_run_time if job is not None else None
+
     def cancel(self, job_id: str) -> None:
         """Drop a timer if it is still pending."""
         with contextlib.suppress(JobLookupError):

@@ -22,6 +22,7 @@ class ChatSettings:
     language: str | None = None
     timezone: str | None = None
     rules: str | None = None
+    quiet_hours: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +76,9 @@ class ChatRepository:
 
         async def load() -> ChatSettings:
             row = await self.get(chat_id)
-            return ChatSettings(row.language, row.timezone, row.rules) if row else ChatSettings()
+            if row is None:
+                return ChatSettings()
+            return ChatSettings(row.language, row.timezone, row.rules, row.quiet_hours)
 
         return await _cached(self._uow, ("chat", chat_id), load, ChatSettings())
 

@@ -26,7 +26,7 @@ async def upsert(
     """
     if not rows:
         return
-    stmt = _insert(session)(table)
+    stmt = insert_for(session)(table)
     stmt = stmt.on_conflict_do_update(
         index_elements=list(keys), set_=dict(update(table.c, stmt.excluded))
     )
@@ -35,9 +35,10 @@ async def upsert(
 
 async def insert_missing(session: AsyncSession, table: Table, row: Mapping[str, Any]) -> None:
     """Insert ``row`` unless a row with its primary key exists (safe against a racing insert)."""
-    await session.execute(_insert(session)(table).values(**row).on_conflict_do_nothing())
+    await session.execute(insert_for(session)(table).values(**row).on_conflict_do_nothing())
 
 
-def _insert(session: AsyncSession) -> Callable[[Table], Any]:
+def insert_for(session: AsyncSession) -> Callable[[Table], Any]:
+    """The INSERT construct of the session's dialect (for ON CONFLICT clauses)."""
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     return postgresql.insert if dialect == "postgresql" else sqlite.insert

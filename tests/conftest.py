@@ -6,6 +6,7 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -75,12 +76,26 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
         return
+    async with postgres_database() as url:
+        yield url
+
+
+@asynccontextmanager
+async def postgres_database() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database for the block (skipped or failed as require_postgres says)."""
     require_postgres()
     url = await fresh_postgres_database()
     try:
         yield url
     finally:
         await drop_postgres_database(url)
+
+
+@pytest_asyncio.fixture
+async def pg_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database, so advisory locks of other tests never contend."""
+    async with postgres_database() as url:
+        yield url
 
 
 @pytest_asyncio.fixture

@@ -38,3 +38,19 @@ async def test_measure_reports_every_figure(capsys: pytest.CaptureFixture[str]) 
     # Messages are buffered: a handful of commits, not one per message.
     assert result["db_commits"] < 10
     json.dumps(result)
+
+
+async def test_schedule_bench_reports_start_up_and_lateness() -> None:
+    """A small schedule run fires every due occurrence once, on both sides."""
+    from bot.bench_schedule import measure_schedules
+
+    result = await measure_schedules(
+        load_settings(None, {}), schedules=300, groups=30, firing=40, peak=10, window=1, lead=1
+    )
+    for side in ("ours", "baseline"):
+        figures = result[side]
+        assert figures["fired"] == figures["expected"] == result["firing"] > 0
+        assert figures["doubles"] == 0
+        assert figures["late_p99_ms"] >= figures["late_median_ms"]
+    assert result["ours"]["startup_s"] > 0
+    assert json.dumps(result)

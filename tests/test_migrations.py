@@ -20,7 +20,7 @@ from storage.models import Base
 from storage.repositories import ChatRepository
 from storage.unit import Store
 
-TABLES = {"chats", "welcome_settings", "members"}
+TABLES = {"chats", "welcome_settings", "members", "schedules", "schedule_runs"}
 
 
 @pytest_asyncio.fixture
@@ -109,7 +109,21 @@ async def test_compare_would_see_a_difference(store: Store) -> None:
     assert found[0][1].name == "extra_table"
 
 
-@pytest.mark.parametrize("revision", ["head", "0001"])
-async def test_upgrade_to_named_revision(engine: AsyncEngine, revision: str) -> None:
+@pytest.mark.parametrize(("revision", "reached"), [("head", "0002"), ("0001", "0001")])
+async def test_upgrade_to_named_revision(engine: AsyncEngine, revision: str, reached: str) -> None:
     await upgrade(engine, revision)
-    assert await current_revision(engine) == "0001"
+    assert await current_revision(engine) == reached
+
+
+async def test_upgrade_from_0001_keeps_groups(engine: AsyncEngine) -> None:
+    """A database of the first release gains schedules and quiet hours without losing data."""
+    await upgrade(engine, "0001")
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql(
+            "INSERT INTO chats (id, title, created_at, updated_at)"
+            " VALUES (-100, 'Old', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+        )
+    await upgrade(engine, "head")
+    async with engine.connect() as conn:
+        rows = (await conn.exec_driver_sql("SELECT title, quiet_hours FROM chats")).all()
+    assert [tuple(r) for r in rows] == [("Old", None)]

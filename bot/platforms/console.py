@@ -102,6 +102,18 @@ class ConsolePort:
         self._write(f"[{message_id}] {who}: {to_plain(text)}{_buttons(buttons)}")
         return message_id
 
+    async def post(self, chat_id: int, text: str) -> int:
+        """Print a scheduled post."""
+        message_id = next(self.group.ids)
+        self._write(f"[{message_id}] bot: {to_plain(text)}")
+        return message_id
+
+    async def copy(self, chat_id: int, from_chat_id: int, message_id: int) -> int:
+        """Print a copy of an earlier message."""
+        copied = next(self.group.ids)
+        self._write(f"[{copied}] bot: (a copy of message {message_id})")
+        return copied
+
     async def edit(
         self, chat_id: int, message_id: int, text: str, *, buttons: Keyboard | None = None
     ) -> bool:

@@ -93,6 +93,31 @@ class TelegramPort:
         )
         return message.message_id if message is not None else None
 
+    async def post(self, chat_id: int, text: str) -> int:
+        """Post an HTML message; raise ChatActionError if Telegram refused it."""
+        call = self.bot.send_message(
+            chat_id,
+            text,
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+        return (await self._posting(call)).message_id
+
+    async def copy(self, chat_id: int, from_chat_id: int, message_id: int) -> int:
+        """Post a copy of a message; raise ChatActionError if Telegram refused it."""
+        return (
+            await self._posting(self.bot.copy_message(chat_id, from_chat_id, message_id))
+        ).message_id
+
+    async def _posting(self, call: Awaitable[T]) -> T:
+        try:
+            return await self._act(call, "post")
+        except ChatActionError as error:
+            # For a send, an unknown chat means the group itself is gone.
+            if "chat not found" in error.detail.lower():
+                raise ChatActionError("chat_gone", error.detail) from error
+            raise
+
     async def edit(
         self, chat_id: int, message_id: int, text: str, *, buttons: Keyboard | None = None
     ) -> bool:

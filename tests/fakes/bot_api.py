@@ -295,6 +295,8 @@ class ChatState:
     bot_is_admin: bool = True
     bot_rights: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(ADMIN_RIGHTS, True))
     bot_present: bool = True
+    # The bot is in the chat but may not post (restricted by an admin).
+    bot_muted: bool = False
     permissions: dict[str, bool] = field(default_factory=default_chat_permissions)
     pinned: list[int] = field(default_factory=list)
     handled_join_requests: set[int] = field(default_factory=set)
@@ -929,6 +931,7 @@ class FakeBotApi:
             "sendMessage": self._send_message,
             "sendPhoto": self._send_photo,
             "sendDocument": self._send_document,
+            "copyMessage": self._copy_message,
             "deleteMessage": self._delete_message,
             "deleteMessages": self._delete_messages,
             "editMessageText": self._edit_message_text,
@@ -1098,9 +1101,16 @@ class FakeBotApi:
             return self.chat(int(value))
         raise bad_request("Bad Request: chat not found")
 
+    def _posting_chat(self, params: JsonDict) -> ChatState:
+        """The target chat of a send; the bot must be allowed to post there."""
+        chat = self._target_chat(params)
+        if chat.bot_muted:
+            raise bad_request("Bad Request: not enough rights to send text messages to the chat")
+        return chat
+
     def _send_message(self, params: JsonDict) -> JsonDict:
         """sendMessage."""
-        chat = self._target_chat(params)
+        chat = self._posting_chat(params)
         text = params.get("text")
         if not isinstance(text, str) or not text.strip():
             raise bad_request("Bad Request: message text is empty")
@@ -1147,6 +1157,21 @@ class FakeBotApi:
             if document.filename:
                 info["file_name"] = document.filename
         return self._bot_message(chat, params, {"document": info, **self._caption(params)})
+
+    def _copy_message(self, params: JsonDict) -> JsonDict:
+        """copyMessage: a new bot message with the source's content; answers its MessageId."""
+        chat = self._posting_chat(params)
+        source_chat = self._chat_by_param(params.get("from_chat_id"))
+        source_id = int(params["message_id"])
+        source = self.message(source_chat.id, source_id)
+        if source is None or (source_chat.id, source_id) in self.deleted_messages:
+            raise bad_request("Bad Request: message to copy not found")
+        content = {
+            k: copy.deepcopy(v)
+            for k, v in source.items()
+            if k in ("text", "entities", "photo", "document", "poll", "caption")
+        }
+        return {"message_id": self._bot_message(chat, params, content)["message_id"]}
 
     @staticmethod
     def _caption(params: JsonDict) -> JsonDict:
