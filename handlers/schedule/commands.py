@@ -27,6 +27,8 @@ from storage.schedules import ScheduleRepository
 
 MAX_TEXT = 4000
 PREVIEW_CHARS = 40
+# Entries per /schedules message, well within Telegram's 4,096 characters.
+PAGE_SIZE = 15
 GONE_STATUSES = ("left", "kicked", "banned")
 
 
@@ -125,15 +127,21 @@ class Schedules(Feature):
         )
 
     async def show_list(self, command: Command, ctx: Context) -> None:
-        """/schedules: every active or paused schedule of the group."""
+        """/schedules [page]: the group's active and paused schedules, a page at a time."""
         rows = await ScheduleRepository(ctx.uow).in_chat(ctx.chat.id)
         if not rows:
             await ctx.say("schedule.list_empty")
             return
+        pages = (len(rows) + PAGE_SIZE - 1) // PAGE_SIZE
+        wanted = command.args[0] if command.args else "1"
+        page = min(max(int(wanted), 1), pages) if wanted.isdigit() and len(wanted) < 6 else 1
         tz = await _zone(ctx)
         lines = [await ctx.t("schedule.list_header", count=len(rows))]
-        for row in rows:
+        for row in rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]:
             lines.append(await _describe(ctx, row, tz))
+        if pages > 1:
+            following = page % pages + 1
+            lines.append(await ctx.t("schedule.list_page", page=page, pages=pages, next=following))
         await ctx.reply(Html("\n\n".join(lines)))
 
     async def remove(self, command: Command, ctx: Context) -> None:

@@ -174,3 +174,19 @@ async def test_quiet_hours_and_timezone_commands(api: FakeBotApi, start_bot: Bot
     assert "do not know" in await command(api, ADMIN_ID, "/settimezone Mars/Olympus")
     assert "Europe/London" in await command(api, ADMIN_ID, "/settimezone")
     assert texts(api)
+
+
+async def test_a_long_list_is_paged_within_telegram_limits(
+    api: FakeBotApi, start_bot: BotFactory
+) -> None:
+    """The most schedules a group may have still list, a page at a time."""
+    await start_bot(BOT_SCHEDULE__MAX_PER_CHAT="20")
+    await command(api, ADMIN_ID, "/lang en")
+    long_text = "x" * 3000
+    for n in range(20):
+        await command(api, ADMIN_ID, f"/schedule daily 09:{n:02d} {n} {long_text}")
+    assert "already has 20" in await command(api, ADMIN_ID, "/schedule daily 10:00 one more")
+    first = await command(api, ADMIN_ID, "/schedules")
+    assert "Page 1 of 2" in first and len(first) < 4096
+    second = await command(api, ADMIN_ID, "/schedules 2")
+    assert "Page 2 of 2" in second and "#20" in second
