@@ -5,6 +5,7 @@ python -m bot migrate                      apply database migrations and exit
 python -m bot sandbox                      try the bot in a simulated group, no token needed
 python -m bot bench                        measure update throughput against bare PTB
 python -m bot bench --schedule             measure start-up and lateness of 10,000 schedules
+python -m bot bench --autoreply            measure auto-reply matching with 10 and 10,000 rules
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from bot.config import ConfigError, Settings, load_settings
 
@@ -43,7 +44,37 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--groups", type=int, default=1_000, help="with --schedule")
     bench.add_argument("--firing", type=int, default=2_000, help="due during the run")
     bench.add_argument("--peak", type=int, default=200, help="of those, due at one instant")
+    bench.add_argument(
+        "--autoreply", action="store_true", help="measure auto-reply matching instead of updates"
+    )
+    bench.add_argument(
+        "--rules",
+        type=_at_least(20),
+        default=10_000,
+        help="literal rules in the large set (at least 20), with --autoreply",
+    )
+    bench.add_argument(
+        "--regexes", type=_at_least(1), default=100, help="regex rules, with --autoreply"
+    )
+    bench.add_argument(
+        "--messages", type=_at_least(1), default=200_000, help="messages per run, with --autoreply"
+    )
     return parser
+
+
+def _at_least(low: int) -> Callable[[str], int]:
+    """An argparse type: a whole number no smaller than ``low``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}")
+        return value
+
+    return parse
 
 
 async def _run(settings: Settings) -> None:
@@ -86,6 +117,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                     firing=args.firing,
                     peak=args.peak,
                 )
+            )
+        elif args.command == "bench" and args.autoreply:
+            from bot.bench_autoreply import run_autoreply_bench
+
+            run_autoreply_bench(
+                rules=args.rules,
+                regexes=args.regexes,
+                messages=args.messages,
+                repeats=args.repeats,
             )
         elif args.command == "bench":
             from bot.bench import run_bench

@@ -21,6 +21,7 @@ from bot.runtime import Runtime
 from bot.scheduling import Scheduler
 from bot.timed_work import TimedWork
 from handlers.activity import ActivityTracker
+from handlers.autoreply.feature import AutoReplies
 from handlers.basics import Basics
 from handlers.rules import Rules
 from handlers.schedule.commands import Schedules
@@ -35,10 +36,11 @@ def build_features() -> tuple[list[Feature], CommandTable]:
     """The features in dispatch order, and the table of all their commands.
 
     Order matters: housekeeping, then (later) moderation, which may stop an event, then
-    activity tracking, commands, and the features that react to ordinary messages.
+    activity tracking, commands, and the features that react to ordinary messages, with
+    auto-replies last, so nothing stopped earlier is ever answered.
     """
     table = CommandTable()
-    providers: list[Feature] = [Basics(table), Rules(), Welcome(), Schedules()]
+    providers: list[Feature] = [Basics(table), Rules(), Welcome(), Schedules(), AutoReplies()]
     table.add(providers)
     features: list[Feature] = [Housekeeping(), ActivityTracker(), Commands(table), *providers]
     return features, table

@@ -24,3 +24,11 @@ def text_or_reply(command: Command) -> str:
         return command.arg_text
     reply = command.message.reply_to
     return reply.text.strip() if reply is not None else ""
+
+
+def page_number(args: tuple[str, ...], items: int, size: int) -> tuple[int, int]:
+    """The page a ``/list [page]`` command asks for (1 if unreadable, clamped), and the count."""
+    pages = max((items + size - 1) // size, 1)
+    wanted = args[0] if args else "1"
+    page = min(max(int(wanted), 1), pages) if wanted.isdigit() and len(wanted) < 6 else 1
+    return page, pages

@@ -112,6 +112,26 @@ class ChatPort(Protocol):
         """Post an image (PNG bytes) with an optional caption."""
         ...
 
+    async def send_file(
+        self,
+        chat_id: int,
+        data: bytes,
+        filename: str,
+        caption: str = "",
+        *,
+        reply_to: int | None = None,
+    ) -> int | None:
+        """Post bytes as a document with an optional HTML caption; None if it could not be sent."""
+        ...
+
+    async def download(self, file_id: str, max_bytes: int) -> bytes:
+        """Fetch a file a member sent; raise ChatActionError saying why it failed.
+
+        Reasons: ``too_big`` (over max_bytes, checked before downloading when the size is
+        known, and again after), ``not_found``, ``failed``.
+        """
+        ...
+
     async def answer_button(self, press_id: str, text: str = "", alert: bool = False) -> None:
         """Acknowledge a button press, optionally with a toast."""
         ...

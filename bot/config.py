@@ -24,6 +24,7 @@ from sqlalchemy.exc import ArgumentError
 ENV_PREFIX = "BOT_"
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 DEFAULT_CONFIG_FILE = "config.toml"
+DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.db"
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
@@ -41,9 +42,19 @@ class TelegramConfig(Section):
 
     token: str = ""
     base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = ""
     mode: Literal["polling", "webhook"] = "polling"
     poll_timeout: int = Field(default=30, ge=0, le=300)
     max_retries: int = Field(default=3, ge=0, le=10)
+
+    def file_url(self) -> str:
+        """Where files are downloaded from: base_file_url, else derived from base_url."""
+        if self.base_file_url:
+            return self.base_file_url
+        if self.base_url.endswith("/bot"):
+            return self.base_url.removesuffix("/bot") + "/file/bot"
+        # No pattern to follow (e.g. a "{token}" URL): Telegram's own file server.
+        return DEFAULT_FILE_URL
 
 
 class WebhookConfig(Section):
@@ -110,6 +121,18 @@ class ScheduleConfig(Section):
     sync_seconds: Seconds = 30.0
 
 
+class AutoReplyConfig(Section):
+    """Keyword auto-replies."""
+
+    cooldown_seconds: int = Field(default=30, ge=0, le=86_400)
+    max_rules: int = Field(default=5_000, ge=1, le=100_000)
+    max_keyword_chars: int = Field(default=200, ge=1, le=600)
+    max_pattern_chars: int = Field(default=500, ge=1, le=600)
+    max_import_bytes: int = Field(default=2_000_000, ge=1_000, le=20_000_000)
+    recheck_seconds: Seconds = 30.0
+    cached_groups: int = Field(default=1_000, ge=1, le=1_000_000)
+
+
 class TimersConfig(Section):
     """Which process runs timed work when several share one PostgreSQL database."""
 
@@ -137,6 +160,7 @@ class Settings(Section):
     bot: BotConfig = Field(default_factory=BotConfig)
     welcome: WelcomeConfig = Field(default_factory=WelcomeConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    autoreply: AutoReplyConfig = Field(default_factory=AutoReplyConfig)
     timers: TimersConfig = Field(default_factory=TimersConfig)
     log: LogConfig = Field(default_factory=LogConfig)
 

@@ -33,6 +33,16 @@ class Chat:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent as a document."""
+
+    file_id: str
+    file_name: str = ""
+    size: int | None = None
+    mime_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """A message posted by a member, including commands and edited messages."""
 
@@ -47,6 +57,7 @@ class Message:
     edited: bool = False
     has_media: bool = False
     is_forward: bool = False
+    document: Attachment | None = None
 
 
 @dataclass(frozen=True, slots=True)

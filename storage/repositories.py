@@ -23,6 +23,7 @@ class ChatSettings:
     timezone: str | None = None
     rules: str | None = None
     quiet_hours: str | None = None
+    reply_cooldown: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +79,9 @@ class ChatRepository:
             row = await self.get(chat_id)
             if row is None:
                 return ChatSettings()
-            return ChatSettings(row.language, row.timezone, row.rules, row.quiet_hours)
+            return ChatSettings(
+                row.language, row.timezone, row.rules, row.quiet_hours, row.reply_cooldown
+            )
 
         return await _cached(self._uow, ("chat", chat_id), load, ChatSettings())
 

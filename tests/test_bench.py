@@ -54,3 +54,37 @@ async def test_schedule_bench_reports_start_up_and_lateness() -> None:
         assert figures["late_p99_ms"] >= figures["late_median_ms"]
     assert result["ours"]["startup_s"] > 0
     assert json.dumps(result)
+
+
+def test_autoreply_bench_reports_every_figure_and_agrees_with_brute_force() -> None:
+    """A small auto-reply run: every figure present, and both matchers find what a plain
+    ``keyword in text`` loop finds among the small set's keywords."""
+    from bot.bench_autoreply import measure_autoreply, workload
+    from handlers.autoreply.matcher import Matcher
+    from handlers.autoreply.normalize import fold
+
+    result = measure_autoreply(rules=500, regexes=10, messages=2_000, repeats=1)
+    for side in ("large", "small_mixed", "small_literal"):
+        assert result[side]["compile_ms"] > 0, side
+        assert result[side]["messages_per_s"] > 0, side
+        assert 0 < result[side]["match_rate"] < 1, side
+    assert result["large"]["contains"] + result["large"]["exact"] == 500
+    assert result["large"]["regex"] == 10
+    assert result["small_mixed"]["regex"] == 1 and result["small_literal"]["regex"] == 0
+    assert result["slowdown"] > 0 and result["slowdown_vs_literal_only"] > 0
+    assert result["naive"]["messages_per_s"] > 0
+    assert result["naive"]["agrees"] and result["naive"]["regex_sets_agree"]
+    assert result["large_memory"]["python_heap_mb"] >= 0
+    assert set(result["targets"]) >= {"rate_at_least_50k", "slowdown_under_2x"}
+    json.dumps(result)
+
+    work = workload(500, 10, 2_000)
+    small_ids = {rule.id: rule.match_key for rule in work.small_literal}
+    large, small = Matcher(work.large), Matcher(work.small_literal)
+    hits = 0
+    for text in work.messages:
+        expected = {rid for rid, key in small_ids.items() if key in fold(text)}
+        hits += bool(expected)
+        assert {rid for rid in large.candidates(text) if rid in small_ids} == expected, text
+        assert {rid for rid in small.candidates(text) if rid in small_ids} == expected, text
+    assert hits > 0

@@ -30,7 +30,7 @@ from telegram import (
 from telegram.error import BadRequest, Conflict, Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from tests.fakes import FakeBotApi, UploadedFile, make_user
+from tests.fakes import FakeBotApi, UploadedFile, bot_api, make_user
 
 TOKEN = "123:FAKE"
 GROUP = -1001234567890
@@ -48,7 +48,7 @@ async def api() -> AsyncIterator[FakeBotApi]:
 @pytest_asyncio.fixture
 async def bot(api: FakeBotApi) -> AsyncIterator[Bot]:
     """A PTB Bot talking to the fake."""
-    async with Bot(token=TOKEN, base_url=f"{api.url}/bot") as tg_bot:
+    async with Bot(token=TOKEN, base_url=api.base_url, base_file_url=api.file_url) as tg_bot:
         yield tg_bot
 
 
@@ -136,6 +136,78 @@ async def test_send_photo_and_document_multipart(api: FakeBotApi, bot: Bot) -> N
     assert photo.photo[-1].file_size == 9 and photo.caption == "a cat"
     assert document.document is not None and document.document.file_name == "rules.txt"
     assert api.last_call("sendDocument").params["document"].data == b"rules"
+
+
+# ------------------------------------------------------------------- files
+
+
+async def test_sent_document_is_kept_and_downloadable(api: FakeBotApi, bot: Bot) -> None:
+    """A document the bot sends is kept by file_id and served through getFile."""
+    sent = await bot.send_document(GROUP, document=b'{"k": 1}', filename="export.json")
+    assert sent.document is not None
+    file_id = sent.document.file_id
+    assert api.files[file_id].data == b'{"k": 1}'
+    assert api.files[file_id].filename == "export.json"
+    file = await bot.get_file(file_id)
+    assert file.file_size == 8
+    assert file.file_path == f"{api.file_url}{TOKEN}/documents/{file_id}.json"
+    assert await file.download_as_bytearray() == bytearray(b'{"k": 1}')
+    assert api.downloads == [f"documents/{file_id}.json"]
+    again = await bot.send_document(GROUP, document=file_id)
+    assert again.document is not None and again.document.file_id == file_id
+
+
+async def test_member_upload_reaches_ptb_and_downloads(api: FakeBotApi, bot: Bot) -> None:
+    """upload() makes a Document a member can send; its bytes come back through getFile."""
+    doc = api.upload("键: 值".encode(), "回复.json")
+    assert doc == {
+        "file_id": doc["file_id"],
+        "file_unique_id": f"{doc['file_id']}-u",
+        "file_size": 8,
+        "mime_type": "application/json",
+        "file_name": "回复.json",
+    }
+    raw = api.message_update(GROUP, ALICE, "", caption="/importreplies", extra={"document": doc})
+    assert "text" not in raw["message"]
+    assert raw["message"]["caption_entities"][0]["type"] == "bot_command"
+    message = Update.de_json(raw, bot).message
+    assert message is not None and message.document is not None
+    assert message.caption == "/importreplies" and message.text is None
+    assert message.document.file_name == "回复.json" and message.document.file_size == 8
+    file = await message.document.get_file()
+    assert bytes(await file.download_as_bytearray()) == "键: 值".encode()
+
+
+async def test_get_file_refusals(
+    api: FakeBotApi, bot: Bot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Unknown file ids and files over the download limit are refused as on Telegram."""
+    with pytest.raises(BadRequest, match=r"(?i)invalid file_id"):
+        await bot.get_file("no-such-file")
+    monkeypatch.setattr(bot_api, "MAX_DOWNLOAD", 4)
+    doc = api.upload(b"12345", "big.txt", "text/plain")
+    with pytest.raises(BadRequest, match=r"(?i)file is too big"):
+        await bot.get_file(doc["file_id"])
+
+
+async def test_unknown_file_path_is_404(api: FakeBotApi) -> None:
+    """A file path getFile never gave out is not served."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"{api.file_url}{TOKEN}/documents/nothing.json") as response,
+    ):
+        answer = (response.status, await response.json())
+    assert answer == (404, {"ok": False, "error_code": 404, "description": "Not Found"})
+    assert api.downloads == []
+
+
+def test_message_update_text_or_caption() -> None:
+    """Empty text is left out; text and caption together are refused."""
+    api = FakeBotApi()
+    assert "text" not in api.message_update(GROUP, ALICE, "")["message"]
+    assert api.message_update(GROUP, ALICE, "hi")["message"]["text"] == "hi"
+    with pytest.raises(ValueError, match="text or a caption"):
+        api.message_update(GROUP, ALICE, "hi", caption="also")
 
 
 # ------------------------------------------------------------------- long polling

@@ -20,7 +20,7 @@ from storage.models import Base
 from storage.repositories import ChatRepository
 from storage.unit import Store
 
-TABLES = {"chats", "welcome_settings", "members", "schedules", "schedule_runs"}
+TABLES = {"chats", "welcome_settings", "members", "schedules", "schedule_runs", "reply_rules"}
 
 
 @pytest_asyncio.fixture
@@ -109,7 +109,9 @@ async def test_compare_would_see_a_difference(store: Store) -> None:
     assert found[0][1].name == "extra_table"
 
 
-@pytest.mark.parametrize(("revision", "reached"), [("head", "0002"), ("0001", "0001")])
+@pytest.mark.parametrize(
+    ("revision", "reached"), [("head", "0003"), ("0002", "0002"), ("0001", "0001")]
+)
 async def test_upgrade_to_named_revision(engine: AsyncEngine, revision: str, reached: str) -> None:
     await upgrade(engine, revision)
     assert await current_revision(engine) == reached
@@ -125,5 +127,7 @@ async def test_upgrade_from_0001_keeps_groups(engine: AsyncEngine) -> None:
         )
     await upgrade(engine, "head")
     async with engine.connect() as conn:
-        rows = (await conn.exec_driver_sql("SELECT title, quiet_hours FROM chats")).all()
-    assert [tuple(r) for r in rows] == [("Old", None)]
+        rows = (
+            await conn.exec_driver_sql("SELECT title, quiet_hours, reply_cooldown FROM chats")
+        ).all()
+    assert [tuple(r) for r in rows] == [("Old", None, None)]

@@ -7,11 +7,16 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
+from bot.app import Core
+from bot.chat import ChatActionError
 from bot.config import load_settings
-from bot.platforms.console import humanize, run_sandbox
+from bot.events import Command, Event, Message
+from bot.platforms.console import BOT_ID, CHAT, ConsolePort, Group, Sandbox, humanize, run_sandbox
 
 
 async def session(tmp_path: Path, script: str, **env: str) -> str:
@@ -53,6 +58,9 @@ async def test_reply_based_setwelcome(tmp_path: Path) -> None:
         "/leave ghost",
         "/reply x",
         "/reply 999 hi",
+        "/upload",
+        "/upload /no/such/file.json",
+        "/upload / caption",
         "x" * 10_000,
         "表情😀\u200b",
     ],
@@ -88,3 +96,116 @@ def test_piped_process(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "欢迎 Bob 加入 Sandbox Group" in done.stdout
     assert (tmp_path / "data" / "sandbox.db").exists()
+
+
+class Recorder:
+    """A stand-in dispatcher that keeps the events it is handed."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    async def handle(self, event: Event) -> None:
+        """Keep the event."""
+        self.events.append(event)
+
+
+def offline(lines: list[str]) -> tuple[Sandbox, ConsolePort, Recorder]:
+    """A sandbox whose events go to a recorder instead of the features."""
+    group, recorder = Group(), Recorder()
+    core = SimpleNamespace(table=SimpleNamespace(specs={}), dispatcher=recorder)
+    return (
+        Sandbox(cast(Core, core), group, lines.append),
+        ConsolePort(group, lines.append),
+        recorder,
+    )
+
+
+async def test_upload_sends_a_document_message(tmp_path: Path) -> None:
+    """/upload PATH CAPTION is a document message from the speaker; its bytes can be fetched."""
+    path = tmp_path / "replies.json"
+    path.write_bytes(b'{"hi": "there"}')
+    lines: list[str] = []
+    sandbox, port, recorder = offline(lines)
+    await sandbox.line(f"/upload {path} my replies")
+    assert lines == ["[1] Alice: [file replies.json, 15 bytes] my replies"]
+    event = recorder.events[0]
+    assert isinstance(event, Message) and event.text == "my replies" and event.has_media
+    assert event.document is not None and event.document.mime_type == "application/json"
+    assert await port.download(event.document.file_id, 100) == b'{"hi": "there"}'
+    with pytest.raises(ChatActionError) as caught:
+        await port.download(event.document.file_id, 10)
+    assert caught.value.reason == "too_big"
+
+
+async def test_upload_refuses_missing_and_big_files(tmp_path: Path) -> None:
+    """A missing or over-5-MB file gets one line and no message."""
+    big = tmp_path / "big.bin"
+    with big.open("wb") as handle:
+        handle.truncate(5 * 1024 * 1024 + 1)
+    lines: list[str] = []
+    sandbox, port, recorder = offline(lines)
+    await sandbox.line(f"/upload {tmp_path / 'missing.json'}")
+    await sandbox.line(f"/upload {big}")
+    await sandbox.line("/upload")
+    assert lines == [
+        f"cannot upload {tmp_path / 'missing.json'}: no such file",
+        f"cannot upload {big}: larger than 5 MB",
+        "usage: /upload PATH [CAPTION] (a local file of at most 5 MB)",
+    ]
+    assert recorder.events == []
+    with pytest.raises(ChatActionError) as caught:
+        await port.download("sandbox-file-99", 100)
+    assert caught.value.reason == "not_found"
+
+
+async def test_sent_file_can_be_replied_to(tmp_path: Path) -> None:
+    """The bot's file is printed, numbered and answerable with /reply N /command."""
+    lines: list[str] = []
+    sandbox, port, recorder = offline(lines)
+    message_id = await port.send_file(CHAT.id, b"[1, 2]", "export.json", "<b>2</b> replies")
+    assert lines == [f"[{message_id}] bot: [file export.json, 6 bytes] 2 replies"]
+    await sandbox.line(f"/reply {message_id} /importreplies")
+    command = recorder.events[0]
+    assert isinstance(command, Command) and command.name == "importreplies"
+    target = command.message.reply_to
+    assert target is not None and target.sender.id == BOT_ID and target.sender.is_bot
+    assert target.document is not None and target.document.file_name == "export.json"
+    assert await port.download(target.document.file_id, 100) == b"[1, 2]"
+
+
+async def test_upload_caption_command_runs(tmp_path: Path) -> None:
+    """A caption that is a bot command runs through the real features, as on Telegram."""
+    path = tmp_path / "notes.txt"
+    path.write_text("hello")
+    output = await session(tmp_path, f"/upload {path} /help\n")
+    _, _, answer = output.partition("[1] Alice: [file notes.txt, 5 bytes] /help\n")
+    assert answer.startswith("[2] bot (reply to 1): ") and "/rules" in answer
+    assert "error:" not in output
+
+
+async def test_auto_replies_in_the_sandbox(tmp_path: Path) -> None:
+    """Add, trigger, list, export, delete, import the export back; a member is refused."""
+    script = (
+        "/addreply 价格 nope\n"
+        "/as admin\n"
+        "/addreply 价格 十元一份，{name}\n"
+        "/addreply =hi Hello | Docs -> https://docs.example\n"
+        "/as Bob\n"
+        "这个价格多少？\n"
+        "HI!\n"
+        "/as admin\n"
+        "/replies\n"
+        "/exportreplies\n"
+        "/delreply 价格\n"
+        "/reply 14 /importreplies\n"
+        "/as Carol\n"
+        "价格\n"
+    )
+    output = await session(tmp_path, script)
+    assert "只有群管理员可以使用 /addreply" in output
+    assert "bot (reply to 7): 十元一份，Bob" in output
+    assert "bot (reply to 9): Hello\n[Docs" in output
+    assert "#1 · 包含 · 价格" in output and "已触发 1 次" in output
+    assert "[14] bot (reply to 13): [file replies-" in output
+    assert "新增 1 条规则，0 条规则增加了回复，1 条已存在" in output
+    assert "十元一份，Carol" in output

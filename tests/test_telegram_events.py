@@ -10,6 +10,7 @@ from telegram import Bot, Update
 
 from bot.events import (
     AdminsChanged,
+    Attachment,
     BotStatusChanged,
     ButtonPress,
     Command,
@@ -36,11 +37,12 @@ def _edited(api: FakeBotApi) -> dict[str, Any]:
 
 def _photo(api: FakeBotApi) -> dict[str, Any]:
     photo = [{"file_id": "f1", "file_unique_id": "u1", "width": 10, "height": 10}]
-    update = api.message_update(GROUP, ANN, "")
-    message = update["message"]
-    message.pop("text")
-    message["photo"] = photo
-    return update
+    return api.message_update(GROUP, ANN, "", extra={"photo": photo})
+
+
+def _document(api: FakeBotApi, caption: str | None = None) -> dict[str, Any]:
+    doc = api.upload(b'{"a": 1}', "replies.json")
+    return api.message_update(GROUP, ANN, "", caption=caption, extra={"document": doc})
 
 
 CASES: list[tuple[str, Build, list[type], dict[str, Any]]] = [
@@ -59,7 +61,14 @@ CASES: list[tuple[str, Build, list[type], dict[str, Any]]] = [
         {},
     ),
     ("edited", _edited, [Message], {"edited": True}),
-    ("photo", _photo, [Message], {"has_media": True, "text": ""}),
+    ("photo", _photo, [Message], {"has_media": True, "text": "", "document": None}),
+    ("document", _document, [Message], {"has_media": True, "text": ""}),
+    (
+        "document with a command caption",
+        lambda a: _document(a, "/importreplies"),
+        [Command],
+        {"name": "importreplies"},
+    ),
     (
         "two newcomers",
         lambda a: a.new_members_update(GROUP, [ANN, BEN]),
@@ -161,3 +170,27 @@ def test_reply_is_converted() -> None:
     assert isinstance(event, Command)
     assert event.message.reply_to is not None
     assert event.message.reply_to.text == "Welcome text here"
+
+
+def test_document_becomes_an_attachment() -> None:
+    """A member's document arrives with its file id, name, size and type."""
+    api = FakeBotApi()
+    doc = api.upload(b'{"a": 1}', "replies.json")
+    raw = api.message_update(GROUP, ANN, "", caption="my replies", extra={"document": doc})
+    event = events_from_update(Update.de_json(raw, Bot("123:FAKE")), BOT_NAME)[0]
+    assert isinstance(event, Message)
+    assert event.text == "my replies"
+    assert event.document == Attachment(doc["file_id"], "replies.json", 8, "application/json")
+
+
+def test_document_without_name_and_reply_to_a_document() -> None:
+    """A nameless document gets an empty name; a reply carries the replied-to document."""
+    api = FakeBotApi()
+    doc = {"file_id": "d1", "file_unique_id": "u1"}
+    first = api.message_update(GROUP, BEN, "", extra={"document": doc})
+    raw = api.message_update(GROUP, ANN, "/importreplies", reply_to=first["message"]["message_id"])
+    event = events_from_update(Update.de_json(raw, Bot("123:FAKE")), BOT_NAME)[0]
+    assert isinstance(event, Command)
+    assert event.message.document is None
+    assert event.message.reply_to is not None
+    assert event.message.reply_to.document == Attachment("d1", "", None, None)

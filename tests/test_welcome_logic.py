@@ -8,14 +8,9 @@ import pytest
 
 from bot.events import Chat, User
 from bot.markup import Html, bold, mention
+from bot.template import TemplateError, check_template, render_template, used_placeholders
+from handlers.welcome import PLACEHOLDERS
 from handlers.welcome.batching import JoinBatcher, RecentJoins
-from handlers.welcome.template import (
-    PLACEHOLDERS,
-    TemplateError,
-    check_template,
-    render_template,
-    used_placeholders,
-)
 
 T0 = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 GROUP = Chat(-1001234567890, "Group")
@@ -50,7 +45,7 @@ def at(seconds: float) -> datetime:
     ],
 )
 def test_check_template_accepts(template: str) -> None:
-    check_template(template)
+    check_template(template, PLACEHOLDERS)
 
 
 @pytest.mark.parametrize(
@@ -78,7 +73,7 @@ def test_check_template_lists_unknown_placeholders_once(
     template: str, names: tuple[str, ...]
 ) -> None:
     with pytest.raises(TemplateError) as caught:
-        check_template(template)
+        check_template(template, PLACEHOLDERS)
     assert caught.value.kind == "unknown"
     assert caught.value.names == names
     assert str(caught.value) == "unknown: " + ", ".join(names)
@@ -90,7 +85,7 @@ def test_check_template_lists_unknown_placeholders_once(
 )
 def test_check_template_unbalanced_braces(template: str) -> None:
     with pytest.raises(TemplateError) as caught:
-        check_template(template)
+        check_template(template, PLACEHOLDERS)
     assert caught.value.kind == "braces"
     assert caught.value.names == ()
     assert isinstance(caught.value, ValueError)

@@ -4,23 +4,36 @@
     printf '/as admin\\n/setwelcome Hi {name}\\n/join Bob\\n' | python -m bot sandbox
 
 Lines are messages from the current speaker. Sandbox commands: /as NAME (/as admin for the
-admin), /join NAME, /leave NAME, /reply N TEXT, /who, /quit. Everything else, bot commands
-included, goes through the same dispatcher as on Telegram.
+admin), /join NAME, /leave NAME, /reply N TEXT, /upload PATH [CAPTION] (send a local file as a
+document, the caption may be a bot command), /who, /quit. Everything else, bot commands
+included, goes through the same dispatcher as on Telegram. Files the bot sends are kept in
+memory, so /reply N /command can answer one of them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import mimetypes
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import IO
 
 from bot.app import Core, build_core
-from bot.chat import Keyboard
+from bot.chat import ChatActionError, Keyboard
 from bot.config import Settings
-from bot.events import Chat, Event, MemberJoined, MemberLeft, Message, User, parse_command
+from bot.events import (
+    Attachment,
+    Chat,
+    Event,
+    MemberJoined,
+    MemberLeft,
+    Message,
+    User,
+    parse_command,
+)
 from bot.markup import to_plain
 from storage.unit import Store
 
@@ -28,19 +41,23 @@ SANDBOX_DB = "sqlite+aiosqlite:///data/sandbox.db"
 BOT_ID = 777
 BOT_USERNAME = "sandbox_bot"
 ADMIN = User(1, "admin")
+BOT = User(BOT_ID, "bot", BOT_USERNAME, is_bot=True)
 CHAT = Chat(-1000000000001, "Sandbox Group")
 MAX_LINE = 4096
+MAX_UPLOAD = 5 * 1024 * 1024
 
 BANNER = {
     "zh": (
         "沙盒群已就绪。输入的每一行都是当前成员发的消息。\n"
         "/as admin 或 /as 名字 切换发言人，/join 名字 模拟新成员入群，/leave 名字 退群，\n"
-        "/reply 编号 文字 回复某条消息，/who 查看成员，/quit 退出。机器人命令（如 /help）照常使用。"
+        "/reply 编号 文字 回复某条消息，/upload 路径 [说明] 把本地文件作为文档发送，\n"
+        "/who 查看成员，/quit 退出。机器人命令（如 /help）照常使用。"
     ),
     "en": (
         "The sandbox group is ready. Each line you type is a message from the current member.\n"
         "/as admin or /as NAME switches the speaker, /join NAME simulates a newcomer, /leave NAME\n"
-        "a departure, /reply N TEXT answers message N, /who lists members, /quit exits.\n"
+        "a departure, /reply N TEXT answers message N, /upload PATH [CAPTION] sends a local\n"
+        "file as a document, /who lists members, /quit exits.\n"
         "Bot commands such as /help work as usual."
     ),
 }
@@ -63,8 +80,10 @@ class Group:
     members: dict[str, User] = field(default_factory=lambda: {"admin": ADMIN})
     speaker: User = field(default_factory=lambda: User(2, "Alice"))
     texts: dict[int, Message] = field(default_factory=dict)
+    files: dict[str, bytes] = field(default_factory=dict)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _user_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(3))
+    _file_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def __post_init__(self) -> None:
         self.members[self.speaker.name.lower()] = self.speaker
@@ -79,6 +98,13 @@ class Group:
     def name_of(self, user_id: int) -> str:
         """A member's name for printing."""
         return next((u.name for u in self.members.values() if u.id == user_id), str(user_id))
+
+    def keep(self, data: bytes, file_name: str) -> Attachment:
+        """Keep a file's bytes in memory and describe it as a document."""
+        file_id = f"sandbox-file-{next(self._file_ids)}"
+        self.files[file_id] = data
+        mime_type, _ = mimetypes.guess_type(file_name)
+        return Attachment(file_id, file_name, len(data), mime_type)
 
 
 class ConsolePort:
@@ -169,6 +195,36 @@ class ConsolePort:
         self._write(f"[{message_id}] [photo {len(photo)} bytes] {to_plain(caption)}".rstrip())
         return message_id
 
+    async def send_file(
+        self,
+        chat_id: int,
+        data: bytes,
+        filename: str,
+        caption: str = "",
+        *,
+        reply_to: int | None = None,
+    ) -> int | None:
+        """Print the file's name and size, keep its bytes, and remember it for /reply."""
+        document = self.group.keep(data, filename)
+        message_id = next(self.group.ids)
+        text = to_plain(caption)
+        reply = self.group.texts.get(reply_to) if reply_to else None
+        self.group.texts[message_id] = Message(
+            CHAT, BOT, message_id, text, _now(), reply_to=reply, has_media=True, document=document
+        )
+        who = f"bot (reply to {reply_to})" if reply_to else "bot"
+        self._write(f"[{message_id}] {who}: {_file_label(document)} {text}".rstrip())
+        return message_id
+
+    async def download(self, file_id: str, max_bytes: int) -> bytes:
+        """The bytes of a file kept by this sandbox."""
+        data = self.group.files.get(file_id)
+        if data is None:
+            raise ChatActionError("not_found", file_id)
+        if len(data) > max_bytes:
+            raise ChatActionError("too_big", f"{len(data)} bytes, at most {max_bytes}")
+        return data
+
     async def answer_button(self, press_id: str, text: str = "", alert: bool = False) -> None:
         """Print a button acknowledgement."""
         if text:
@@ -181,6 +237,10 @@ def _buttons(buttons: Keyboard | None) -> str:
     return "\n" + "  ".join(f"[{b.text}]" for row in buttons for b in row)
 
 
+def _file_label(document: Attachment) -> str:
+    return f"[file {document.file_name}, {document.size} bytes]"
+
+
 class Sandbox:
     """Turns typed lines into events for the core."""
 
@@ -191,6 +251,7 @@ class Sandbox:
         self.done = False
         self._own = {"as": self._as, "join": self._join, "leave": self._leave}
         self._own |= {"reply": self._reply, "who": self._who, "quit": self._quit}
+        self._own |= {"upload": self._upload}
 
     async def line(self, raw: str) -> None:
         """Handle one typed line; sandbox commands win unless the bot has the same one."""
@@ -204,12 +265,23 @@ class Sandbox:
             return
         await self._say(text, reply_to=None)
 
-    async def _say(self, text: str, reply_to: Message | None) -> None:
+    async def _say(
+        self, text: str, reply_to: Message | None, document: Attachment | None = None
+    ) -> None:
         message = Message(
-            CHAT, self.group.speaker, next(self.group.ids), text, _now(), reply_to=reply_to
+            CHAT,
+            self.group.speaker,
+            next(self.group.ids),
+            text,
+            _now(),
+            reply_to=reply_to,
+            has_media=document is not None,
+            document=document,
         )
         self.group.texts[message.message_id] = message
-        self.write(f"[{message.message_id}] {self.group.speaker.name}: {text}")
+        shown = text if document is None else f"{_file_label(document)} {text}".rstrip()
+        self.write(f"[{message.message_id}] {self.group.speaker.name}: {shown}")
+        # As on Telegram, a caption that is a command runs as one, with the file attached.
         command = parse_command(message, BOT_USERNAME)
         await self._handle(command or message)
 
@@ -245,9 +317,22 @@ class Sandbox:
         number, _, text = rest.partition(" ")
         target = self.group.texts.get(int(number)) if number.isdigit() else None
         if target is None or not text.strip():
-            self.write("usage: /reply N TEXT (N is the number of a member's message)")
+            self.write("usage: /reply N TEXT (N is the number of a message)")
             return
         await self._say(text.strip(), reply_to=target)
+
+    async def _upload(self, rest: str) -> None:
+        path, _, caption = rest.partition(" ")
+        if not path:
+            self.write("usage: /upload PATH [CAPTION] (a local file of at most 5 MB)")
+            return
+        try:
+            data = _read_upload(Path(path).expanduser())
+        except ValueError as error:
+            self.write(f"cannot upload {path}: {error}")
+            return
+        document = self.group.keep(data, Path(path).name)
+        await self._say(caption.strip(), reply_to=None, document=document)
 
     async def _who(self, _rest: str) -> None:
         for user in self.group.members.values():
@@ -264,6 +349,22 @@ class Sandbox:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _read_upload(path: Path) -> bytes:
+    """A local file's bytes; ValueError saying why it cannot be uploaded."""
+    try:
+        if not path.is_file():
+            raise ValueError("no such file")
+        if path.stat().st_size > MAX_UPLOAD:
+            raise ValueError("larger than 5 MB")
+        data = path.read_bytes()
+    except OSError as error:
+        raise ValueError(error.strerror or str(error)) from None
+    # The file may have grown between the size check and the read.
+    if len(data) > MAX_UPLOAD:
+        raise ValueError("larger than 5 MB")
+    return data
 
 
 async def run_sandbox(

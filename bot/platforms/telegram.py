@@ -41,12 +41,13 @@ ALLOWED_UPDATES = [
 
 
 def build_application(settings: Settings) -> Application:
-    """A PTB Application with our rate limiter, base URL and per-chat ordering."""
+    """A PTB Application with our rate limiter, base URLs and per-chat ordering."""
     tg = settings.telegram
     builder = (
         ApplicationBuilder()
         .token(tg.token)
         .base_url(tg.base_url)
+        .base_file_url(tg.file_url())
         .rate_limiter(AIORateLimiter(max_retries=tg.max_retries))
         .concurrent_updates(PerChatUpdateProcessor(chat_key, 256))
         .get_updates_read_timeout(tg.poll_timeout + 10)

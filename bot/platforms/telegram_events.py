@@ -11,6 +11,7 @@ from telegram import User as TgUser
 
 from bot.events import (
     AdminsChanged,
+    Attachment,
     BotStatusChanged,
     ButtonPress,
     Chat,
@@ -100,7 +101,15 @@ def to_message(message: TgMessage, *, edited: bool = False, depth: int = 0) -> M
         edited=edited,
         has_media=has_media,
         is_forward=message.forward_origin is not None,
+        document=_document(message),
     )
+
+
+def _document(message: TgMessage) -> Attachment | None:
+    doc = message.document
+    if doc is None:
+        return None
+    return Attachment(doc.file_id, doc.file_name or "", doc.file_size, doc.mime_type)
 
 
 def _is_present(member: ChatMember) -> bool:

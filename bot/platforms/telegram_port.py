@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Awaitable
 from datetime import datetime
@@ -12,6 +13,7 @@ from telegram import (
     ChatPermissions,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     LinkPreviewOptions,
     ReplyParameters,
 )
@@ -24,6 +26,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _NO_RIGHTS = ("not enough rights", "chat_admin_required", "can't be deleted", "have no rights")
+# getFile answers these for files it will not serve (over 20 MB) or does not know.
+_TOO_BIG = "file is too big"
+_NO_FILE = ("invalid file_id", "wrong file_id", "file_id_invalid")
 _MUTED = ChatPermissions.no_permissions()
 _UNMUTED = ChatPermissions.all_permissions()
 
@@ -191,9 +196,61 @@ class TelegramPort:
         )
         return message.message_id if message is not None else None
 
+    async def send_file(
+        self,
+        chat_id: int,
+        data: bytes,
+        filename: str,
+        caption: str = "",
+        *,
+        reply_to: int | None = None,
+    ) -> int | None:
+        """Post bytes as a document with an HTML caption; None if Telegram refused it."""
+        reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+        message = await self._quietly(
+            self.bot.send_document(
+                chat_id,
+                InputFile(io.BytesIO(data), filename=filename),
+                caption=caption or None,
+                parse_mode=ParseMode.HTML,
+                reply_parameters=reply,
+            ),
+            f"sendDocument to {chat_id}",
+        )
+        return message.message_id if message is not None else None
+
+    async def download(self, file_id: str, max_bytes: int) -> bytes:
+        """Fetch a member's file; ChatActionError ``too_big``, ``not_found`` or ``failed``."""
+        try:
+            file = await self.bot.get_file(file_id)
+            _check_size(file.file_size, max_bytes)
+            data = bytes(await file.download_as_bytearray())
+        except TelegramError as error:
+            raise _download_error(error) from error
+        except RuntimeError as error:  # PTB: the file has no file_path to download from
+            raise ChatActionError("failed", str(error)) from error
+        _check_size(len(data), max_bytes)
+        return data
+
     async def answer_button(self, press_id: str, text: str = "", alert: bool = False) -> None:
         """Acknowledge a button press."""
         await self._quietly(
             self.bot.answer_callback_query(press_id, text or None, show_alert=alert),
             "answerCallbackQuery",
         )
+
+
+def _check_size(size: int | None, max_bytes: int) -> None:
+    if size is not None and size > max_bytes:
+        raise ChatActionError("too_big", f"{size} bytes, at most {max_bytes}")
+
+
+def _download_error(error: TelegramError) -> ChatActionError:
+    text = str(error).lower()
+    if _TOO_BIG in text:
+        return ChatActionError("too_big", str(error))
+    if any(s in text for s in _NO_FILE):
+        return ChatActionError("not_found", str(error))
+    neutral = classify(error, "read")
+    # A download promises only three reasons; rights and chats do not apply to files.
+    return neutral if neutral.reason == "not_found" else ChatActionError("failed", str(error))

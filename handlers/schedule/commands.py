@@ -12,6 +12,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
+from bot.args import page_number
 from bot.context import Context
 from bot.events import BotStatusChanged, Command, Event
 from bot.feature import CommandSpec, Feature
@@ -132,9 +133,7 @@ class Schedules(Feature):
         if not rows:
             await ctx.say("schedule.list_empty")
             return
-        pages = (len(rows) + PAGE_SIZE - 1) // PAGE_SIZE
-        wanted = command.args[0] if command.args else "1"
-        page = min(max(int(wanted), 1), pages) if wanted.isdigit() and len(wanted) < 6 else 1
+        page, pages = page_number(command.args, len(rows), PAGE_SIZE)
         tz = await _zone(ctx)
         lines = [await ctx.t("schedule.list_header", count=len(rows))]
         for row in rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]:

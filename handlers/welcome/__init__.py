@@ -18,18 +18,15 @@ from bot.events import Chat, Command, Event, MemberJoined, MemberLeft, User
 from bot.feature import CommandSpec, Feature
 from bot.markup import Html, escape, mention
 from bot.runtime import Runtime
+from bot.template import TemplateError, check_template, render_template, used_placeholders
 from handlers.welcome.batching import JoinBatcher, PendingWelcome, RecentJoins
-from handlers.welcome.template import (
-    MAX_TEMPLATE_LENGTH,
-    TemplateError,
-    check_template,
-    render_template,
-    used_placeholders,
-)
 from storage.repositories import ChatRepository, WelcomeRepository
 from storage.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+PLACEHOLDERS = ("name", "mention", "group", "count", "rules")
+MAX_TEMPLATE_LENGTH = 2000
 
 
 class Welcome(Feature):
@@ -192,7 +189,7 @@ class Welcome(Feature):
             await ctx.say("common.too_long", length=len(template), limit=MAX_TEMPLATE_LENGTH)
             return
         try:
-            check_template(template)
+            check_template(template, PLACEHOLDERS)
         except TemplateError as error:
             if error.kind == "braces":
                 await ctx.say("welcome.bad_braces")

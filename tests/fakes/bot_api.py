@@ -1,8 +1,10 @@
 """A fake Telegram Bot API server on aiohttp, for end-to-end tests of the bot.
 
-Point python-telegram-bot at it with ``Bot(token, base_url=f"{api.url}/bot")``.
-Every call is recorded in ``api.calls``; a small model of chats, members and
-rights answers like Telegram does, and updates are injected with ``push_update``.
+Point python-telegram-bot at it with ``Bot(token, base_url=api.base_url,
+base_file_url=api.file_url)``. Every call is recorded in ``api.calls``; a small model of
+chats, members and rights answers like Telegram does, and updates are injected with
+``push_update``. Documents the bot sends and files members send (``upload``) are kept, and
+served by ``getFile`` plus ``GET /file/bot<token>/<file_path>`` as on Telegram.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from pathlib import PurePosixPath
 from typing import Any, Self
 
 from aiohttp import web
@@ -110,6 +113,8 @@ CHANNEL_BOT_ID = 136817688
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_UPLOAD = 64 * 1024 * 1024
+#: The largest file getFile lets a bot download.
+MAX_DOWNLOAD = 20 * 1024 * 1024
 COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 
 NO_RESTRICT_RIGHTS = "Bad Request: not enough rights to restrict/unrestrict chat member"
@@ -363,6 +368,9 @@ class FakeBotApi:
         self.calls: list[Call] = []
         self.sent_messages: list[JsonDict] = []
         self.deleted_messages: list[tuple[int, int]] = []
+        self.files: dict[str, UploadedFile] = {}
+        self.downloads: list[str] = []
+        self._file_paths: dict[str, str] = {}
         self.webhook: JsonDict = {}
         self.commands: dict[tuple[str, str], list[JsonDict]] = {}
         self.allowed_updates: list[str] = []
@@ -390,6 +398,7 @@ class FakeBotApi:
         self._stopping = asyncio.Event()
         app = web.Application(client_max_size=MAX_UPLOAD)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._serve_file)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -427,6 +436,11 @@ class FakeBotApi:
     def base_url(self) -> str:
         """The value to give PTB as ``base_url``."""
         return f"{self.url}/bot"
+
+    @property
+    def file_url(self) -> str:
+        """The value to give PTB as ``base_file_url``."""
+        return f"{self.url}/file/bot"
 
     # ----------------------------------------------------------------- recorded calls
 
@@ -633,15 +647,16 @@ class FakeBotApi:
         reply_to: int | Mapping[str, Any] | None = None,
         sender_chat: int | Mapping[str, Any] | None = None,
         entities: list[JsonDict] | None = None,
+        caption: str | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> JsonDict:
-        """A ``message`` update with a text message; '/command' gets a bot_command entity."""
+        """A ``message`` update; '/command' gets a bot_command entity.
+
+        Empty text is left out, so ``extra`` can make a media message (``{"document": doc}``)
+        with an optional ``caption`` instead of text.
+        """
         chat = self.chat(chat_id)
-        fields: JsonDict = {"text": text}
-        if entities is None and text.startswith("/"):
-            entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-        if entities:
-            fields["entities"] = entities
+        fields = self._text_fields(text, caption, entities)
         if reply_to is not None:
             fields["reply_to_message"] = self._reply_target(chat, reply_to)
         if sender_chat is not None:
@@ -649,6 +664,21 @@ class FakeBotApi:
         sender = self._message_sender(chat, user, fields.get("sender_chat"))
         fields.update(extra or {})
         return self._update("message", self._remember(chat, sender, message_id, fields))
+
+    @staticmethod
+    def _text_fields(text: str, caption: str | None, entities: list[JsonDict] | None) -> JsonDict:
+        """The text (or caption) of a message with its entities."""
+        if text and caption:
+            raise ValueError("a message has text or a caption, not both")
+        key, body = ("caption", caption) if caption else ("text", text)
+        if not body:
+            return {}
+        if entities is None and body.startswith("/"):
+            entities = [{"type": "bot_command", "offset": 0, "length": len(body.split()[0])}]
+        fields: JsonDict = {key: body}
+        if entities:
+            fields["entities" if key == "text" else "caption_entities"] = entities
+        return fields
 
     def new_members_update(
         self,
@@ -932,6 +962,7 @@ class FakeBotApi:
             "sendPhoto": self._send_photo,
             "sendDocument": self._send_document,
             "copyMessage": self._copy_message,
+            "getFile": self._get_file,
             "deleteMessage": self._delete_message,
             "deleteMessages": self._delete_messages,
             "editMessageText": self._edit_message_text,
@@ -1145,17 +1176,18 @@ class FakeBotApi:
         return self._bot_message(chat, params, {"photo": sizes, **self._caption(params)})
 
     def _send_document(self, params: JsonDict) -> JsonDict:
-        """sendDocument (upload, file_id or URL)."""
+        """sendDocument (upload, file_id or URL); uploaded bytes are kept under the file_id."""
         chat = self._target_chat(params)
         document = params.get("document")
         if document is None:
             raise bad_request("Bad Request: there is no document in the request")
-        file_id = f"fake-document-{next(self._file_ids)}"
-        info: JsonDict = {"file_id": file_id, "file_unique_id": f"{file_id}-u"}
         if isinstance(document, UploadedFile):
-            info.update(file_size=document.size, mime_type=document.content_type)
-            if document.filename:
-                info["file_name"] = document.filename
+            info = self._keep_file(document)
+        elif isinstance(document, str) and document in self.files:
+            info = self._document_info(document)
+        else:
+            file_id = f"fake-document-{next(self._file_ids)}"
+            info = {"file_id": file_id, "file_unique_id": f"{file_id}-u"}
         return self._bot_message(chat, params, {"document": info, **self._caption(params)})
 
     def _copy_message(self, params: JsonDict) -> JsonDict:
@@ -1260,6 +1292,59 @@ class FakeBotApi:
         if new_markup is not None:
             stored["reply_markup"] = new_markup
         return copy.deepcopy(stored)
+
+    # ----------------------------------------------------------------- files
+
+    def upload(self, data: bytes, file_name: str, mime_type: str = "application/json") -> JsonDict:
+        """Keep a file a member sends; its Document dict goes in ``message_update``'s extra."""
+        return self._keep_file(UploadedFile(file_name, mime_type, data))
+
+    def _keep_file(self, upload: UploadedFile) -> JsonDict:
+        """Store an uploaded file under a fresh file_id and return its Document dict."""
+        file_id = f"fake-document-{next(self._file_ids)}"
+        self.files[file_id] = upload
+        return self._document_info(file_id)
+
+    def _document_info(self, file_id: str) -> JsonDict:
+        """The Document dict of a kept file."""
+        upload = self.files[file_id]
+        info: JsonDict = {
+            "file_id": file_id,
+            "file_unique_id": f"{file_id}-u",
+            "file_size": upload.size,
+            "mime_type": upload.content_type,
+        }
+        if upload.filename:
+            info["file_name"] = upload.filename
+        return info
+
+    def _get_file(self, params: JsonDict) -> JsonDict:
+        """getFile: a download path for a kept file; unknown or over 20 MB is refused."""
+        file_id = str(params.get("file_id") or "")
+        upload = self.files.get(file_id)
+        if upload is None:
+            raise bad_request("Bad Request: invalid file_id")
+        if upload.size > MAX_DOWNLOAD:
+            raise bad_request("Bad Request: file is too big")
+        path = f"documents/{file_id}{PurePosixPath(upload.filename or '').suffix}"
+        self._file_paths[path] = file_id
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"{file_id}-u",
+            "file_size": upload.size,
+            "file_path": path,
+        }
+
+    async def _serve_file(self, request: web.Request) -> web.Response:
+        """GET /file/bot<token>/<file_path>: the bytes of a file getFile named, else 404."""
+        path = request.match_info["path"]
+        file_id = self._file_paths.get(path)
+        if file_id is None:
+            error = ApiError(HTTPStatus.NOT_FOUND, "Not Found")
+            return web.json_response(error.payload(), status=error.status)
+        self.downloads.append(path)
+        upload = self.files[file_id]
+        return web.Response(body=upload.data, content_type="application/octet-stream")
 
     # ----------------------------------------------------------------- members and moderation
 

@@ -1,14 +1,11 @@
-"""Welcome templates: checking an admin's template and filling it in, with no I/O."""
+"""Message templates with {placeholders}: checking an admin's template and filling it in."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from string import Formatter
 
 from bot.markup import Html, escape
-
-PLACEHOLDERS = ("name", "mention", "group", "count", "rules")
-MAX_TEMPLATE_LENGTH = 2000
 
 
 class TemplateError(ValueError):
@@ -27,13 +24,13 @@ def _fields(template: str) -> list[tuple[str, str | None, str | None, str | None
         raise TemplateError("braces") from None
 
 
-def check_template(template: str) -> None:
+def check_template(template: str, allowed: Collection[str]) -> None:
     """Raise TemplateError unless every ``{placeholder}`` is known and braces match."""
     unknown: list[str] = []
     for _, field, spec, conversion in _fields(template):
         if field is None:
             continue
-        if field not in PLACEHOLDERS or spec or conversion:
+        if field not in allowed or spec or conversion:
             written = "{" + field + (f"!{conversion}" if conversion else "")
             written += (f":{spec}" if spec else "") + "}"
             if written not in unknown:
