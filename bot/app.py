@@ -23,6 +23,7 @@ from bot.timed_work import TimedWork
 from handlers.activity import ActivityTracker
 from handlers.autoreply.feature import AutoReplies
 from handlers.basics import Basics
+from handlers.checkin.feature import Points
 from handlers.rules import Rules
 from handlers.schedule.commands import Schedules
 from handlers.welcome import Welcome
@@ -40,7 +41,14 @@ def build_features() -> tuple[list[Feature], CommandTable]:
     auto-replies last, so nothing stopped earlier is ever answered.
     """
     table = CommandTable()
-    providers: list[Feature] = [Basics(table), Rules(), Welcome(), Schedules(), AutoReplies()]
+    providers: list[Feature] = [
+        Basics(table),
+        Rules(),
+        Welcome(),
+        Schedules(),
+        Points(),
+        AutoReplies(),
+    ]
     table.add(providers)
     features: list[Feature] = [Housekeeping(), ActivityTracker(), Commands(table), *providers]
     return features, table

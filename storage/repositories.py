@@ -10,7 +10,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import and_, case, func, select
 
 from storage.cache import MISSING
-from storage.models import ChatRow, MemberRow, WelcomeRow
+from storage.models import ChatRow, CheckinSettingsRow, MemberRow, WelcomeRow
 from storage.unit import UnitOfWork
 from storage.upsert import insert_missing, upsert
 
@@ -40,7 +40,7 @@ class WelcomeSettings:
 T = TypeVar("T")
 
 
-async def _cached(
+async def cached_snapshot(
     uow: UnitOfWork, key: tuple[str, int], load: Callable[[], Awaitable[T]], default: T
 ) -> T:
     """``load()``, remembered in the store's snapshot cache; ``default`` if there is no row."""
@@ -59,6 +59,7 @@ async def load_stored_ids(uow: UnitOfWork) -> None:
     session = await uow.session()
     uow.cache.know("chat", await session.scalars(select(ChatRow.id)))
     uow.cache.know("welcome", await session.scalars(select(WelcomeRow.chat_id)))
+    uow.cache.know("checkin", await session.scalars(select(CheckinSettingsRow.chat_id)))
 
 
 class ChatRepository:
@@ -83,7 +84,18 @@ class ChatRepository:
                 row.language, row.timezone, row.rules, row.quiet_hours, row.reply_cooldown
             )
 
-        return await _cached(self._uow, ("chat", chat_id), load, ChatSettings())
+        return await cached_snapshot(self._uow, ("chat", chat_id), load, ChatSettings())
+
+    async def ensure_exists(self, chat_id: int) -> None:
+        """Give the group a row for other rows to refer to; its settings (defaults) stay cached."""
+        key, cache = ("chat", chat_id), self._uow.cache
+        known = cache.may_be_stored(key)
+        session = await self._uow.session()
+        await insert_missing(session, ChatRow.__table__, {"id": chat_id, "title": ""})
+        if not known:
+            # The row is new, so its settings are the defaults readers already assume.
+            cache.stored(key)
+            cache.put(key, ChatSettings(), cache.version)
 
     async def ensure(self, chat_id: int, title: str = "") -> ChatRow:
         """The stored chat, to change: created on first sight; keeps its title current."""
@@ -125,7 +137,7 @@ class WelcomeRepository:
                 row.last_message_id,
             )
 
-        return await _cached(self._uow, ("welcome", chat_id), load, WelcomeSettings())
+        return await cached_snapshot(self._uow, ("welcome", chat_id), load, WelcomeSettings())
 
     async def ensure(self, chat_id: int, title: str = "") -> WelcomeRow:
         """The group's welcome row, to change; stored so changes persist."""

@@ -35,8 +35,9 @@ async def test_measure_reports_every_figure(capsys: pytest.CaptureFixture[str]) 
     assert result["errors"] == 0
     assert result["welcomes_sent"] > 0
     assert result["messages_recorded"] > 500
-    # Messages are buffered: a handful of commits, not one per message.
-    assert result["db_commits"] < 10
+    # Messages are buffered (activity and activity points): a handful of commits for
+    # 600 updates, not one per message.
+    assert result["db_commits"] < 20
     json.dumps(result)
 
 

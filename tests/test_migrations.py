@@ -20,7 +20,20 @@ from storage.models import Base
 from storage.repositories import ChatRepository
 from storage.unit import Store
 
-TABLES = {"chats", "welcome_settings", "members", "schedules", "schedule_runs", "reply_rules"}
+TABLES = {
+    "chats",
+    "welcome_settings",
+    "members",
+    "schedules",
+    "schedule_runs",
+    "reply_rules",
+    "points_accounts",
+    "points_ledger",
+    "checkins",
+    "shop_items",
+    "redemptions",
+    "checkin_settings",
+}
 
 
 @pytest_asyncio.fixture
@@ -110,7 +123,7 @@ async def test_compare_would_see_a_difference(store: Store) -> None:
 
 
 @pytest.mark.parametrize(
-    ("revision", "reached"), [("head", "0003"), ("0002", "0002"), ("0001", "0001")]
+    ("revision", "reached"), [("head", "0004"), ("0003", "0003"), ("0001", "0001")]
 )
 async def test_upgrade_to_named_revision(engine: AsyncEngine, revision: str, reached: str) -> None:
     await upgrade(engine, revision)

@@ -1,0 +1,163 @@
+"""The points operations, each one transaction that can never lose or double-count a point.
+
+These are the only places that change balances: the commands call them with the event's
+unit of work and commit once they return.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from bot.events import User
+from handlers.checkin.activity import PendingAward
+from handlers.checkin.rules import (
+    PointsRules,
+    checkin_reward,
+    current_streak,
+    makeup_target,
+    redemption_code,
+    streak_after,
+)
+from storage.points import PointsRepository
+from storage.unit import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinResult:
+    """What a check-in did: ``earned`` is 0 when the member had already checked in today."""
+
+    done: bool
+    earned: int
+    streak: int
+    balance: int
+    earned_total: int
+    rank: int
+    earned_before: int
+
+
+async def check_in(
+    uow: UnitOfWork, chat_id: int, user: User, today: date, now: datetime, rules: PointsRules
+) -> CheckinResult:
+    """Check a member in for ``today`` (the group's calendar day) once."""
+    repo = PointsRepository(uow)
+    await repo.ensure_account(chat_id, user.id, user.name)
+    claimed = await repo.claim_day(chat_id, user.id, today, 0, False, now)
+    account = await repo.account(chat_id, user.id)
+    assert account is not None
+    if not claimed:
+        rank = await repo.rank(chat_id, account.earned)
+        return CheckinResult(
+            False, 0, account.streak, account.balance, account.earned, rank, account.earned
+        )
+    before = account.earned
+    streak = streak_after(account.last_checkin, account.streak, today)
+    earned = checkin_reward(streak, rules)
+    await repo.set_day_points(chat_id, user.id, today, earned)
+    await repo.set_checkin_state(chat_id, user.id, streak=streak, last_checkin=today, added=1)
+    balance = await repo.credit(chat_id, user.id, earned, "checkin", None, user.id, now)
+    total = before + earned
+    rank = await repo.rank(chat_id, total)
+    return CheckinResult(True, earned, streak, balance, total, rank, before)
+
+
+@dataclass(frozen=True, slots=True)
+class MakeupResult:
+    """What /makeup did: ``status`` is done, nothing_to_repair or too_poor."""
+
+    status: str
+    day: date | None = None
+    streak: int = 0
+    balance: int = 0
+    cost: int = 0
+
+
+async def make_up(
+    uow: UnitOfWork, chat_id: int, user: User, today: date, now: datetime, rules: PointsRules
+) -> MakeupResult:
+    """Spend points to fill the most recent missed day in the window; recount the streak."""
+    repo = PointsRepository(uow)
+    await repo.ensure_account(chat_id, user.id, user.name)
+    since = today - timedelta(days=rules.makeup_window)
+    days = await repo.days_since(chat_id, user.id, since)
+    if await repo.has_day_before(chat_id, user.id, since):
+        # Stands for the check-ins before the window: a gap after them is worth repairing.
+        days.add(since - timedelta(days=1))
+    target = makeup_target(days, today, rules.makeup_window)
+    if target is None:
+        return MakeupResult("nothing_to_repair")
+    balance = await repo.debit(
+        chat_id, user.id, rules.makeup_cost, "makeup", target.isoformat(), user.id, now
+    )
+    if balance is None:
+        account = await repo.account(chat_id, user.id)
+        return MakeupResult(
+            "too_poor", target, balance=account.balance if account else 0, cost=rules.makeup_cost
+        )
+    if not await repo.claim_day(chat_id, user.id, target, 0, True, now):
+        await uow.rollback()
+        return MakeupResult("nothing_to_repair")
+    all_days = await repo.days_since(chat_id, user.id, today - timedelta(days=400))
+    streak = current_streak(all_days, today)
+    await repo.set_checkin_state(chat_id, user.id, streak=streak, last_checkin=target, added=1)
+    return MakeupResult("done", target, streak, balance, rules.makeup_cost)
+
+
+async def store_award(uow: UnitOfWork, award: PendingAward, rules: PointsRules) -> tuple[int, int]:
+    """Store buffered activity points, within the daily cap as stored; (earned before, after)."""
+    repo = PointsRepository(uow)
+    await repo.ensure_account(award.chat_id, award.user_id, award.name)
+    account = await repo.account(award.chat_id, award.user_id)
+    assert account is not None
+    today = account.activity_today if account.activity_day == award.day else 0
+    points = min(award.points, max(rules.activity_cap - today, 0))
+    if points <= 0:
+        return account.earned, account.earned
+    await repo.credit(
+        award.chat_id, award.user_id, points, "activity", None, award.user_id, award.at
+    )
+    await repo.note_activity(award.chat_id, award.user_id, award.day, today + points, award.at)
+    return account.earned, account.earned + points
+
+
+@dataclass(frozen=True, slots=True)
+class RedeemResult:
+    """What /redeem did: ``status`` is done, no_such_item, sold_out or too_poor."""
+
+    status: str
+    item: str = ""
+    cost: int = 0
+    balance: int = 0
+    code: str = ""
+
+
+async def redeem(
+    uow: UnitOfWork, chat_id: int, user: User, name: str, now: datetime, rng: random.Random
+) -> RedeemResult:
+    """Buy one of an item: stock and balance change together or not at all."""
+    repo = PointsRepository(uow)
+    item = await repo.item(chat_id, name)
+    if item is None:
+        return RedeemResult("no_such_item", name)
+    # Plain values: a rollback below expires the loaded row.
+    item_id, item_name, cost = item.id, item.name, item.cost
+    await repo.ensure_account(chat_id, user.id, user.name)
+    if not await repo.take_stock(item_id):
+        await uow.rollback()
+        return RedeemResult("sold_out", item_name, cost)
+    balance = await repo.debit(chat_id, user.id, cost, "redeem", item_name, user.id, now)
+    if balance is None:
+        await uow.rollback()
+        account = await repo.account(chat_id, user.id)
+        return RedeemResult("too_poor", item_name, cost, account.balance if account else 0)
+    code = redemption_code(rng)
+    await repo.add_redemption(
+        chat_id=chat_id,
+        user_id=user.id,
+        item_name=item_name,
+        cost=cost,
+        code=code,
+        created_at=now,
+    )
+    return RedeemResult("done", item_name, cost, balance, code)

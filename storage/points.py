@@ -1,0 +1,372 @@
+"""Points per group: an append-only ledger, balances kept in step with it, check-in days,
+the shop and its redemptions.
+
+Every change that must not race is one conditional statement: a check-in day is claimed by
+inserting its key, stock and balances only go down ``WHERE`` enough is left. On PostgreSQL
+a second writer waits on the row and then finds the condition false; on SQLite the first
+write of a transaction takes the database's write lock, so writers queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import case, delete, func, insert, select, update
+
+from storage.models import (
+    CheckinRow,
+    CheckinSettingsRow,
+    LedgerRow,
+    PointsAccountRow,
+    RedemptionRow,
+    ShopItemRow,
+)
+from storage.repositories import cached_snapshot
+from storage.unit import UnitOfWork
+from storage.upsert import insert_for
+
+# Ledger kinds that count as earning, for the weekly board.
+EARNING_KINDS = ("checkin", "activity", "give")
+
+
+class PointsRepository:
+    """Members' points in groups."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def account(self, chat_id: int, user_id: int) -> PointsAccountRow | None:
+        """A member's account as stored now (not from the session's identity map)."""
+        session = await self._uow.session()
+        query = select(PointsAccountRow).where(
+            PointsAccountRow.chat_id == chat_id, PointsAccountRow.user_id == user_id
+        )
+        return await session.scalar(query.execution_options(populate_existing=True))
+
+    async def ensure_account(self, chat_id: int, user_id: int, name: str) -> None:
+        """Create the member's account if it is missing; keep the name current."""
+        session = await self._uow.session()
+        values = {
+            "chat_id": chat_id,
+            "user_id": user_id,
+            "name": name[:255],
+            "balance": 0,
+            "earned": 0,
+            "streak": 0,
+            "checkins": 0,
+            "activity_today": 0,
+        }
+        stmt = insert_for(session)(PointsAccountRow.__table__).values(**values)
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["chat_id", "user_id"], set_={"name": stmt.excluded.name}
+            )
+        )
+
+    async def credit(
+        self,
+        chat_id: int,
+        user_id: int,
+        delta: int,
+        kind: str,
+        reason: str | None,
+        actor_id: int | None,
+        now: datetime,
+    ) -> int:
+        """Add points (the account must exist) and write the ledger row; the new balance."""
+        session = await self._uow.session()
+        table = PointsAccountRow.__table__
+        stmt = (
+            update(table)
+            .where(table.c.chat_id == chat_id, table.c.user_id == user_id)
+            .values(balance=table.c.balance + delta, earned=table.c.earned + delta)
+            .returning(table.c.balance)
+        )
+        balance = (await session.execute(stmt)).scalar_one()
+        await self._log(chat_id, user_id, delta, kind, reason, actor_id, now)
+        return int(balance)
+
+    async def debit(
+        self,
+        chat_id: int,
+        user_id: int,
+        amount: int,
+        kind: str,
+        reason: str | None,
+        actor_id: int | None,
+        now: datetime,
+    ) -> int | None:
+        """Take points if the balance covers them; the new balance, or None if it does not."""
+        session = await self._uow.session()
+        table = PointsAccountRow.__table__
+        stmt = (
+            update(table)
+            .where(
+                table.c.chat_id == chat_id,
+                table.c.user_id == user_id,
+                table.c.balance >= amount,
+            )
+            .values(balance=table.c.balance - amount)
+            .returning(table.c.balance)
+        )
+        balance = (await session.execute(stmt)).scalar_one_or_none()
+        if balance is None:
+            return None
+        await self._log(chat_id, user_id, -amount, kind, reason, actor_id, now)
+        return int(balance)
+
+    async def _log(
+        self,
+        chat_id: int,
+        user_id: int,
+        delta: int,
+        kind: str,
+        reason: str | None,
+        actor_id: int | None,
+        now: datetime,
+    ) -> None:
+        session = await self._uow.session()
+        row = {
+            "chat_id": chat_id,
+            "user_id": user_id,
+            "delta": delta,
+            "kind": kind,
+            "reason": reason[:200] if reason else None,
+            "actor_id": actor_id,
+            "created_at": now,
+        }
+        await session.execute(insert(LedgerRow.__table__).values(**row))
+
+    async def claim_day(
+        self, chat_id: int, user_id: int, day: date, points: int, made_up: bool, now: datetime
+    ) -> bool:
+        """Record a check-in day; False if the member already has that day."""
+        session = await self._uow.session()
+        row = {
+            "chat_id": chat_id,
+            "user_id": user_id,
+            "day": day,
+            "points": points,
+            "made_up": made_up,
+            "created_at": now,
+        }
+        stmt = insert_for(session)(CheckinRow.__table__).values(**row).on_conflict_do_nothing()
+        result = await session.execute(stmt)
+        return bool(getattr(result, "rowcount", 0))
+
+    async def set_day_points(self, chat_id: int, user_id: int, day: date, points: int) -> None:
+        """Note what a claimed day earned (known only once the streak is)."""
+        session = await self._uow.session()
+        table = CheckinRow.__table__
+        await session.execute(
+            update(table)
+            .where(table.c.chat_id == chat_id, table.c.user_id == user_id, table.c.day == day)
+            .values(points=points)
+        )
+
+    async def days_since(self, chat_id: int, user_id: int, since: date) -> set[date]:
+        """The member's check-in days from ``since`` on."""
+        session = await self._uow.session()
+        query = select(CheckinRow.day).where(
+            CheckinRow.chat_id == chat_id, CheckinRow.user_id == user_id, CheckinRow.day >= since
+        )
+        return set(await session.scalars(query))
+
+    async def has_day_before(self, chat_id: int, user_id: int, day: date) -> bool:
+        """Whether the member checked in on any day before ``day``."""
+        session = await self._uow.session()
+        query = select(func.count()).where(
+            CheckinRow.chat_id == chat_id, CheckinRow.user_id == user_id, CheckinRow.day < day
+        )
+        return bool(await session.scalar(query))
+
+    async def set_checkin_state(
+        self, chat_id: int, user_id: int, *, streak: int, last_checkin: date, added: int
+    ) -> None:
+        """Store the streak and last day after a check-in (or a make-up)."""
+        session = await self._uow.session()
+        table = PointsAccountRow.__table__
+        await session.execute(
+            update(table)
+            .where(table.c.chat_id == chat_id, table.c.user_id == user_id)
+            .values(
+                streak=streak,
+                # A made-up day lies in the past: the last day only ever moves forward.
+                last_checkin=case(
+                    (
+                        table.c.last_checkin.is_(None) | (table.c.last_checkin < last_checkin),
+                        last_checkin,
+                    ),
+                    else_=table.c.last_checkin,
+                ),
+                checkins=table.c.checkins + added,
+            )
+        )
+
+    async def note_activity(
+        self, chat_id: int, user_id: int, day: date, today_total: int, now: datetime
+    ) -> None:
+        """Remember the activity points given today and when."""
+        session = await self._uow.session()
+        table = PointsAccountRow.__table__
+        await session.execute(
+            update(table)
+            .where(table.c.chat_id == chat_id, table.c.user_id == user_id)
+            .values(activity_day=day, activity_today=today_total, activity_at=now)
+        )
+
+    async def rank(self, chat_id: int, earned: int) -> int:
+        """A member's place on the all-time board (1 is first)."""
+        session = await self._uow.session()
+        query = select(func.count()).where(
+            PointsAccountRow.chat_id == chat_id, PointsAccountRow.earned > earned
+        )
+        return int(await session.scalar(query) or 0) + 1
+
+    async def top(self, chat_id: int, limit: int) -> list[PointsAccountRow]:
+        """The all-time board: most points earned first."""
+        session = await self._uow.session()
+        query = (
+            select(PointsAccountRow)
+            .where(PointsAccountRow.chat_id == chat_id, PointsAccountRow.earned > 0)
+            .order_by(PointsAccountRow.earned.desc(), PointsAccountRow.user_id)
+            .limit(limit)
+        )
+        return list(await session.scalars(query))
+
+    async def top_since(self, chat_id: int, since: datetime, limit: int) -> list[tuple[str, int]]:
+        """Names and points earned since a moment, most first (the weekly board)."""
+        session = await self._uow.session()
+        earned = func.sum(LedgerRow.delta).label("earned")
+        query = (
+            select(PointsAccountRow.name, earned)
+            .join(
+                PointsAccountRow,
+                (PointsAccountRow.chat_id == LedgerRow.chat_id)
+                & (PointsAccountRow.user_id == LedgerRow.user_id),
+            )
+            .where(
+                LedgerRow.chat_id == chat_id,
+                LedgerRow.created_at >= since,
+                LedgerRow.kind.in_(EARNING_KINDS),
+            )
+            .group_by(LedgerRow.user_id, PointsAccountRow.name)
+            .order_by(earned.desc(), LedgerRow.user_id)
+            .limit(limit)
+        )
+        return [(name, int(total)) for name, total in await session.execute(query)]
+
+    async def ledger(
+        self, chat_id: int, user_id: int | None, limit: int, offset: int = 0
+    ) -> list[LedgerRow]:
+        """Ledger rows, newest first: one member's, or the whole group's."""
+        session = await self._uow.session()
+        query = select(LedgerRow).where(LedgerRow.chat_id == chat_id)
+        if user_id is not None:
+            query = query.where(LedgerRow.user_id == user_id)
+        query = query.order_by(LedgerRow.id.desc()).limit(limit).offset(offset)
+        return list(await session.scalars(query))
+
+    async def ledger_sums(self, chat_id: int) -> dict[int, tuple[int, int]]:
+        """Per member, the ledger's (sum, sum of positive entries): what balances must equal."""
+        session = await self._uow.session()
+        positive = func.sum(case((LedgerRow.delta > 0, LedgerRow.delta), else_=0))
+        query = (
+            select(LedgerRow.user_id, func.sum(LedgerRow.delta), positive)
+            .where(LedgerRow.chat_id == chat_id)
+            .group_by(LedgerRow.user_id)
+        )
+        return {u: (int(s), int(p)) for u, s, p in await session.execute(query)}
+
+    async def accounts(self, chat_id: int) -> list[PointsAccountRow]:
+        """Every account of a group, richest first."""
+        session = await self._uow.session()
+        query = select(PointsAccountRow).where(PointsAccountRow.chat_id == chat_id)
+        return list(await session.scalars(query.order_by(PointsAccountRow.earned.desc())))
+
+    # ---------------------------------------------------------------- shop
+
+    async def add_item(self, chat_id: int, name: str, cost: int, stock: int, now: datetime) -> bool:
+        """Put an item in the shop; False if the group has one of that name."""
+        session = await self._uow.session()
+        row = {"chat_id": chat_id, "name": name, "cost": cost, "stock": stock, "created_at": now}
+        stmt = insert_for(session)(ShopItemRow.__table__).values(**row).on_conflict_do_nothing()
+        result = await session.execute(stmt)
+        return bool(getattr(result, "rowcount", 0))
+
+    async def item(self, chat_id: int, name: str) -> ShopItemRow | None:
+        """A shop item by name (case-insensitive)."""
+        session = await self._uow.session()
+        query = select(ShopItemRow).where(
+            ShopItemRow.chat_id == chat_id, func.lower(ShopItemRow.name) == name.lower()
+        )
+        return await session.scalar(query.execution_options(populate_existing=True))
+
+    async def items(self, chat_id: int) -> list[ShopItemRow]:
+        """The group's shop, cheapest first."""
+        session = await self._uow.session()
+        query = select(ShopItemRow).where(ShopItemRow.chat_id == chat_id)
+        return list(await session.scalars(query.order_by(ShopItemRow.cost, ShopItemRow.name)))
+
+    async def remove_item(self, item_id: int) -> None:
+        """Take an item out of the shop (its redemptions stay)."""
+        session = await self._uow.session()
+        await session.execute(delete(ShopItemRow).where(ShopItemRow.id == item_id))
+
+    async def take_stock(self, item_id: int) -> bool:
+        """Take one of an item if any is left."""
+        session = await self._uow.session()
+        table = ShopItemRow.__table__
+        result = await session.execute(
+            update(table)
+            .where(table.c.id == item_id, table.c.stock > 0)
+            .values(stock=table.c.stock - 1)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def add_redemption(self, **values: Any) -> None:
+        """Record a purchase."""
+        session = await self._uow.session()
+        await session.execute(insert(RedemptionRow.__table__).values(**values))
+
+    async def redemptions(self, chat_id: int, limit: int) -> list[RedemptionRow]:
+        """The group's latest purchases."""
+        session = await self._uow.session()
+        query = select(RedemptionRow).where(RedemptionRow.chat_id == chat_id)
+        return list(await session.scalars(query.order_by(RedemptionRow.id.desc()).limit(limit)))
+
+    async def names(self, chat_id: int, user_ids: Sequence[int]) -> dict[int, str]:
+        """Members' names as their accounts know them."""
+        session = await self._uow.session()
+        query = select(PointsAccountRow.user_id, PointsAccountRow.name).where(
+            PointsAccountRow.chat_id == chat_id, PointsAccountRow.user_id.in_(list(user_ids))
+        )
+        return {u: n for u, n in await session.execute(query)}
+
+    # ---------------------------------------------------------------- settings
+
+    async def rules(self, chat_id: int) -> dict[str, Any] | None:
+        """The group's stored changes to the points rules (a cached snapshot)."""
+
+        async def load() -> dict[str, Any] | None:
+            session = await self._uow.session()
+            row = await session.get(CheckinSettingsRow, chat_id)
+            return dict(row.rules) if row is not None else None
+
+        return await cached_snapshot(self._uow, ("checkin", chat_id), load, None)
+
+    async def set_rules(self, chat_id: int, rules: dict[str, Any]) -> None:
+        """Store the group's changes to the points rules."""
+        self._uow.changing(("checkin", chat_id))
+        self._uow.cache.stored(("checkin", chat_id))
+        session = await self._uow.session()
+        stmt = insert_for(session)(CheckinSettingsRow.__table__).values(
+            chat_id=chat_id, rules=rules
+        )
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["chat_id"], set_={"rules": stmt.excluded.rules}
+            )
+        )
