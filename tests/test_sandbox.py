@@ -209,3 +209,29 @@ async def test_auto_replies_in_the_sandbox(tmp_path: Path) -> None:
     assert "[14] bot (reply to 13): [file replies-" in output
     assert "新增 1 条规则，0 条规则增加了回复，1 条已存在" in output
     assert "十元一份，Carol" in output
+
+
+async def test_checkin_points_in_the_sandbox(tmp_path: Path) -> None:
+    """Check in, a second try, the board, the shop with its last item, and an admin gift."""
+    script = (
+        "签到\n"
+        "/checkin\n"
+        "/as Bob\n"
+        "打卡\n"
+        "/as admin\n"
+        "/additem Sticker pack 5 1\n"
+        "/reply 1 /givepoints 100 good answer\n"
+        "/as Alice\n"
+        "/redeem sticker pack\n"
+        "/as Bob\n"
+        "/redeem sticker pack\n"
+        "/top\n"
+    )
+    output = await session(tmp_path, script)
+    assert "✅ Alice 签到成功：+10 积分" in output
+    assert "你今天已经签到过了" in output
+    assert "✅ Bob 签到成功" in output
+    assert "➕ Alice 获得 100 积分（现有 110）" in output and "升到了 2 级：常客" in output
+    assert "你用 5 积分兑换了“Sticker pack”（剩余 105 分）" in output
+    assert "“Sticker pack”已经兑换完了" in output
+    assert "🥇 Alice — 110" in output
