@@ -6,6 +6,7 @@ python -m bot sandbox                      try the bot in a simulated group, no 
 python -m bot bench                        measure update throughput against bare PTB
 python -m bot bench --schedule             measure start-up and lateness of 10,000 schedules
 python -m bot bench --autoreply            measure auto-reply matching with 10 and 10,000 rules
+python -m bot bench --checkin              measure 10,000 check-ins across 100 groups in a minute
 """
 
 from __future__ import annotations
@@ -41,7 +42,10 @@ def _parser() -> argparse.ArgumentParser:
         "--schedule", action="store_true", help="measure scheduled posts instead of updates"
     )
     bench.add_argument("--schedules", type=int, default=10_000, help="with --schedule")
-    bench.add_argument("--groups", type=int, default=1_000, help="with --schedule")
+    # No default here: --schedule and --checkin each have their own.
+    bench.add_argument(
+        "--groups", type=int, default=None, help="with --schedule (1,000) or --checkin (100)"
+    )
     bench.add_argument("--firing", type=int, default=2_000, help="due during the run")
     bench.add_argument("--peak", type=int, default=200, help="of those, due at one instant")
     bench.add_argument(
@@ -58,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--messages", type=_at_least(1), default=200_000, help="messages per run, with --autoreply"
+    )
+    bench.add_argument(
+        "--checkin", action="store_true", help="measure check-ins instead of updates"
+    )
+    bench.add_argument(
+        "--members", type=_at_least(1), default=10_000, help="members, with --checkin"
     )
     return parser
 
@@ -113,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 run_schedule_bench(
                     settings,
                     schedules=args.schedules,
-                    groups=args.groups,
+                    groups=args.groups if args.groups is not None else 1_000,
                     firing=args.firing,
                     peak=args.peak,
                 )
@@ -127,6 +137,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 messages=args.messages,
                 repeats=args.repeats,
             )
+        elif args.command == "bench" and args.checkin:
+            from bot.bench_checkin import run_checkin_bench
+
+            groups = args.groups if args.groups is not None else 100
+            asyncio.run(run_checkin_bench(settings, members=args.members, groups=groups))
         elif args.command == "bench":
             from bot.bench import run_bench
 

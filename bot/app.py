@@ -27,6 +27,7 @@ from handlers.checkin.feature import Points
 from handlers.rules import Rules
 from handlers.schedule.commands import Schedules
 from handlers.welcome import Welcome
+from storage.engine import PoolOptions
 from storage.repositories import load_stored_ids
 from storage.unit import Store
 
@@ -41,6 +42,9 @@ def build_features() -> tuple[list[Feature], CommandTable]:
     auto-replies last, so nothing stopped earlier is ever answered.
     """
     table = CommandTable()
+    # Guards see every event before anything else and may stop it (a deleted ad earns
+    # nothing and is never answered); their commands still go through the command table.
+    guards: list[Feature] = []
     providers: list[Feature] = [
         Basics(table),
         Rules(),
@@ -49,8 +53,14 @@ def build_features() -> tuple[list[Feature], CommandTable]:
         Points(),
         AutoReplies(),
     ]
-    table.add(providers)
-    features: list[Feature] = [Housekeeping(), ActivityTracker(), Commands(table), *providers]
+    table.add([*guards, *providers])
+    features: list[Feature] = [
+        Housekeeping(),
+        *guards,
+        ActivityTracker(),
+        Commands(table),
+        *providers,
+    ]
     return features, table
 
 
@@ -118,7 +128,9 @@ def configure_logging(settings: Settings) -> None:
 
 async def open_store(settings: Settings) -> Store:
     """Open the database, bring its schema up to date and warm the settings cache."""
-    store = Store(settings.database.url, echo=settings.database.echo)
+    db = settings.database
+    pool = PoolOptions(db.pool_size, db.max_overflow, db.pool_timeout)
+    store = Store(db.url, echo=db.echo, pool=pool)
     await store.migrate()
     async with store.unit() as uow:
         await load_stored_ids(uow)

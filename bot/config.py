@@ -71,6 +71,10 @@ class DatabaseConfig(Section):
 
     url: str = DEFAULT_DATABASE_URL
     echo: bool = False
+    # Connections held at once; more events than this wait (up to pool_timeout) for one.
+    pool_size: int = Field(default=10, ge=1, le=1_000)
+    max_overflow: int = Field(default=20, ge=0, le=1_000)
+    pool_timeout: float = Field(default=120.0, gt=0, le=3_600)
 
     @field_validator("url")
     @classmethod
@@ -100,7 +104,7 @@ class BotConfig(Section):
     def _known_timezone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
 
@@ -133,6 +137,25 @@ class AutoReplyConfig(Section):
     cached_groups: int = Field(default=1_000, ge=1, le=1_000_000)
 
 
+class ModerationConfig(Section):
+    """The moderation engine: limits of per-group rules and in-memory tracking."""
+
+    max_bad_words: int = Field(default=1_000, ge=1, le=100_000)
+    max_word_chars: int = Field(default=200, ge=1, le=600)
+    max_pattern_chars: int = Field(default=500, ge=1, le=600)
+    max_domains: int = Field(default=200, ge=1, le=10_000)
+    # How long a group's settings are trusted before they are read again (other processes
+    # may have changed them), and how many groups' compiled rules are kept.
+    recheck_seconds: Seconds = 30.0
+    cached_groups: int = Field(default=1_000, ge=1, le=1_000_000)
+    # Repeats: how long a text is remembered, and how many new members posting the same
+    # text make a wave.
+    repeat_window_seconds: Seconds = 600.0
+    repeat_new_members: int = Field(default=3, ge=2, le=100)
+    # Members whose recent messages are remembered per group (flood/repeat), oldest dropped.
+    tracked_members: int = Field(default=5_000, ge=10, le=1_000_000)
+
+
 class TimersConfig(Section):
     """Which process runs timed work when several share one PostgreSQL database."""
 
@@ -161,6 +184,7 @@ class Settings(Section):
     welcome: WelcomeConfig = Field(default_factory=WelcomeConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     autoreply: AutoReplyConfig = Field(default_factory=AutoReplyConfig)
+    moderation: ModerationConfig = Field(default_factory=ModerationConfig)
     timers: TimersConfig = Field(default_factory=TimersConfig)
     log: LogConfig = Field(default_factory=LogConfig)
 

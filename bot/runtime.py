@@ -46,7 +46,7 @@ class Runtime:
         """A group's time zone by name, or the configured default."""
         try:
             return zone(name or self.settings.bot.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             return zone(self.settings.bot.timezone)
 
 

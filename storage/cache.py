@@ -56,11 +56,23 @@ class SnapshotCache:
         stored = self._stored.get(key[0])
         return stored is None or key[1] in stored
 
+    def known_stored(self, key: tuple[str, Hashable]) -> bool:
+        """True only if ``key`` is known to have a stored row."""
+        stored = self._stored.get(key[0])
+        return stored is not None and key[1] in stored
+
     def stored(self, key: tuple[str, Hashable]) -> None:
         """Note that ``key`` now has a row (it may yet roll back: that costs one query)."""
         stored = self._stored.get(key[0])
         if stored is not None:
             stored.add(key[1])
+
+    def unstored(self, key: tuple[str, Hashable]) -> None:
+        """Take back ``stored`` (its insert rolled back) and forget the snapshot."""
+        stored = self._stored.get(key[0])
+        if stored is not None:
+            stored.discard(key[1])
+        self.drop(key)
 
     def drop(self, key: Hashable) -> None:
         """Forget ``key``; reads in flight will not store their (possibly old) result."""

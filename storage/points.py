@@ -10,6 +10,7 @@ write of a transaction takes the database's write lock, so writers queue.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -26,6 +27,15 @@ from storage.models import (
 from storage.repositories import cached_snapshot
 from storage.unit import UnitOfWork
 from storage.upsert import insert_for
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinState:
+    """A check-in's effect on the account, stored with its credit in one statement."""
+
+    streak: int
+    day: date
+
 
 # Ledger kinds that count as earning, for the weekly board.
 EARNING_KINDS = ("checkin", "activity", "give")
@@ -74,19 +84,41 @@ class PointsRepository:
         reason: str | None,
         actor_id: int | None,
         now: datetime,
+        *,
+        checkin: CheckinState | None = None,
     ) -> int:
-        """Add points (the account must exist) and write the ledger row; the new balance."""
+        """Add points (the account must exist) and write the ledger row; the new balance.
+
+        With ``checkin``, the streak and last day are stored by the same statement.
+        """
         session = await self._uow.session()
         table = PointsAccountRow.__table__
+        values: dict[str, Any] = {
+            "balance": table.c.balance + delta,
+            "earned": table.c.earned + delta,
+        }
+        if checkin is not None:
+            values.update(self._checkin_values(checkin.streak, checkin.day, 1))
         stmt = (
             update(table)
             .where(table.c.chat_id == chat_id, table.c.user_id == user_id)
-            .values(balance=table.c.balance + delta, earned=table.c.earned + delta)
+            .values(**values)
             .returning(table.c.balance)
         )
         balance = (await session.execute(stmt)).scalar_one()
         await self._log(chat_id, user_id, delta, kind, reason, actor_id, now)
         return int(balance)
+
+    @staticmethod
+    def _checkin_values(streak: int, day: date, added: int) -> dict[str, Any]:
+        table = PointsAccountRow.__table__
+        # A made-up day lies in the past: the last day only ever moves forward.
+        later = table.c.last_checkin.is_(None) | (table.c.last_checkin < day)
+        return {
+            "streak": streak,
+            "last_checkin": case((later, day), else_=table.c.last_checkin),
+            "checkins": table.c.checkins + added,
+        }
 
     async def debit(
         self,
@@ -156,16 +188,6 @@ class PointsRepository:
         result = await session.execute(stmt)
         return bool(getattr(result, "rowcount", 0))
 
-    async def set_day_points(self, chat_id: int, user_id: int, day: date, points: int) -> None:
-        """Note what a claimed day earned (known only once the streak is)."""
-        session = await self._uow.session()
-        table = CheckinRow.__table__
-        await session.execute(
-            update(table)
-            .where(table.c.chat_id == chat_id, table.c.user_id == user_id, table.c.day == day)
-            .values(points=points)
-        )
-
     async def days_since(self, chat_id: int, user_id: int, since: date) -> set[date]:
         """The member's check-in days from ``since`` on."""
         session = await self._uow.session()
@@ -185,24 +207,13 @@ class PointsRepository:
     async def set_checkin_state(
         self, chat_id: int, user_id: int, *, streak: int, last_checkin: date, added: int
     ) -> None:
-        """Store the streak and last day after a check-in (or a make-up)."""
+        """Store the streak and last day after a make-up."""
         session = await self._uow.session()
         table = PointsAccountRow.__table__
         await session.execute(
             update(table)
             .where(table.c.chat_id == chat_id, table.c.user_id == user_id)
-            .values(
-                streak=streak,
-                # A made-up day lies in the past: the last day only ever moves forward.
-                last_checkin=case(
-                    (
-                        table.c.last_checkin.is_(None) | (table.c.last_checkin < last_checkin),
-                        last_checkin,
-                    ),
-                    else_=table.c.last_checkin,
-                ),
-                checkins=table.c.checkins + added,
-            )
+            .values(**self._checkin_values(streak, last_checkin, added))
         )
 
     async def note_activity(
@@ -360,7 +371,7 @@ class PointsRepository:
     async def set_rules(self, chat_id: int, rules: dict[str, Any]) -> None:
         """Store the group's changes to the points rules."""
         self._uow.changing(("checkin", chat_id))
-        self._uow.cache.stored(("checkin", chat_id))
+        self._uow.stored(("checkin", chat_id))
         session = await self._uow.session()
         stmt = insert_for(session)(CheckinSettingsRow.__table__).values(
             chat_id=chat_id, rules=rules

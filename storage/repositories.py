@@ -89,12 +89,14 @@ class ChatRepository:
     async def ensure_exists(self, chat_id: int) -> None:
         """Give the group a row for other rows to refer to; its settings (defaults) stay cached."""
         key, cache = ("chat", chat_id), self._uow.cache
+        if cache.known_stored(key):
+            return
         known = cache.may_be_stored(key)
         session = await self._uow.session()
         await insert_missing(session, ChatRow.__table__, {"id": chat_id, "title": ""})
         if not known:
             # The row is new, so its settings are the defaults readers already assume.
-            cache.stored(key)
+            self._uow.stored(key)
             cache.put(key, ChatSettings(), cache.version)
 
     async def ensure(self, chat_id: int, title: str = "") -> ChatRow:
@@ -104,7 +106,7 @@ class ChatRepository:
         row = await session.get(ChatRow, chat_id)
         if row is None:
             await insert_missing(session, ChatRow.__table__, {"id": chat_id, "title": title[:255]})
-            self._uow.cache.stored(("chat", chat_id))
+            self._uow.stored(("chat", chat_id))
             row = await session.get(ChatRow, chat_id)
             assert row is not None
         elif title and row.title != title[:255]:
@@ -147,7 +149,7 @@ class WelcomeRepository:
         row = await session.get(WelcomeRow, chat_id)
         if row is None:
             await insert_missing(session, WelcomeRow.__table__, {"chat_id": chat_id})
-            self._uow.cache.stored(("welcome", chat_id))
+            self._uow.stored(("welcome", chat_id))
             row = await session.get(WelcomeRow, chat_id)
             assert row is not None
         return row

@@ -2,25 +2,65 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+import asyncio
+from collections.abc import AsyncIterator, Hashable
+from contextlib import asynccontextmanager
 from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.cache import SnapshotCache
-from storage.engine import make_engine, make_sessionmaker
+from storage.engine import PoolOptions, make_engine, make_sessionmaker
 
 
 class UnitOfWork:
     """Opens a session on first use; commits on a clean exit, rolls back on an error."""
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], cache: SnapshotCache | None = None
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        cache: SnapshotCache | None = None,
+        writer: asyncio.Lock | None = None,
     ) -> None:
         self._sessions = sessions
         self._session: AsyncSession | None = None
         self.cache = cache if cache is not None else SnapshotCache()
         self._changed: set[Hashable] = set()
+        self._inserted: set[tuple[str, Hashable]] = set()
+        self._writer = writer
+
+    @asynccontextmanager
+    async def alone(self) -> AsyncIterator[None]:
+        """Run a write transaction (commit it inside) with no other in this process on SQLite.
+
+        SQLite lets one transaction write at a time and makes the others poll its lock with
+        growing sleeps; queueing them here instead keeps a burst of writes fast. Elsewhere
+        this does nothing. Nothing may be written in this unit before entering it.
+        """
+        if self._writer is None:
+            yield
+            return
+        if self._session is not None:
+            # Hand the connection back while waiting: the writer ahead may need one.
+            await self._release()
+        async with self._writer:
+            yield
+
+    async def _release(self) -> None:
+        """Commit and close the session (if any): the unit may open a new one later."""
+        session, self._session = self._session, None
+        if session is None:
+            self._settle()
+            return
+        try:
+            await session.commit()
+            self._inserted.clear()
+        except BaseException:
+            self._forget_inserted()
+            raise
+        finally:
+            self._settle()
+            await session.close()
 
     async def session(self) -> AsyncSession:
         """The unit's session, opened lazily so events that store nothing cost nothing."""
@@ -37,11 +77,20 @@ class UnitOfWork:
         self.cache.drop(key)
         self._changed.add(key)
 
+    def stored(self, key: tuple[str, Hashable]) -> None:
+        """Note in the cache that ``key`` now has a row; taken back if this unit rolls back."""
+        self.cache.stored(key)
+        self._inserted.add(key)
+
     async def commit(self) -> None:
         """Commit what was done so far (normally left to the end of the unit)."""
         if self._session is not None:
             try:
                 await self._session.commit()
+                self._inserted.clear()
+            except BaseException:
+                self._forget_inserted()
+                raise
             finally:
                 self._settle()
 
@@ -51,7 +100,13 @@ class UnitOfWork:
             try:
                 await self._session.rollback()
             finally:
+                self._forget_inserted()
                 self._settle()
+
+    def _forget_inserted(self) -> None:
+        for key in self._inserted:
+            self.cache.unstored(key)
+        self._inserted.clear()
 
     def _settle(self) -> None:
         for key in self._changed:
@@ -67,32 +122,33 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        session, self._session = self._session, None
-        if session is None:
-            self._settle()
+        if exc_type is None:
+            await self._release()
             return
+        session, self._session = self._session, None
         try:
-            if exc_type is None:
-                await session.commit()
-            else:
+            if session is not None:
                 await session.rollback()
         finally:
+            self._forget_inserted()
             self._settle()
-            await session.close()
+            if session is not None:
+                await session.close()
 
 
 class Store:
     """The database: an engine and the units of work made from it."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pool: PoolOptions | None = None) -> None:
         self.url = url
-        self.engine: AsyncEngine = make_engine(url, echo=echo)
+        self.engine: AsyncEngine = make_engine(url, echo=echo, pool=pool)
         self._sessions = make_sessionmaker(self.engine)
         self.cache = SnapshotCache()
+        self._writer = asyncio.Lock() if self.engine.dialect.name == "sqlite" else None
 
     def unit(self) -> UnitOfWork:
         """A fresh unit of work."""
-        return UnitOfWork(self._sessions, self.cache)
+        return UnitOfWork(self._sessions, self.cache, self._writer)
 
     async def migrate(self) -> None:
         """Apply all migrations."""

@@ -89,3 +89,30 @@ def test_autoreply_bench_reports_every_figure_and_agrees_with_brute_force() -> N
         assert {rid for rid in large.candidates(text) if rid in small_ids} == expected, text
         assert {rid for rid in small.candidates(text) if rid in small_ids} == expected, text
     assert hits > 0
+
+
+async def test_checkin_bench_credits_each_member_once() -> None:
+    """A small check-in run on SQLite: one credit per member, duplicates credited nothing,
+    balances equal the ledger, every figure present on both sides."""
+    from bot.bench_checkin import measure_checkin
+
+    result = await measure_checkin(
+        load_settings(None, {}), members=300, groups=6, postgres_url=None
+    )
+    assert result["duplicates"] > 0 and result["plain_word"] > 0
+    assert result["events"] == 300 + result["duplicates"]
+    found = result["sqlite"]
+    checks = found["checks"]
+    assert checks["members"] >= 300
+    for key in ("one_checkin_each", "one_credit_each", "balances_match_ledger"):
+        assert checks[key] == checks["members"], key
+    assert checks["extra_checkins"] == checks["extra_credits"] == 0
+    assert checks["baseline_rows_missing"] == checks["unanswered"] == 0
+    assert found["errors"] == 0 and found["checks_pass"]
+    for side in ("ours", "baseline"):
+        for key in ("checkins_per_s", "p50_ms", "p99_ms", "max_ms", "wall_s"):
+            assert found[side][key] > 0, (side, key)
+        assert found[side]["p99_ms"] >= found[side]["p50_ms"]
+    assert found["rate_ratio"] > 0 and found["p99_ratio"] > 0
+    assert result["postgresql"] == {"skipped": "not asked for"}
+    json.dumps(result)

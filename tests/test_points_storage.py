@@ -7,11 +7,11 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 from bot.events import User
-from handlers.checkin.actions import check_in, make_up, redeem, store_award
+from handlers.checkin.actions import CheckinResult, check_in, make_up, redeem, store_award
 from handlers.checkin.activity import ActivityPoints
 from handlers.checkin.rules import PointsRules
 from storage.points import PointsRepository
-from storage.repositories import ChatRepository
+from storage.repositories import ChatRepository, load_stored_ids
 from storage.unit import Store
 
 CHAT = -1001234567890123
@@ -41,7 +41,7 @@ async def assert_balances_match_ledger(store: Store, chat_id: int = CHAT) -> Non
         assert account.balance >= 0
 
 
-async def checkin(store: Store, user: User, day: date, chat_id: int = CHAT):  # type: ignore[no-untyped-def]
+async def checkin(store: Store, user: User, day: date, chat_id: int = CHAT) -> CheckinResult:
     async with store.unit() as uow:
         return await check_in(uow, chat_id, user, day, NOW, RULES)
 
@@ -184,3 +184,18 @@ async def test_weekly_board_counts_only_earnings_since(store: Store) -> None:
     assert board == [("Ben", 60), ("Ann", 10)]
     assert old == []
     await assert_balances_match_ledger(store)
+
+
+async def test_a_rolled_back_first_insert_is_not_remembered(store: Store) -> None:
+    """The cache forgets a group row whose insert rolled back, so the next write adds it."""
+    async with store.unit() as uow:
+        await load_stored_ids(uow)
+    async with store.unit() as uow:
+        await ChatRepository(uow).ensure_exists(CHAT)
+        assert uow.cache.known_stored(("chat", CHAT))
+        await uow.rollback()
+        assert not uow.cache.known_stored(("chat", CHAT))
+    async with store.unit() as uow:
+        await ChatRepository(uow).ensure_exists(CHAT)
+        result = await check_in(uow, CHAT, ANN, TODAY, NOW, RULES)
+    assert result.done

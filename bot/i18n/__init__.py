@@ -25,9 +25,25 @@ def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
 
 
 def load_catalog(language: str) -> dict[str, str]:
-    """Read one language's catalog into ``{"section.key": "text"}``."""
-    text = resources.files(__name__).joinpath(f"{language}.toml").read_text("utf-8")
-    return _flatten(tomllib.loads(text))
+    """Read one language's catalog into ``{"section.key": "text"}``.
+
+    The catalog is ``{language}.toml`` plus one ``{feature}.{language}.toml`` per feature that
+    keeps its sentences apart; a key defined twice is an error.
+    """
+    folder = resources.files(__name__)
+    names = sorted(
+        entry.name
+        for entry in folder.iterdir()
+        if entry.name == f"{language}.toml" or entry.name.endswith(f".{language}.toml")
+    )
+    catalog: dict[str, str] = {}
+    for name in names:
+        part = _flatten(tomllib.loads(folder.joinpath(name).read_text("utf-8")))
+        twice = catalog.keys() & part.keys()
+        if twice:
+            raise ValueError(f"{name} defines keys already defined: {sorted(twice)[:5]}")
+        catalog.update(part)
+    return catalog
 
 
 def placeholders(text: str) -> set[str]:

@@ -20,7 +20,8 @@ from handlers.checkin.rules import (
     redemption_code,
     streak_after,
 )
-from storage.points import PointsRepository
+from storage.points import CheckinState, PointsRepository
+from storage.repositories import ChatRepository
 from storage.unit import UnitOfWork
 
 
@@ -42,21 +43,29 @@ async def check_in(
 ) -> CheckinResult:
     """Check a member in for ``today`` (the group's calendar day) once."""
     repo = PointsRepository(uow)
+    # The upsert also locks the member's account (PostgreSQL) or the database (SQLite), so
+    # what is read next stays true until this transaction ends.
     await repo.ensure_account(chat_id, user.id, user.name)
-    claimed = await repo.claim_day(chat_id, user.id, today, 0, False, now)
     account = await repo.account(chat_id, user.id)
     assert account is not None
-    if not claimed:
+    streak = streak_after(account.last_checkin, account.streak, today)
+    earned = checkin_reward(streak, rules)
+    if not await repo.claim_day(chat_id, user.id, today, earned, False, now):
         rank = await repo.rank(chat_id, account.earned)
         return CheckinResult(
             False, 0, account.streak, account.balance, account.earned, rank, account.earned
         )
     before = account.earned
-    streak = streak_after(account.last_checkin, account.streak, today)
-    earned = checkin_reward(streak, rules)
-    await repo.set_day_points(chat_id, user.id, today, earned)
-    await repo.set_checkin_state(chat_id, user.id, streak=streak, last_checkin=today, added=1)
-    balance = await repo.credit(chat_id, user.id, earned, "checkin", None, user.id, now)
+    balance = await repo.credit(
+        chat_id,
+        user.id,
+        earned,
+        "checkin",
+        None,
+        user.id,
+        now,
+        checkin=CheckinState(streak, today),
+    )
     total = before + earned
     rank = await repo.rank(chat_id, total)
     return CheckinResult(True, earned, streak, balance, total, rank, before)
@@ -119,6 +128,38 @@ async def store_award(uow: UnitOfWork, award: PendingAward, rules: PointsRules) 
     )
     await repo.note_activity(award.chat_id, award.user_id, award.day, today + points, award.at)
     return account.earned, account.earned + points
+
+
+@dataclass(frozen=True, slots=True)
+class AdjustResult:
+    """An admin's change: the new balance (None if a take exceeded it) and the totals before."""
+
+    balance: int | None
+    before_balance: int
+    earned_before: int
+
+
+async def adjust(
+    uow: UnitOfWork,
+    chat_id: int,
+    member: User,
+    delta: int,
+    reason: str | None,
+    actor_id: int,
+    now: datetime,
+) -> AdjustResult:
+    """Give (delta > 0) or take (delta < 0) points; a take never drives a balance below 0."""
+    repo = PointsRepository(uow)
+    await ChatRepository(uow).ensure_exists(chat_id)
+    await repo.ensure_account(chat_id, member.id, member.name)
+    account = await repo.account(chat_id, member.id)
+    assert account is not None
+    balance_before, earned_before = account.balance, account.earned
+    if delta > 0:
+        balance = await repo.credit(chat_id, member.id, delta, "give", reason, actor_id, now)
+    else:
+        balance = await repo.debit(chat_id, member.id, -delta, "take", reason, actor_id, now)
+    return AdjustResult(balance, balance_before, earned_before)
 
 
 @dataclass(frozen=True, slots=True)

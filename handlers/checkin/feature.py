@@ -22,7 +22,7 @@ from bot.events import Command, Event, Message, User
 from bot.feature import CommandSpec, Feature
 from bot.markup import Html, code, escape, mention
 from bot.runtime import Runtime
-from handlers.checkin.actions import check_in, make_up, redeem, store_award
+from handlers.checkin.actions import adjust, check_in, make_up, redeem, store_award
 from handlers.checkin.activity import ActivityPoints, PendingAward
 from handlers.checkin.rules import (
     PointsError,
@@ -107,9 +107,10 @@ class Points(Feature):
 
     async def _check_in(self, user: User, ctx: Context) -> None:
         rules, today = await self._rules(ctx), await _today(ctx)
-        await ChatRepository(ctx.uow).ensure(ctx.chat.id, ctx.chat.title)
-        result = await check_in(ctx.uow, ctx.chat.id, user, today, ctx.runtime.now(), rules)
-        await ctx.uow.commit()
+        async with ctx.uow.alone():
+            await ChatRepository(ctx.uow).ensure_exists(ctx.chat.id)
+            result = await check_in(ctx.uow, ctx.chat.id, user, today, ctx.runtime.now(), rules)
+            await ctx.uow.commit()
         if not result.done:
             await ctx.say(
                 "checkin.already", streak=result.streak, total=result.balance, rank=result.rank
@@ -141,13 +142,14 @@ class Points(Feature):
         if runtime is None or not batch:
             return
         ups: list[tuple[PendingAward, PointsRules, int, int]] = []
-        async with runtime.store.unit() as uow:
+        async with runtime.store.unit() as uow, uow.alone():
             for award in batch:
                 await ChatRepository(uow).ensure_exists(award.chat_id)
                 rules = rules_from_dict(await PointsRepository(uow).rules(award.chat_id))
                 before, after = await store_award(uow, award, rules)
                 if level_index(after, rules.levels) > level_index(before, rules.levels):
                     ups.append((award, rules, before, after))
+            await uow.commit()
         for award, rules, _, after in ups:
             await self._announce(runtime, award, rules, after)
 
@@ -180,11 +182,12 @@ class Points(Feature):
     async def makeup(self, command: Command, ctx: Context) -> None:
         """/makeup: spend points to repair the most recent missed day."""
         rules, today = await self._rules(ctx), await _today(ctx)
-        await ChatRepository(ctx.uow).ensure(ctx.chat.id, ctx.chat.title)
-        result = await make_up(
-            ctx.uow, ctx.chat.id, command.sender, today, ctx.runtime.now(), rules
-        )
-        await ctx.uow.commit()
+        async with ctx.uow.alone():
+            await ChatRepository(ctx.uow).ensure_exists(ctx.chat.id)
+            result = await make_up(
+                ctx.uow, ctx.chat.id, command.sender, today, ctx.runtime.now(), rules
+            )
+            await ctx.uow.commit()
         if result.status == "done":
             await ctx.say(
                 "checkin.makeup_done",
@@ -263,11 +266,17 @@ class Points(Feature):
         if not name:
             await ctx.say("checkin.redeem_usage")
             return
-        await ChatRepository(ctx.uow).ensure(ctx.chat.id, ctx.chat.title)
-        result = await redeem(
-            ctx.uow, ctx.chat.id, command.sender, name[:MAX_ITEM_NAME], ctx.runtime.now(), self.rng
-        )
-        await ctx.uow.commit()
+        async with ctx.uow.alone():
+            await ChatRepository(ctx.uow).ensure_exists(ctx.chat.id)
+            result = await redeem(
+                ctx.uow,
+                ctx.chat.id,
+                command.sender,
+                name[:MAX_ITEM_NAME],
+                ctx.runtime.now(),
+                self.rng,
+            )
+            await ctx.uow.commit()
         if result.status != "done":
             await ctx.say(
                 f"checkin.redeem_{result.status}",
@@ -351,25 +360,22 @@ class Points(Feature):
             await _say_error(ctx, error)
             return
         reason = command.arg_text.split(maxsplit=1)[1] if len(command.args) > 1 else None
-        member, now, repo = reply.sender, ctx.runtime.now(), PointsRepository(ctx.uow)
-        await ChatRepository(ctx.uow).ensure(ctx.chat.id, ctx.chat.title)
-        await repo.ensure_account(ctx.chat.id, member.id, member.name)
-        actor = command.sender.id
-        if give:
-            before = (await repo.account(ctx.chat.id, member.id)).earned  # type: ignore[union-attr]
-            balance = await repo.credit(ctx.chat.id, member.id, amount, "give", reason, actor, now)
-        else:
-            taken = await repo.debit(ctx.chat.id, member.id, amount, "take", reason, actor, now)
-            if taken is None:
-                account = await repo.account(ctx.chat.id, member.id)
-                await ctx.say(
-                    "checkin.take_too_much",
-                    name=member.name,
-                    total=account.balance if account else 0,
-                )
-                return
-            balance = taken
-        await ctx.uow.commit()
+        member = reply.sender
+        async with ctx.uow.alone():
+            result = await adjust(
+                ctx.uow,
+                ctx.chat.id,
+                member,
+                amount if give else -amount,
+                reason,
+                command.sender.id,
+                ctx.runtime.now(),
+            )
+            await ctx.uow.commit()
+        if result.balance is None:
+            await ctx.say("checkin.take_too_much", name=member.name, total=result.before_balance)
+            return
+        before, balance = result.earned_before, result.balance
         key = "checkin.given" if give else "checkin.taken"
         await ctx.say(key, name=member.name, amount=amount, total=balance)
         if give:

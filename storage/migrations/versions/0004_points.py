@@ -42,6 +42,7 @@ def upgrade() -> None:
         _chat_fk("points_accounts"),
         sa.PrimaryKeyConstraint("chat_id", "user_id", name="pk_points_accounts"),
     )
+    op.create_index("ix_points_accounts_rank", "points_accounts", ["chat_id", "earned"])
     op.create_table(
         "points_ledger",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -112,4 +113,5 @@ def downgrade() -> None:
     op.drop_index("ix_points_ledger_time", table_name="points_ledger")
     op.drop_index("ix_points_ledger_member", table_name="points_ledger")
     op.drop_table("points_ledger")
+    op.drop_index("ix_points_accounts_rank", table_name="points_accounts")
     op.drop_table("points_accounts")
