@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import bot.i18n as i18n
@@ -184,3 +186,13 @@ def test_key_missing_in_one_language_falls_back_to_the_other(
     assert translator.plain("zh", "only_en") == "English only"
     assert translator.plain("en", "only_zh") == "只有中文"
     assert translator.keys("zh") == {"both", "only_zh"}
+
+
+def test_feature_catalogs_merge_and_keys_defined_twice_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "en.toml").write_text('[common]\nyes = "Yes"\n', "utf-8")
+    (tmp_path / "poll.en.toml").write_text('[poll]\nasked = "Asked"\n', "utf-8")
+    (tmp_path / "poll.zh.toml").write_text('[poll]\nasked = "已提问"\n', "utf-8")
+    assert load_catalog("en", tmp_path) == {"common.yes": "Yes", "poll.asked": "Asked"}
+    (tmp_path / "again.en.toml").write_text('[common]\nyes = "Yes!"\n', "utf-8")
+    with pytest.raises(ValueError, match=r"common\.yes"):
+        load_catalog("en", tmp_path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from importlib import resources
+from importlib.resources.abc import Traversable
 from string import Formatter
 from typing import Any
 
@@ -24,13 +25,13 @@ def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
     return flat
 
 
-def load_catalog(language: str) -> dict[str, str]:
+def load_catalog(language: str, folder: Traversable | None = None) -> dict[str, str]:
     """Read one language's catalog into ``{"section.key": "text"}``.
 
     The catalog is ``{language}.toml`` plus one ``{feature}.{language}.toml`` per feature that
     keeps its sentences apart; a key defined twice is an error.
     """
-    folder = resources.files(__name__)
+    folder = folder if folder is not None else resources.files(__name__)
     names = sorted(
         entry.name
         for entry in folder.iterdir()
