@@ -7,6 +7,13 @@ python -m bot bench                        measure update throughput against bar
 python -m bot bench --schedule             measure start-up and lateness of 10,000 schedules
 python -m bot bench --autoreply            measure auto-reply matching with 10 and 10,000 rules
 python -m bot bench --checkin              measure 10,000 check-ins across 100 groups in a minute
+python -m bot bench --captcha              measure a raid of 2,000 joins against the captcha
+python -m bot bench --moderation           measure the moderation decision with every check on
+python -m bot bench --cleanup              measure inactivity queries over 1,000,000 members
+python -m bot bench --enforcement          measure the allow list, warnings/mutes and lifting
+python -m bot bench --stats                measure /stats 90d for 50,000 members and a year
+python -m bot bench --spam                 measure training, scoring and learning of the spam filter
+python -m bot spam-eval --train F --eval F train a fresh spam model, print its quality as JSON
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 
@@ -30,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
         ("migrate", "apply database migrations"),
         ("sandbox", "a simulated group in the terminal"),
         ("bench", "throughput benchmark"),
+        ("spam-eval", "train a fresh spam model on one file and measure it on another"),
     ):
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("--config", help="path to config.toml (default: ./config.toml if any)")
@@ -67,9 +76,39 @@ def _parser() -> argparse.ArgumentParser:
         "--checkin", action="store_true", help="measure check-ins instead of updates"
     )
     bench.add_argument(
+        "--stats", action="store_true", help="measure /stats 90d for a large group's year"
+    )
+    bench.add_argument(
+        "--captcha", action="store_true", help="measure a join raid against the captcha"
+    )
+    bench.add_argument(
+        "--moderation", action="store_true", help="measure the moderation decision path"
+    )
+    bench.add_argument(
+        "--newcomers", type=_at_least(2), default=2_000, help="joins, with --captcha"
+    )
+    bench.add_argument(
+        "--enforcement", action="store_true", help="measure warnings, mutes and lifting"
+    )
+    bench.add_argument(
         "--members", type=_at_least(1), default=10_000, help="members, with --checkin"
     )
+    bench.add_argument("--spam", action="store_true", help="measure the spam filter's speed")
+    bench.add_argument(
+        "--cleanup", action="store_true", help="measure inactivity queries instead of updates"
+    )
+    bench.add_argument(
+        "--tracked", type=_at_least(1), default=1_000_000, help="members, with --cleanup"
+    )
+    _spam_eval_arguments(sub.choices["spam-eval"])
     return parser
+
+
+def _spam_eval_arguments(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--train", type=Path, required=True, help="CSV target,input or spam-*.txt")
+    cmd.add_argument("--eval", type=Path, help="the same kinds of file, scored")
+    cmd.add_argument("--threshold", type=float, default=None, help="spam score cut-off")
+    cmd.add_argument("--holdout", type=float, default=None, help="without --eval: share held out")
 
 
 def _at_least(low: int) -> Callable[[str], int]:
@@ -137,11 +176,41 @@ def main(argv: Sequence[str] | None = None) -> int:
                 messages=args.messages,
                 repeats=args.repeats,
             )
+        elif args.command == "bench" and args.moderation:
+            from bot.bench_moderation import run_moderation_bench
+
+            run_moderation_bench(messages=args.messages, repeats=args.repeats)
+        elif args.command == "bench" and args.captcha:
+            from bot.bench_captcha import run_captcha_bench
+
+            groups = args.groups if args.groups is not None else 20
+            asyncio.run(run_captcha_bench(settings, newcomers=args.newcomers, groups=groups))
+        elif args.command == "bench" and args.enforcement:
+            from bot.bench_enforcement import run_enforcement_bench
+
+            asyncio.run(run_enforcement_bench(settings))
+        elif args.command == "bench" and args.stats:
+            from bot.bench_stats import run_stats_bench
+
+            asyncio.run(run_stats_bench(repeats=args.repeats))
         elif args.command == "bench" and args.checkin:
             from bot.bench_checkin import run_checkin_bench
 
             groups = args.groups if args.groups is not None else 100
             asyncio.run(run_checkin_bench(settings, members=args.members, groups=groups))
+        elif args.command == "bench" and args.cleanup:
+            from bot.bench_cleanup import run_cleanup_bench
+
+            groups = args.groups if args.groups is not None else 1_000
+            asyncio.run(run_cleanup_bench(settings, members=args.tracked, groups=groups))
+        elif args.command == "spam-eval":
+            from bot.spam_eval import run_spam_eval
+
+            run_spam_eval(args.train, args.eval, threshold=args.threshold, holdout=args.holdout)
+        elif args.command == "bench" and args.spam:
+            from bot.bench_spam import run_spam_bench
+
+            run_spam_bench(repeats=args.repeats)
         elif args.command == "bench":
             from bot.bench import run_bench
 

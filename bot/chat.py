@@ -92,8 +92,16 @@ class ChatPort(Protocol):
         """Remove a member who may come back."""
         ...
 
+    async def unban(self, chat_id: int, user_id: int) -> None:
+        """Lift a ban, so the person may join again (not added back)."""
+        ...
+
     async def approve_join(self, chat_id: int, user_id: int) -> None:
         """Accept a join request."""
+        ...
+
+    async def decline_join(self, chat_id: int, user_id: int) -> None:
+        """Turn a join request down."""
         ...
 
     async def pin(self, chat_id: int, message_id: int) -> None:
@@ -106,6 +114,10 @@ class ChatPort(Protocol):
 
     async def member_count(self, chat_id: int) -> int | None:
         """How many members the chat has, if the platform says."""
+        ...
+
+    async def member_status(self, chat_id: int, user_id: int) -> str | None:
+        """``member``, ``admin``, ``restricted``, ``left`` or ``banned``; None if unknown."""
         ...
 
     async def send_photo(self, chat_id: int, photo: bytes, caption: str = "") -> int | None:

@@ -154,6 +154,109 @@ class ModerationConfig(Section):
     repeat_new_members: int = Field(default=3, ge=2, le=100)
     # Members whose recent messages are remembered per group (flood/repeat), oldest dropped.
     tracked_members: int = Field(default=5_000, ge=10, le=1_000_000)
+    # Starting samples of the spam classifier, loaded at start-up: files with one sample
+    # a line, or CSV "target,input" (1 = spam; then both lists may name it).
+    spam_samples: list[str] = Field(default_factory=list)
+    ham_samples: list[str] = Field(default_factory=list)
+
+
+class SpamConfig(Section):
+    """The learning spam filter; groups change their own threshold, scope and action."""
+
+    # Score (0..1) from which the spam action is taken; the grey band below it is reported.
+    threshold: float = Field(default=0.9, gt=0, lt=1)
+    grey_band: float = Field(default=0.3, ge=0, lt=1)
+    # Whose messages are scored by default: newcomers ("new") or every non-admin ("all").
+    scope: Literal["new", "all"] = "new"
+    new_member_days: int = Field(default=7, ge=0, le=3_650)
+    first_messages: int = Field(default=5, ge=0, le=1_000)
+    # The spam action: delete, warn, mute[:duration], kick, ban[:duration], report.
+    actions: str = Field(
+        default="delete mute:1d report",
+        pattern=r"^\s*(?:(?:delete|warn|report|kick|mute(?::\S+)?|ban(?::\S+)?)\s*)+$",
+    )
+    # How often samples learned by other processes are picked up.
+    refresh_seconds: Seconds = 60.0
+    # Newcomers tracked in memory per process (joins and message counts), oldest dropped.
+    tracked_members: int = Field(default=20_000, ge=10, le=1_000_000)
+    # Combot Anti-Spam (CAS) look-ups for newcomers: off by default.
+    cas: bool = False
+    cas_url: str = "https://api.cas.chat/check"
+    cas_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    cas_cache_seconds: Seconds = 3_600.0
+
+
+class CleanupConfig(Section):
+    """Inactivity cleanup (/inactive, /cleanup, /autoclean)."""
+
+    default_days: int = Field(default=30, ge=1, le=3_650)
+    # Days between the automatic warning and the removal, unless /autoclean says otherwise.
+    warn_days: int = Field(default=3, ge=0, le=365)
+    # Members who joined within this many days are never removed.
+    new_member_days: int = Field(default=7, ge=0, le=3_650)
+    # Never-seen members count as silent once the bot has been in the group this long
+    # (None: at least the asked number of days).
+    never_seen_grace_days: int | None = Field(default=None, ge=0, le=3_650)
+    # The pause between two removals (Telegram's own limits are applied on top).
+    removal_interval_seconds: float = Field(default=1.0, ge=0, le=600)
+    # How often the leading process looks for groups due for their daily automatic run.
+    check_seconds: Seconds = 600.0
+    # How long the confirm buttons of /cleanup stay valid.
+    confirm_seconds: Seconds = 600.0
+
+
+class CaptchaConfig(Section):
+    """The newcomer captcha (each group switches it on and sets its time itself)."""
+
+    # Answers a newcomer may give to a sum: each wrong one but the last brings a new sum.
+    attempts: int = Field(default=2, ge=1, le=5)
+    # The captcha time of a group that never set one, and the range /captchatime allows.
+    default_seconds: int = Field(default=120, ge=1, le=86_400)
+    min_seconds: int = Field(default=30, ge=1, le=86_400)
+    max_seconds: int = Field(default=3_600, ge=1, le=86_400)
+    # How often the leading process looks for captchas started by other processes.
+    sync_seconds: Seconds = 10.0
+
+    @model_validator(mode="after")
+    def _range(self) -> CaptchaConfig:
+        if not self.min_seconds <= self.default_seconds <= self.max_seconds:
+            raise ValueError("default_seconds must lie between min_seconds and max_seconds")
+        return self
+
+
+class EnforcementConfig(Section):
+    """Warnings, escalation, temporary mutes and bans, and reports (/warn, /mute, /report)."""
+
+    # Days a warning counts, unless a group says otherwise with /warnexpiry.
+    warn_expiry_days: int = Field(default=30, ge=1, le=3_650)
+    # The escalation ladder of groups that never set one with /warnladder ("" for none).
+    warn_ladder: str = "3:mute:1h 5:mute:1d 7:ban"
+    # How many /report a member may send per window, per group.
+    report_limit: int = Field(default=3, ge=1, le=100)
+    report_window_seconds: int = Field(default=600, ge=1, le=86_400)
+    # How often the leading process looks for temporary mutes and bans ending soon.
+    lift_check_seconds: Seconds = 30.0
+
+    @field_validator("warn_ladder")
+    @classmethod
+    def _ladder(cls, value: str) -> str:
+        from handlers.moderation.warnings import LadderError, ladder_spec, parse_ladder
+
+        try:
+            return ladder_spec(parse_ladder(value))
+        except LadderError as error:
+            raise ValueError(f"bad rung {error.rung!r} ({error.key})") from error
+
+
+class StatsConfig(Section):
+    """Group statistics (/stats, /retention, /topmembers, digests, activity alerts)."""
+
+    # Who may use /stats, /retention and /topmembers in groups that never chose (/statsaccess).
+    default_access: Literal["admins", "all"] = "all"
+    # Rows of /topmembers.
+    top_rows: int = Field(default=10, ge=1, le=50)
+    # How often the leading process closes finished days (member counts, activity alerts).
+    check_seconds: Seconds = 600.0
 
 
 class TimersConfig(Section):
@@ -185,7 +288,12 @@ class Settings(Section):
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     autoreply: AutoReplyConfig = Field(default_factory=AutoReplyConfig)
     moderation: ModerationConfig = Field(default_factory=ModerationConfig)
+    spam: SpamConfig = Field(default_factory=SpamConfig)
+    enforcement: EnforcementConfig = Field(default_factory=EnforcementConfig)
+    stats: StatsConfig = Field(default_factory=StatsConfig)
     timers: TimersConfig = Field(default_factory=TimersConfig)
+    captcha: CaptchaConfig = Field(default_factory=CaptchaConfig)
+    cleanup: CleanupConfig = Field(default_factory=CleanupConfig)
     log: LogConfig = Field(default_factory=LogConfig)
 
     @model_validator(mode="after")

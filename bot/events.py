@@ -58,6 +58,10 @@ class Message:
     has_media: bool = False
     is_forward: bool = False
     document: Attachment | None = None
+    # Who a forward came from: "user", "hidden_user", "chat" or "channel" (None: no forward).
+    forward_origin: str | None = None
+    # Link targets not visible in the text (a word linked to a URL).
+    hidden_urls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,13 +89,16 @@ class MemberJoined:
     """Someone joined (or was added to) a group.
 
     Telegram reports one join twice (a ``chat_member`` update and a service message);
-    ``service_message_id`` is set on the service-message form.
+    ``service_message_id`` is set on the service-message form. ``added_by`` is whoever
+    added or let the member in, when that was someone else (an admin, or the bot itself
+    approving a join request).
     """
 
     chat: Chat
     user: User
     date: datetime
     service_message_id: int | None = None
+    added_by: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +127,8 @@ class BotStatusChanged:
     status: str
     is_admin: bool
     rights: frozenset[str] = field(default_factory=frozenset)
+    # True when the bot was not in the chat before this change (it was added or rejoined).
+    joined: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +140,16 @@ class ButtonPress:
     message_id: int
     data: str
     press_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reaction:
+    """A member changed their reaction to a message (where the platform reports it)."""
+
+    chat: Chat
+    user: User
+    message_id: int
+    date: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +170,7 @@ Event = (
     | BotStatusChanged
     | ButtonPress
     | JoinRequest
+    | Reaction
 )
 
 

@@ -10,9 +10,20 @@ import logging
 from datetime import datetime
 
 from bot.context import Context
-from bot.events import ButtonPress, Command, Event, MemberJoined, MemberLeft, Message, User
+from bot.events import (
+    ButtonPress,
+    Command,
+    Event,
+    MemberJoined,
+    MemberLeft,
+    Message,
+    Reaction,
+    User,
+)
 from bot.feature import Feature
 from bot.runtime import Runtime
+from handlers.stats.recorder import note_event, store_batch
+from handlers.stats.tracking import StatsBuffer
 from storage.repositories import Activity, MemberRepository
 
 log = logging.getLogger(__name__)
@@ -52,6 +63,8 @@ class ActivityTracker(Feature):
 
     def __init__(self) -> None:
         self.buffer = ActivityBuffer()
+        # Per member and local day, for statistics; stored by the same flush.
+        self.stats = StatsBuffer()
         self._runtime: Runtime | None = None
 
     async def start(self, runtime: Runtime) -> None:
@@ -68,9 +81,10 @@ class ActivityTracker(Feature):
         await self.flush()
 
     async def on_event(self, event: Event, ctx: Context) -> bool:
-        """Record the event's member as active."""
+        """Record the event's member as active (reactions too, where reported)."""
         if not event.chat.is_group:
             return False
+        await note_event(self.stats, event, ctx)
         now = ctx.runtime.now()
         if isinstance(event, Message | Command):
             message = event.message if isinstance(event, Command) else event
@@ -81,7 +95,7 @@ class ActivityTracker(Feature):
             item.joined_at, item.left_at = item.joined_at or event.date, None
         elif isinstance(event, MemberLeft):
             self.buffer.touch(event.chat.id, event.user, now).left_at = event.date
-        elif isinstance(event, ButtonPress):
+        elif isinstance(event, ButtonPress | Reaction):
             self.buffer.touch(event.chat.id, event.user, now)
         return False
 
@@ -89,7 +103,8 @@ class ActivityTracker(Feature):
         """Store the buffered activity in one transaction."""
         if self._runtime is None or not len(self.buffer):
             return
-        batch = self.buffer.drain()
+        batch, stats = self.buffer.drain(), self.stats.drain()
         async with self._runtime.store.unit() as uow:
             await MemberRepository(uow).record(batch)
+            await store_batch(uow, stats)
         log.debug("flushed activity of %d members", len(batch))

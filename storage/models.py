@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -78,6 +79,9 @@ class ChatRow(Base):
     quiet_hours: Mapped[str | None] = mapped_column(String(16))
     # Seconds a keyword auto-reply waits before answering again (None: the configured default).
     reply_cooldown: Mapped[int | None] = mapped_column(Integer)
+    # When the bot (last) joined the group, or first saw it: members never seen are
+    # silent since then (inactivity cleanup).
+    bot_joined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -101,6 +105,19 @@ class MemberRow(Base):
     """A member the bot has seen in a group, with buffered activity counters."""
 
     __tablename__ = "members"
+    # Inactivity cleanup: present, human members of a group oldest silence first, and
+    # counted from the index alone (it covers every column those queries filter on).
+    __table_args__ = (
+        Index(
+            "ix_members_silence",
+            "chat_id",
+            "left_at",
+            "is_bot",
+            "last_seen",
+            "user_id",
+            "joined_at",
+        ),
+    )
 
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -304,6 +321,7 @@ class ApprovedMemberRow(Base):
         BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
     )
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(255), default="")
     added_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -312,7 +330,7 @@ class WarningRow(Base):
     """One warning of a member; it counts towards the ladder until it expires."""
 
     __tablename__ = "warnings"
-    __table_args__ = (Index("ix_warnings_member", "chat_id", "user_id", "expires_at"),)
+    __table_args__ = (Index("ix_warnings_member", "chat_id", "user_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id", ondelete="CASCADE"))
@@ -320,8 +338,8 @@ class WarningRow(Base):
     reason: Mapped[str] = mapped_column(String(200), default="")
     # None: the bot's automatic checks.
     actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    # It counts while younger than the group's expiry (a change applies to old ones too).
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class TimedRestrictionRow(Base):
@@ -396,3 +414,287 @@ class ReportRow(Base):
     # Set once an admin pressed a button: who and which (delete | warn | ban).
     handled_by: Mapped[int | None] = mapped_column(BigInteger)
     handled_action: Mapped[str | None] = mapped_column(String(16))
+
+
+# --- captcha ---
+
+
+class CaptchaSettingsRow(Base):
+    """How a group checks newcomers (a row only for groups that changed the defaults)."""
+
+    __tablename__ = "captcha_settings"
+
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # button | math
+    mode: Mapped[str] = mapped_column(String(8), default="button")
+    # None: the configured default.
+    seconds: Mapped[int | None] = mapped_column(Integer)
+    # kick | ban | mute
+    fail_action: Mapped[str] = mapped_column(String(8), default="kick")
+
+
+class PendingCaptchaRow(Base):
+    """A captcha waiting for its answer; the row is the timer's source of truth."""
+
+    __tablename__ = "captcha_pending"
+    __table_args__ = (UniqueConstraint("chat_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    user_name: Mapped[str] = mapped_column(String(255), default="")
+    # The group's title, for the messages sent when nothing but this row is left.
+    chat_title: Mapped[str] = mapped_column(String(255), default="")
+    # join: a member who joined (muted meanwhile); request: a join request, asked privately.
+    kind: Mapped[str] = mapped_column(String(8))
+    mode: Mapped[str] = mapped_column(String(8))
+    # Where the challenge was posted (the group, or the requester's private chat).
+    message_chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The index of the right answer button (math), and how many presses are left.
+    answer: Mapped[int] = mapped_column(Integer, default=0)
+    attempts_left: Mapped[int] = mapped_column(Integer, default=1)
+    fail_action: Mapped[str] = mapped_column(String(8), default="kick")
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- cleanup ---
+
+
+class CleanupSettingsRow(Base):
+    """A group's automatic inactivity cleanup: thresholds, mode and when it last ran."""
+
+    __tablename__ = "cleanup_settings"
+
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Days of silence before removal; None: automatic cleanup is off.
+    auto_days: Mapped[int | None] = mapped_column(Integer)
+    # Days between the warning and the removal (0: no warning).
+    warn_days: Mapped[int] = mapped_column(Integer, default=3)
+    # Report what would be done without warning or removing anyone.
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Claimed before a run does anything, so a group is processed at most once a day.
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class CleanupExemptionRow(Base):
+    """A member an admin exempted from inactivity cleanup."""
+
+    __tablename__ = "cleanup_exemptions"
+
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CleanupWarningRow(Base):
+    """A silent member warned by the automatic cleanup, and when."""
+
+    __tablename__ = "cleanup_warnings"
+
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    warned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StartedUserRow(Base):
+    """Someone who has talked to the bot in private, so it may message them there."""
+
+    __tablename__ = "started_users"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- stats ---
+
+
+class StatsMemberDayRow(Base):
+    """What one member did in a group on one local day: the source of DAU, MAU and cohorts.
+
+    Written by the buffered activity flush; message contents are never stored.
+    """
+
+    __tablename__ = "stats_member_days"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    joined: Mapped[bool] = mapped_column(Boolean, default=False)
+    left: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StatsHourRow(Base):
+    """Messages in a group per local day and hour (for the busiest hours)."""
+
+    __tablename__ = "stats_hours"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatsDayRow(Base):
+    """A group's figures for one local day, rolled up from the member days and check-ins."""
+
+    __tablename__ = "stats_daily"
+    # The day-close pass looks at the last few days of every group.
+    __table_args__ = (Index("ix_stats_daily_day", "day"),)
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    joins: Mapped[int] = mapped_column(Integer, default=0)
+    leaves: Mapped[int] = mapped_column(Integer, default=0)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[int] = mapped_column(Integer, default=0)
+    checkins: Mapped[int] = mapped_column(Integer, default=0)
+    # Members at the end of the day, as the platform reported it (None: not asked).
+    member_count: Mapped[int | None] = mapped_column(Integer)
+
+
+class StatsSettingsRow(Base):
+    """Who may see a group's statistics, its digest and its activity alert."""
+
+    __tablename__ = "stats_settings"
+
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    # "admins" | "all"; None: the configured default.
+    access: Mapped[str | None] = mapped_column(String(8))
+    # "daily" | "weekly"; None: no digest.
+    digest_period: Mapped[str | None] = mapped_column(String(8))
+    digest_time: Mapped[str | None] = mapped_column(String(5))
+    # Sent privately to digest_to instead of the group.
+    digest_private: Mapped[bool] = mapped_column(Boolean, default=False)
+    digest_to: Mapped[int | None] = mapped_column(BigInteger)
+    # The next planned digest; moved on (compare-and-set) before posting, so once per period.
+    digest_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Warn when a day's messages fall below this percentage of the 4-week daily average.
+    alert_percent: Mapped[int | None] = mapped_column(Integer)
+    alert_checked_day: Mapped[date | None] = mapped_column(Date)
+
+
+# Check-ins per group and day, counted by the stats roll-up.
+Index("ix_checkins_day", CheckinRow.chat_id, CheckinRow.day)
+
+
+# --- moderation ---
+
+
+class ModerationSettingsRow(Base):
+    """A group's moderation engine settings (a row only once an admin changed something)."""
+
+    __tablename__ = "moderation_settings"
+
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    # on | off | dryrun
+    mode: Mapped[str] = mapped_column(String(8), default="on")
+    # Per check, only what differs from the defaults: {"link": {"on": true, "actions": "delete"}}
+    checks: Mapped[dict[str, object]] = mapped_column(JSON)
+    # Thresholds that differ from the defaults: {"flood_messages": 5, "newcomer_seconds": 86400}
+    limits: Mapped[dict[str, object]] = mapped_column(JSON)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BadWordRow(Base):
+    """A banned word or phrase of a group: a literal, or an RE2 pattern."""
+
+    __tablename__ = "moderation_bad_words"
+    __table_args__ = (UniqueConstraint("chat_id", "match_key", "is_regex"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("chats.id", ondelete="CASCADE"))
+    # As the admin wrote it, and the normalised literal (or the pattern) that is matched.
+    word: Mapped[str] = mapped_column(String(600))
+    match_key: Mapped[str] = mapped_column(String(600))
+    is_regex: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AllowedDomainRow(Base):
+    """A link domain a group allows (its subdomains too) when links are checked."""
+
+    __tablename__ = "moderation_domains"
+
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    domain: Mapped[str] = mapped_column(String(253), primary_key=True)
+    added_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- spam ---
+
+
+class SpamSampleRow(Base):
+    """A spam or ham sample the classifier learns from; shared by every group of the bot."""
+
+    __tablename__ = "spam_samples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # SHA-256 of the normalised text: one verdict per text, the latest wins.
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    spam: Mapped[bool] = mapped_column(Boolean)
+    # Where the verdict came from (no foreign key: samples outlive the group).
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SpamSettingsRow(Base):
+    """A group's spam-filter settings (None: the configured default)."""
+
+    __tablename__ = "spam_settings"
+
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    # False: the group opts out of the shared filter (no scoring, no shared samples).
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # "new" (newcomers only) or "all" (every non-admin message).
+    scope: Mapped[str | None] = mapped_column(String(8))
+    threshold: Mapped[float | None] = mapped_column(Float)
+    # The spam action, e.g. "delete mute:86400 report".
+    actions: Mapped[str | None] = mapped_column(String(200))
+
+
+class SpamFlagRow(Base):
+    """A message the filter caught or found suspicious, shown to admins with buttons."""
+
+    __tablename__ = "spam_flags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    user_name: Mapped[str] = mapped_column(String(255), default="")
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)
+    score: Mapped[float] = mapped_column(Float)
+    # True: the spam action was taken; False: only reported (the grey band).
+    caught: Mapped[bool] = mapped_column(Boolean)
+    # open | spam | ham
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy import bindparam, case, delete, func, insert, select, update
 
 from storage.models import (
     CheckinRow,
@@ -26,7 +26,7 @@ from storage.models import (
 )
 from storage.repositories import cached_snapshot
 from storage.unit import UnitOfWork
-from storage.upsert import insert_for
+from storage.upsert import insert_for, upsert
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +36,21 @@ class CheckinState:
     streak: int
     day: date
 
+
+@dataclass(frozen=True, slots=True)
+class ActivityCredit:
+    """Activity points to credit to one member, and the day's new stored total."""
+
+    chat_id: int
+    user_id: int
+    points: int
+    day: date
+    today_total: int
+    at: datetime
+
+
+# Accounts read per query: well under every database's bound-parameter limit.
+_CHUNK = 500
 
 # Ledger kinds that count as earning, for the weekly board.
 EARNING_KINDS = ("checkin", "activity", "give")
@@ -227,6 +242,94 @@ class PointsRepository:
             .where(table.c.chat_id == chat_id, table.c.user_id == user_id)
             .values(activity_day=day, activity_today=today_total, activity_at=now)
         )
+
+    async def ensure_accounts(self, members: Sequence[tuple[int, int, str]]) -> None:
+        """Create the missing accounts of many (group, member, name) at once; names kept current."""
+        session = await self._uow.session()
+        rows = [
+            {
+                "chat_id": chat_id,
+                "user_id": user_id,
+                "name": name[:255],
+                "balance": 0,
+                "earned": 0,
+                "streak": 0,
+                "checkins": 0,
+                "activity_today": 0,
+            }
+            for chat_id, user_id, name in members
+        ]
+        await upsert(
+            session,
+            PointsAccountRow.__table__,
+            rows,
+            ("chat_id", "user_id"),
+            lambda _, new: {"name": new.name},
+        )
+
+    async def accounts_of(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], Any]:
+        """The stored accounts of many (group, member) pairs, read in a few queries."""
+        session = await self._uow.session()
+        table = PointsAccountRow.__table__
+        found: dict[tuple[int, int], Any] = {}
+        by_chat: dict[int, list[int]] = {}
+        for chat_id, user_id in keys:
+            by_chat.setdefault(chat_id, []).append(user_id)
+        for chat_id, users in by_chat.items():
+            for start in range(0, len(users), _CHUNK):
+                query = select(table).where(
+                    table.c.chat_id == chat_id, table.c.user_id.in_(users[start : start + _CHUNK])
+                )
+                for row in await session.execute(query):
+                    found[(row.chat_id, row.user_id)] = row
+        return found
+
+    async def credit_activity(self, credits: Sequence[ActivityCredit]) -> None:
+        """Credit many members' activity points with their ledger rows: two executemanys."""
+        if not credits:
+            return
+        session = await self._uow.session()
+        table = PointsAccountRow.__table__
+        # Bind names differ from column names: SQLAlchemy reserves those in UPDATE ... SET.
+        stmt = (
+            update(table)
+            .where(table.c.chat_id == bindparam("k_chat"), table.c.user_id == bindparam("k_user"))
+            .values(
+                balance=table.c.balance + bindparam("k_points"),
+                earned=table.c.earned + bindparam("k_points"),
+                activity_day=bindparam("k_day"),
+                activity_today=bindparam("k_today"),
+                activity_at=bindparam("k_at"),
+            )
+        )
+        connection = await session.connection()
+        await connection.execute(
+            stmt,
+            [
+                {
+                    "k_chat": c.chat_id,
+                    "k_user": c.user_id,
+                    "k_points": c.points,
+                    "k_day": c.day,
+                    "k_today": c.today_total,
+                    "k_at": c.at,
+                }
+                for c in credits
+            ],
+        )
+        ledger = [
+            {
+                "chat_id": c.chat_id,
+                "user_id": c.user_id,
+                "delta": c.points,
+                "kind": "activity",
+                "reason": None,
+                "actor_id": c.user_id,
+                "created_at": c.at,
+            }
+            for c in credits
+        ]
+        await connection.execute(insert(LedgerRow.__table__), ledger)
 
     async def rank(self, chat_id: int, earned: int) -> int:
         """A member's place on the all-time board (1 is first)."""

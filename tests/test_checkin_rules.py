@@ -18,6 +18,7 @@ from handlers.checkin.rules import (
     PointsError,
     PointsRules,
     activity_award,
+    capped_award,
     checkin_reward,
     current_streak,
     level_index,
@@ -431,3 +432,11 @@ def test_points_error_carries_key_and_values() -> None:
         {"value": "9", "limit": 5},
         "amount_too_big",
     )
+
+
+@pytest.mark.parametrize(
+    ("points", "stored_today", "cap", "expected"),
+    [(3, 0, 20, 3), (3, 18, 20, 2), (3, 20, 20, 0), (3, 25, 20, 0), (0, 0, 20, 0)],
+)
+def test_capped_award(points: int, stored_today: int, cap: int, expected: int) -> None:
+    assert capped_award(points, stored_today, cap) == expected

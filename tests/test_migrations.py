@@ -33,6 +33,34 @@ TABLES = {
     "shop_items",
     "redemptions",
     "checkin_settings",
+    # moderation
+    "moderation_settings",
+    "moderation_bad_words",
+    "moderation_domains",
+    # enforcement
+    "approved_members",
+    "warnings",
+    "timed_restrictions",
+    "moderation_log",
+    "enforcement_settings",
+    "reports",
+    # captcha
+    "captcha_settings",
+    "captcha_pending",
+    # cleanup
+    "cleanup_settings",
+    "cleanup_exemptions",
+    "cleanup_warnings",
+    # spam
+    "spam_samples",
+    "spam_settings",
+    "spam_flags",
+    "started_users",
+    # stats
+    "stats_member_days",
+    "stats_hours",
+    "stats_daily",
+    "stats_settings",
 }
 
 
@@ -123,7 +151,7 @@ async def test_compare_would_see_a_difference(store: Store) -> None:
 
 
 @pytest.mark.parametrize(
-    ("revision", "reached"), [("head", "0004"), ("0003", "0003"), ("0001", "0001")]
+    ("revision", "reached"), [("head", "0010"), ("0003", "0003"), ("0001", "0001")]
 )
 async def test_upgrade_to_named_revision(engine: AsyncEngine, revision: str, reached: str) -> None:
     await upgrade(engine, revision)

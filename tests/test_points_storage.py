@@ -7,7 +7,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 from bot.events import User
-from handlers.checkin.actions import CheckinResult, check_in, make_up, redeem, store_award
+from handlers.checkin.actions import CheckinResult, check_in, make_up, redeem, store_awards
 from handlers.checkin.activity import ActivityPoints
 from handlers.checkin.rules import PointsRules
 from storage.points import PointsRepository
@@ -147,16 +147,16 @@ async def test_buffered_activity_points_respect_cooldown_and_cap(store: Store) -
     assert gained == [3, 0, 2, 0]
     assert buffer.offer(CHAT, BEN, 2, TODAY, NOW, rules) == 0  # too short
     async with store.unit() as uow:
-        (award,) = buffer.drain()
-        assert await store_award(uow, award, rules) == (0, 5)
+        (stored,) = await store_awards(uow, buffer.drain(), {CHAT: rules})
+        assert (stored.before, stored.after) == (0, 5)
     # A restart forgets the buffer, but the stored cap still holds for that day.
     fresh = ActivityPoints(lambda: 0.0)
     fresh.offer(CHAT, ANN, 20, TODAY, NOW, rules)
     tomorrow = TODAY + timedelta(days=1)
     fresh.offer(CHAT, ANN, 20, tomorrow, NOW, PointsRules(activity_cooldown=0))
     async with store.unit() as uow:
-        results = [await store_award(uow, a, rules) for a in fresh.drain()]
-    assert results == [(5, 5), (5, 6)]
+        results = await store_awards(uow, fresh.drain(), {CHAT: rules})
+    assert [(r.award.day, r.before, r.after) for r in results] == [(TODAY, 5, 5), (tomorrow, 5, 6)]
     await assert_balances_match_ledger(store)
 
 
@@ -199,3 +199,23 @@ async def test_a_rolled_back_first_insert_is_not_remembered(store: Store) -> Non
         await ChatRepository(uow).ensure_exists(CHAT)
         result = await check_in(uow, CHAT, ANN, TODAY, NOW, RULES)
     assert result.done
+
+
+async def test_one_flush_stores_many_members_of_several_groups(store: Store) -> None:
+    """A large batch (more members than one read takes) is stored in one flush, per group."""
+    await setup(store, CHAT, OTHER)
+    rules = PointsRules(activity_points=2, activity_cap=20, activity_cooldown=0)
+    buffer = ActivityPoints(lambda: 0.0)
+    for user_id in range(1, 1201):
+        buffer.offer(CHAT, User(user_id, f"m{user_id}"), 20, TODAY, NOW, rules)
+    for user_id in range(1, 11):
+        buffer.offer(OTHER, User(user_id, f"m{user_id}"), 20, TODAY, NOW, rules)
+    async with store.unit() as uow:
+        stored = await store_awards(uow, buffer.drain(), {CHAT: rules, OTHER: rules})
+    assert len(stored) == 1210 and all((s.before, s.after) == (0, 2) for s in stored)
+    async with store.unit() as uow:
+        repo = PointsRepository(uow)
+        assert (await repo.account(CHAT, 1200)).balance == 2  # type: ignore[union-attr]
+        assert (await repo.account(OTHER, 10)).activity_today == 2  # type: ignore[union-attr]
+    await assert_balances_match_ledger(store, CHAT)
+    await assert_balances_match_ledger(store, OTHER)

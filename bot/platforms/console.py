@@ -173,9 +173,17 @@ class ConsolePort:
         """Print a kick."""
         self._write(f"[kicked {self.group.name_of(user_id)}]")
 
+    async def unban(self, chat_id: int, user_id: int) -> None:
+        """Print an unban."""
+        self._write(f"[unbanned {self.group.name_of(user_id)}]")
+
     async def approve_join(self, chat_id: int, user_id: int) -> None:
         """Print an approval."""
         self._write(f"[approved join request of {self.group.name_of(user_id)}]")
+
+    async def decline_join(self, chat_id: int, user_id: int) -> None:
+        """Print a refusal."""
+        self._write(f"[declined join request of {self.group.name_of(user_id)}]")
 
     async def pin(self, chat_id: int, message_id: int) -> None:
         """Print a pin."""
@@ -188,6 +196,10 @@ class ConsolePort:
     async def member_count(self, chat_id: int) -> int | None:
         """Members of the simulated group."""
         return len(self.group.members)
+
+    async def member_status(self, chat_id: int, user_id: int) -> str | None:
+        """Everyone the sandbox knows is a member; the sandbox admin is an admin."""
+        return "admin" if user_id == ADMIN.id else "member"
 
     async def send_photo(self, chat_id: int, photo: bytes, caption: str = "") -> int | None:
         """Print a photo's size and caption."""

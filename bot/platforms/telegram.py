@@ -37,6 +37,8 @@ ALLOWED_UPDATES = [
     "chat_member",
     "my_chat_member",
     "chat_join_request",
+    # Reactions count as activity for inactivity cleanup (sent only where the bot is admin).
+    "message_reaction",
 ]
 
 

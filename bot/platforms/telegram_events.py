@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from telegram import CallbackQuery, ChatMember, ChatMemberUpdated, Update
+from telegram import CallbackQuery, ChatMember, ChatMemberUpdated, MessageEntity, Update
 from telegram import Chat as TgChat
 from telegram import Message as TgMessage
 from telegram import User as TgUser
@@ -20,6 +20,7 @@ from bot.events import (
     MemberJoined,
     MemberLeft,
     Message,
+    Reaction,
     User,
     parse_command,
 )
@@ -61,14 +62,28 @@ def events_from_update(update: Update, bot_username: str | None) -> list[Event]:
     if update.chat_join_request is not None:
         request = update.chat_join_request
         return [JoinRequest(to_chat(request.chat), to_user(request.from_user), request.date)]
+    if update.message_reaction is not None:
+        # Anonymous reactions (by a chat, or counted only) name nobody to credit.
+        reaction = update.message_reaction
+        if reaction.user is None:
+            return []
+        user = to_user(reaction.user)
+        return [Reaction(to_chat(reaction.chat), user, reaction.message_id, reaction.date)]
     return []
 
 
 def _from_message(message: TgMessage, bot_username: str | None, *, edited: bool) -> list[Event]:
     chat = to_chat(message.chat)
     if message.new_chat_members:
+        adder = message.from_user.id if message.from_user is not None else None
         return [
-            MemberJoined(chat, to_user(user), message.date, message.message_id)
+            MemberJoined(
+                chat,
+                to_user(user),
+                message.date,
+                message.message_id,
+                added_by=adder if adder != user.id else None,
+            )
             for user in message.new_chat_members
         ]
     if message.left_chat_member is not None:
@@ -102,7 +117,15 @@ def to_message(message: TgMessage, *, edited: bool = False, depth: int = 0) -> M
         has_media=has_media,
         is_forward=message.forward_origin is not None,
         document=_document(message),
+        forward_origin=message.forward_origin.type if message.forward_origin else None,
+        hidden_urls=_hidden_urls(message),
     )
+
+
+def _hidden_urls(message: TgMessage) -> tuple[str, ...]:
+    """The targets of words linked to a URL (text_link entities), which the text hides."""
+    entities = message.entities or message.caption_entities or ()
+    return tuple(e.url for e in entities if e.type == MessageEntity.TEXT_LINK and e.url)
 
 
 def _document(message: TgMessage) -> Attachment | None:
@@ -127,7 +150,9 @@ def _from_member_update(change: ChatMemberUpdated) -> list[Event]:
         events.append(AdminsChanged(chat, user))
     was, now = _is_present(old), _is_present(new)
     if now and not was:
-        events.append(MemberJoined(chat, user, change.date))
+        adder = change.from_user.id if change.from_user is not None else None
+        added_by = adder if adder != user.id else None
+        events.append(MemberJoined(chat, user, change.date, added_by=added_by))
     elif was and not now:
         events.append(MemberLeft(chat, user, change.date))
     return events
@@ -136,7 +161,10 @@ def _from_member_update(change: ChatMemberUpdated) -> list[Event]:
 def _from_bot_update(change: ChatMemberUpdated) -> BotStatusChanged:
     member = change.new_chat_member
     rights = frozenset(name for attr, name in _RIGHTS.items() if getattr(member, attr, False))
-    return BotStatusChanged(to_chat(change.chat), member.status, member.status in _ADMIN, rights)
+    joined = _is_present(member) and not _is_present(change.old_chat_member)
+    return BotStatusChanged(
+        to_chat(change.chat), member.status, member.status in _ADMIN, rights, joined
+    )
 
 
 def _from_callback(query: CallbackQuery) -> ButtonPress | None:

@@ -31,6 +31,15 @@ _TOO_BIG = "file is too big"
 _NO_FILE = ("invalid file_id", "wrong file_id", "file_id_invalid")
 _MUTED = ChatPermissions.no_permissions()
 _UNMUTED = ChatPermissions.all_permissions()
+# ChatMember statuses in neutral words.
+_STATUSES = {
+    "creator": "admin",
+    "administrator": "admin",
+    "member": "member",
+    "restricted": "restricted",
+    "left": "left",
+    "kicked": "banned",
+}
 
 
 def _markup(buttons: Keyboard | None) -> InlineKeyboardMarkup | None:
@@ -165,9 +174,19 @@ class TelegramPort:
             self.bot.unban_chat_member(chat_id, user_id, only_if_banned=True), "restrict"
         )
 
+    async def unban(self, chat_id: int, user_id: int) -> None:
+        """Lift a ban; a member who was not banned is left alone."""
+        await self._act(
+            self.bot.unban_chat_member(chat_id, user_id, only_if_banned=True), "restrict"
+        )
+
     async def approve_join(self, chat_id: int, user_id: int) -> None:
         """Accept a join request."""
         await self._act(self.bot.approve_chat_join_request(chat_id, user_id), "invite")
+
+    async def decline_join(self, chat_id: int, user_id: int) -> None:
+        """Turn a join request down."""
+        await self._act(self.bot.decline_chat_join_request(chat_id, user_id), "invite")
 
     async def pin(self, chat_id: int, message_id: int) -> None:
         """Pin quietly."""
@@ -187,6 +206,17 @@ class TelegramPort:
         return await self._quietly(
             self.bot.get_chat_member_count(chat_id), f"getChatMemberCount {chat_id}"
         )
+
+    async def member_status(self, chat_id: int, user_id: int) -> str | None:
+        """A member's standing in the chat; None if Telegram will not say."""
+        member = await self._quietly(
+            self.bot.get_chat_member(chat_id, user_id), f"getChatMember {chat_id}"
+        )
+        if member is None:
+            return None
+        if member.status == "restricted" and not getattr(member, "is_member", True):
+            return "left"
+        return _STATUSES.get(member.status)
 
     async def send_photo(self, chat_id: int, photo: bytes, caption: str = "") -> int | None:
         """Post a PNG with an HTML caption."""

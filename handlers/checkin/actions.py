@@ -7,6 +7,7 @@ unit of work and commit once they return.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -14,13 +15,14 @@ from bot.events import User
 from handlers.checkin.activity import PendingAward
 from handlers.checkin.rules import (
     PointsRules,
+    capped_award,
     checkin_reward,
     current_streak,
     makeup_target,
     redemption_code,
     streak_after,
 )
-from storage.points import CheckinState, PointsRepository
+from storage.points import ActivityCredit, CheckinState, PointsRepository
 from storage.repositories import ChatRepository
 from storage.unit import UnitOfWork
 
@@ -113,21 +115,46 @@ async def make_up(
     return MakeupResult("done", target, streak, balance, rules.makeup_cost)
 
 
-async def store_award(uow: UnitOfWork, award: PendingAward, rules: PointsRules) -> tuple[int, int]:
-    """Store buffered activity points, within the daily cap as stored; (earned before, after)."""
+@dataclass(frozen=True, slots=True)
+class StoredAward:
+    """What a flush stored for one member: lifetime points earned before and after."""
+
+    award: PendingAward
+    before: int
+    after: int
+
+
+async def store_awards(
+    uow: UnitOfWork, awards: Sequence[PendingAward], rules_of: Mapping[int, PointsRules]
+) -> list[StoredAward]:
+    """Store buffered activity points in a few statements, within each day's cap as stored."""
     repo = PointsRepository(uow)
-    await repo.ensure_account(award.chat_id, award.user_id, award.name)
-    account = await repo.account(award.chat_id, award.user_id)
-    assert account is not None
-    today = account.activity_today if account.activity_day == award.day else 0
-    points = min(award.points, max(rules.activity_cap - today, 0))
-    if points <= 0:
-        return account.earned, account.earned
-    await repo.credit(
-        award.chat_id, award.user_id, points, "activity", None, award.user_id, award.at
-    )
-    await repo.note_activity(award.chat_id, award.user_id, award.day, today + points, award.at)
-    return account.earned, account.earned + points
+    await repo.ensure_accounts([(a.chat_id, a.user_id, a.name) for a in awards])
+    accounts = await repo.accounts_of([(a.chat_id, a.user_id) for a in awards])
+    credits: list[ActivityCredit] = []
+    stored: list[StoredAward] = []
+    # A member may have awards for two days in one batch: the later one sees the earlier.
+    earned: dict[tuple[int, int], int] = {}
+    today: dict[tuple[int, int], tuple[date | None, int]] = {}
+    for award in sorted(awards, key=lambda a: a.day):
+        key = (award.chat_id, award.user_id)
+        account = accounts[key]
+        before = earned.get(key, account.earned)
+        day, total = today.get(key, (account.activity_day, account.activity_today))
+        so_far = total if day == award.day else 0
+        points = capped_award(award.points, so_far, rules_of[award.chat_id].activity_cap)
+        stored.append(StoredAward(award, before, before + points))
+        if points <= 0:
+            continue
+        earned[key] = before + points
+        today[key] = (award.day, so_far + points)
+        credits.append(
+            ActivityCredit(
+                award.chat_id, award.user_id, points, award.day, so_far + points, award.at
+            )
+        )
+    await repo.credit_activity(credits)
+    return stored
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from bot.events import Command, Event, Message, User
 from bot.feature import CommandSpec, Feature
 from bot.markup import Html, code, escape, mention
 from bot.runtime import Runtime
-from handlers.checkin.actions import adjust, check_in, make_up, redeem, store_award
+from handlers.checkin.actions import adjust, check_in, make_up, redeem, store_awards
 from handlers.checkin.activity import ActivityPoints, PendingAward
 from handlers.checkin.rules import (
     PointsError,
@@ -141,17 +141,17 @@ class Points(Feature):
         batch = self.activity.drain()
         if runtime is None or not batch:
             return
-        ups: list[tuple[PendingAward, PointsRules, int, int]] = []
         async with runtime.store.unit() as uow, uow.alone():
-            for award in batch:
-                await ChatRepository(uow).ensure_exists(award.chat_id)
-                rules = rules_from_dict(await PointsRepository(uow).rules(award.chat_id))
-                before, after = await store_award(uow, award, rules)
-                if level_index(after, rules.levels) > level_index(before, rules.levels):
-                    ups.append((award, rules, before, after))
+            rules_of: dict[int, PointsRules] = {}
+            for chat_id in {award.chat_id for award in batch}:
+                await ChatRepository(uow).ensure_exists(chat_id)
+                rules_of[chat_id] = rules_from_dict(await PointsRepository(uow).rules(chat_id))
+            stored = await store_awards(uow, batch, rules_of)
             await uow.commit()
-        for award, rules, _, after in ups:
-            await self._announce(runtime, award, rules, after)
+        for item in stored:
+            levels = rules_of[item.award.chat_id].levels
+            if level_index(item.after, levels) > level_index(item.before, levels):
+                await self._announce(runtime, item.award, rules_of[item.award.chat_id], item.after)
 
     async def _announce(
         self, runtime: Runtime, award: PendingAward, rules: PointsRules, earned: int

@@ -167,6 +167,11 @@ def activity_award(
     return max(min(rules.activity_points, rules.activity_cap - earned_today), 0)
 
 
+def capped_award(points: int, stored_today: int, cap: int) -> int:
+    """Buffered points that still fit under the day's cap, given what is stored for that day."""
+    return max(min(points, cap - stored_today), 0)
+
+
 def parse_setting_changes(text: str, current: PointsRules) -> PointsRules:
     """``key=value`` words from /setcheckin applied to ``current``; a later repeat wins."""
     tokens = unicodedata.normalize("NFKC", text).split()

@@ -20,6 +20,7 @@ from bot.markup import Html, escape, mention
 from bot.runtime import Runtime
 from bot.template import TemplateError, check_template, render_template, used_placeholders
 from handlers.welcome.batching import JoinBatcher, PendingWelcome, RecentJoins
+from storage.captcha import awaiting_captcha
 from storage.repositories import ChatRepository, WelcomeRepository
 from storage.unit import UnitOfWork
 
@@ -77,13 +78,31 @@ class Welcome(Feature):
             return
         settings = await WelcomeRepository(ctx.uow).settings(event.chat.id)
         first = self._recent.first_time(event.chat.id, event.user.id, runtime.now())
-        if first and settings.enabled:
-            armed = event.chat.id in self._batcher
-            due = self._batcher.add(event.chat, event.user, runtime.now())
-            if not armed:
-                self._arm(runtime, event.chat.id, due)
+        # A newcomer with a captcha to answer is welcomed once they pass (see ``greet``).
+        if (
+            first
+            and settings.enabled
+            and not await awaiting_captcha(ctx.uow, event.chat.id, event.user.id)
+        ):
+            self._queue(runtime, event.chat, event.user)
         if event.service_message_id is not None and settings.clean_service:
             await ctx.port.delete(event.chat.id, event.service_message_id)
+
+    def _queue(self, runtime: Runtime, chat: Chat, user: User) -> None:
+        armed = chat.id in self._batcher
+        due = self._batcher.add(chat, user, runtime.now())
+        if not armed:
+            self._arm(runtime, chat.id, due)
+
+    async def greet(self, chat: Chat, user: User) -> None:
+        """Welcome a member who just passed the captcha (if the group welcomes newcomers)."""
+        runtime = self._runtime
+        if runtime is None:
+            return
+        async with runtime.store.unit() as uow:
+            enabled = (await WelcomeRepository(uow).settings(chat.id)).enabled
+        if enabled:
+            self._queue(runtime, chat, user)
 
     async def _clean_service(self, ctx: Context, message_id: int | None) -> None:
         if message_id is None:

@@ -1,0 +1,222 @@
+"""Reports (/report and the admins' buttons), the moderation log (/modlog) and its log chat.
+
+A log chat is set from the chat that is to receive the log: an admin sends ``/setlog
+<group id>`` there, and it is accepted only if they are an admin of that chat (the command
+check) and of the group (checked here, with the group's own admin list, which also proves the
+bot is in the group). ``/setlog`` in the group shows its id and these steps.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.context import Context
+from bot.events import ButtonPress, Command, User
+from bot.markup import Html, mention
+from handlers.moderation.actions import (
+    REPORT_CHOICES,
+    REPORT_PREFIX,
+    Action,
+    Case,
+    enforce,
+    file_report,
+    group_title,
+    is_protected,
+    log_line,
+)
+from storage.moderation import LogEntry, ModerationRepository, member_names
+from storage.repositories import ChatRepository
+
+MODLOG_DEFAULT = 10
+MODLOG_MAX = 50
+# What each report button does.
+BUTTON_ACTIONS: dict[str, tuple[Action, ...]] = {
+    "delete": (Action("delete"),),
+    "warn": (Action("warn"),),
+    "ban": (Action("delete"), Action("ban")),
+}
+
+
+def parse_press(data: str) -> tuple[int, str] | None:
+    """``mr:<report id>:<d|w|b>`` as (report id, choice name); None if it is not one."""
+    if not data.startswith(REPORT_PREFIX):
+        return None
+    number, _, key = data[len(REPORT_PREFIX) :].partition(":")
+    if not number.isdigit() or len(number) > 12 or key not in REPORT_CHOICES:
+        return None
+    return int(number), REPORT_CHOICES[key]
+
+
+async def report(command: Command, ctx: Context) -> None:
+    """/report as a reply: the admins get the message with buttons (rate-limited per member)."""
+    reply, reporter = command.message.reply_to, command.sender
+    if reply is None:
+        await ctx.say("enforcement.report_usage")
+        return
+    if reply.sender_chat_id is not None:
+        await ctx.say("enforcement.channel_target")
+        return
+    if reply.sender.id == reporter.id:
+        await ctx.say("enforcement.report_self")
+        return
+    if await is_protected(ctx.runtime, ctx.chat.id, reply.sender.id):
+        await ctx.say("enforcement.report_admin")
+        return
+    settings = ctx.runtime.settings.enforcement
+    repo = ModerationRepository(ctx.uow)
+    since = ctx.runtime.now() - timedelta(seconds=settings.report_window_seconds)
+    if await repo.reports_since(ctx.chat.id, reporter.id, since) >= settings.report_limit:
+        await ctx.say("enforcement.report_limit")
+        return
+    case = Case(
+        ctx.chat.id,
+        reply.sender,
+        "report",
+        detail=" ".join(command.arg_text.split())[:200],
+        message_id=reply.message_id,
+        message_text=reply.text,
+        actor_id=reporter.id,
+    )
+    await file_report(ctx.runtime, ctx.uow, case, reporter, await ctx.language())
+    entry = LogEntry(
+        ctx.chat.id,
+        "report",
+        actor_id=reporter.id,
+        target_id=reply.sender.id,
+        target_name=reply.sender.name,
+        reason="report",
+        detail=case.detail,
+        message_id=reply.message_id,
+        message_text=reply.text,
+    )
+    await repo.log([entry])
+    await ctx.say("enforcement.report_sent")
+
+
+async def on_press(press: ButtonPress, ctx: Context) -> bool:
+    """A report button: only the group's admins may press; the first press wins."""
+    parsed = parse_press(press.data)
+    if parsed is None:
+        return False
+    report_id, choice = parsed
+    port, runtime = ctx.port, ctx.runtime
+    repo = ModerationRepository(ctx.uow)
+    row = await repo.report(report_id)
+    if row is None:
+        await port.answer_button(press.press_id, await ctx.t("enforcement.button_gone"), True)
+        return True
+    # The buttons may be in the log chat: what counts is being an admin of the group.
+    owners = runtime.settings.bot.owner_ids
+    if press.user.id not in owners and press.user.id not in await runtime.admins.get(row.chat_id):
+        await port.answer_button(press.press_id, await ctx.t("enforcement.button_admins"), True)
+        return True
+    if not await repo.handle_report(report_id, press.user.id, choice):
+        await port.answer_button(press.press_id, await ctx.t("enforcement.button_handled"), True)
+        return True
+    target = User(row.target_id, row.target_name or str(row.target_id))
+    case = Case(
+        row.chat_id,
+        target,
+        "report",
+        detail=f"#{report_id}",
+        message_id=row.message_id,
+        message_text=row.message_text,
+        actor_id=press.user.id,
+    )
+    taken = await enforce(runtime, ctx.uow, case, BUTTON_ACTIONS[choice])
+    action = await ctx.t(f"enforcement.button.{choice}")
+    if not taken:
+        await ctx.uow.rollback()  # the report stays open for another try
+        await port.answer_button(press.press_id, await ctx.t("enforcement.button_failed"), True)
+        return True
+    await port.answer_button(press.press_id, await ctx.t("enforcement.button_done", action=action))
+    text = await ctx.t(
+        "enforcement.report_handled",
+        id=report_id,
+        user=mention(target),
+        action=action,
+        admin=mention(press.user),
+    )
+    await port.edit(press.chat.id, press.message_id, text)
+    return True
+
+
+async def modlog(command: Command, ctx: Context) -> None:
+    """/modlog [n]: the group's latest moderation actions, newest first."""
+    count = MODLOG_DEFAULT
+    if command.args:
+        word = command.args[0]
+        if not (word.isascii() and word.isdigit()) or not 1 <= int(word) <= MODLOG_MAX:
+            await ctx.say("enforcement.modlog_bad")
+            return
+        count = int(word)
+    rows = await ModerationRepository(ctx.uow).recent_log(ctx.chat.id, count)
+    if not rows:
+        await ctx.say("enforcement.modlog_empty")
+        return
+    language = await ctx.language()
+    tz = ctx.runtime.timezone((await ChatRepository(ctx.uow).settings(ctx.chat.id)).timezone)
+    lines = [await ctx.t("enforcement.modlog_header", count=len(rows))]
+    actors = {row.actor_id for row in rows if row.actor_id is not None}
+    names = await member_names(ctx.uow, ctx.chat.id, actors)
+    for row in rows:
+        entry = LogEntry(
+            row.chat_id,
+            row.action,
+            actor_id=row.actor_id,
+            target_id=row.target_id,
+            target_name=row.target_name,
+            reason=row.reason,
+            detail=row.detail,
+            seconds=row.seconds,
+            message_text=row.message_text,
+            dry_run=row.dry_run,
+        )
+        when = row.created_at.astimezone(tz).strftime("%m-%d %H:%M")
+        line = log_line(ctx.runtime, language, entry, names)
+        lines.append(await ctx.t("enforcement.log.modlog_line", when=when, line=line))
+    await ctx.reply(Html("\n").join(lines))
+
+
+async def setlog(command: Command, ctx: Context) -> None:
+    """/setlog in a group: how to; /setlog <group id> in the log chat: mirror that group here."""
+    if not command.args:
+        current = (await ModerationRepository(ctx.uow).settings(ctx.chat.id)).log_chat_id
+        if current is not None:
+            await ctx.say("enforcement.setlog_current", chat_id=current)
+        await ctx.say("enforcement.setlog_how", chat_id=ctx.chat.id)
+        return
+    word = command.args[0]
+    digits = word[1:] if word.startswith("-") else word
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 16:
+        await ctx.say("enforcement.setlog_bad_id", text=word)
+        return
+    group_id = int(word)
+    if group_id == ctx.chat.id:
+        await ctx.say("enforcement.setlog_same")
+        return
+    owners = ctx.runtime.settings.bot.owner_ids
+    sender = command.sender.id
+    if sender not in owners and sender not in await ctx.runtime.admins.get(group_id):
+        await ctx.say("enforcement.setlog_not_admin", chat_id=group_id)
+        return
+    row = await ModerationRepository(ctx.uow).edit_settings(group_id)
+    row.log_chat_id = ctx.chat.id
+    group = await ChatRepository(ctx.uow).get(group_id)
+    await ctx.say("enforcement.setlog_done", group=await group_title(ctx.uow, group_id))
+    language = (group.language if group else None) or ctx.runtime.settings.bot.default_language
+    told = ctx.runtime.translator(
+        language, "enforcement.setlog_told", chat=ctx.chat.title or str(ctx.chat.id)
+    )
+    await ctx.port.send(group_id, told)
+
+
+async def unsetlog(command: Command, ctx: Context) -> None:
+    """/unsetlog in the group: stop mirroring its log."""
+    repo = ModerationRepository(ctx.uow)
+    if (await repo.settings(ctx.chat.id)).log_chat_id is None:
+        await ctx.say("enforcement.unsetlog_none")
+        return
+    row = await repo.edit_settings(ctx.chat.id)
+    row.log_chat_id = None
+    await ctx.say("enforcement.unsetlog_done")

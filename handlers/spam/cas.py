@@ -1,0 +1,56 @@
+"""CAS verdicts for newcomers, remembered for a while; the HTTP client is injected."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Protocol
+
+
+class CasLookup(Protocol):
+    """What the spam filter needs of a CAS client (``bot.cas.CasClient``)."""
+
+    async def is_banned(self, user_id: int) -> bool | None:
+        """True if listed, False if not, None if unknown."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+class CasCache:
+    """Asks CAS at most once per user per ``ttl`` seconds; failures are not remembered."""
+
+    def __init__(
+        self,
+        lookup: CasLookup,
+        ttl: float,
+        *,
+        limit: int = 50_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.lookup = lookup
+        self.ttl = ttl
+        self.limit = limit
+        self.clock = clock
+        self._known: OrderedDict[int, tuple[float, bool]] = OrderedDict()
+
+    async def is_banned(self, user_id: int) -> bool | None:
+        """The remembered or freshly looked-up verdict; None when CAS could not say."""
+        now = self.clock()
+        known = self._known.get(user_id)
+        if known is not None and now - known[0] < self.ttl:
+            return known[1]
+        answer = await self.lookup.is_banned(user_id)
+        if answer is not None:
+            self._known[user_id] = (now, answer)
+            self._known.move_to_end(user_id)
+            while len(self._known) > self.limit:
+                self._known.popitem(last=False)
+        return answer
+
+    async def close(self) -> None:
+        """Close the client."""
+        await self.lookup.close()

@@ -1,0 +1,161 @@
+"""Captcha deadlines on a controlled clock: start-up sweep, timers, and resolving once."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any
+
+from handlers.captcha.resolve import Resolver
+from handlers.captcha.rules import Approvals
+from handlers.captcha.timers import CaptchaTimers, job_id
+from storage.captcha import CaptchaRepository, NewCaptcha
+from storage.unit import Store
+from tests.schedule_support import Clock, make_runtime, utc
+
+GROUP = -1001
+ADMIN = 77
+# Far ahead of the real clock, so the real scheduler never fires these timers by itself.
+T0 = utc(2036, 11, 26, 12, 0)
+
+
+class ModerationPort:
+    """Records what the captcha asks of the platform."""
+
+    def __init__(self) -> None:
+        self.done: list[tuple[str, int, int]] = []
+
+    async def send(self, chat_id: int, text: str, **_: Any) -> int:
+        self.done.append(("send", chat_id, 0))
+        return 1
+
+    async def edit(self, chat_id: int, message_id: int, text: str, **_: Any) -> bool:
+        self.done.append(("edit", chat_id, message_id))
+        return True
+
+    async def delete(self, chat_id: int, message_id: int) -> bool:
+        self.done.append(("delete", chat_id, message_id))
+        return True
+
+    async def kick(self, chat_id: int, user_id: int) -> None:
+        self.done.append(("kick", chat_id, user_id))
+
+    async def ban(self, chat_id: int, user_id: int, until: datetime | None = None) -> None:
+        self.done.append(("ban", chat_id, user_id))
+
+    async def mute(self, chat_id: int, user_id: int, until: datetime | None) -> None:
+        self.done.append(("mute", chat_id, user_id))
+
+    async def unmute(self, chat_id: int, user_id: int) -> None:
+        self.done.append(("unmute", chat_id, user_id))
+
+    async def decline_join(self, chat_id: int, user_id: int) -> None:
+        self.done.append(("decline", chat_id, user_id))
+
+    async def approve_join(self, chat_id: int, user_id: int) -> None:
+        self.done.append(("approve", chat_id, user_id))
+
+    async def admins(self, chat_id: int) -> frozenset[int]:
+        return frozenset({ADMIN})
+
+
+async def add(store: Store, user_id: int, due: datetime, *, kind: str = "join") -> int:
+    """Store a pending captcha whose challenge is message ``user_id`` in the group."""
+    async with store.unit() as uow:
+        pending_id = await CaptchaRepository(uow).start(
+            NewCaptcha(
+                chat_id=GROUP,
+                user_id=user_id,
+                user_name=f"User {user_id}",
+                chat_title="Group",
+                kind=kind,
+                mode="button",
+                message_chat_id=GROUP if kind == "join" else user_id,
+                answer=0,
+                attempts_left=1,
+                fail_action="kick",
+                deadline=due,
+                created_at=T0,
+            )
+        )
+        assert pending_id is not None
+        await CaptchaRepository(uow).set_message(pending_id, user_id)
+    return pending_id
+
+
+async def test_lead_resolves_overdue_captchas_and_arms_the_rest(sqlite_store: Store) -> None:
+    """At start-up the clock says 12:05: two ran out (kicked, request declined), one waits."""
+    port, clock = ModerationPort(), Clock(T0 + timedelta(minutes=5))
+    runtime = make_runtime(sqlite_store, port, clock)  # type: ignore[arg-type]
+    late = await add(sqlite_store, 1, T0 + timedelta(minutes=1))
+    await add(sqlite_store, 2, T0 + timedelta(minutes=2), kind="request")
+    waiting = await add(sqlite_store, 3, T0 + timedelta(minutes=30))
+    timers = CaptchaTimers(runtime, Resolver(runtime, None))
+    runtime.scheduler.start()
+    try:
+        await timers.lead()
+        assert ("delete", GROUP, 1) in port.done and ("kick", GROUP, 1) in port.done
+        assert ("decline", GROUP, 2) in port.done and ("edit", 2, 2) in port.done
+        assert not [d for d in port.done if d[2] == 3]
+        assert runtime.scheduler.due(job_id(waiting)) == T0 + timedelta(minutes=30)
+        assert runtime.scheduler.due(job_id(late)) is None
+        async with sqlite_store.unit() as uow:
+            assert set(await CaptchaRepository(uow).deadlines()) == {waiting}
+        await timers.unlead()
+        assert runtime.scheduler.due(job_id(waiting)) is None
+    finally:
+        await runtime.scheduler.stop()
+
+
+async def test_expire_acts_once_even_when_fired_twice(sqlite_store: Store) -> None:
+    port = ModerationPort()
+    runtime = make_runtime(sqlite_store, port, Clock(T0))  # type: ignore[arg-type]
+    pending_id = await add(sqlite_store, 5, T0)
+    timers = CaptchaTimers(runtime, Resolver(runtime, None))
+    await asyncio.gather(timers.expire(pending_id), timers.expire(pending_id))
+    assert port.done.count(("kick", GROUP, 5)) == 1
+
+
+async def test_an_admin_is_never_punished(sqlite_store: Store) -> None:
+    """Should an admin's captcha run out (promoted meanwhile), moderation leaves them be."""
+    port = ModerationPort()
+    runtime = make_runtime(sqlite_store, port, Clock(T0))  # type: ignore[arg-type]
+    pending_id = await add(sqlite_store, ADMIN, T0)
+    await CaptchaTimers(runtime, Resolver(runtime, None)).expire(pending_id)
+    assert ("delete", GROUP, ADMIN) in port.done
+    assert not [d for d in port.done if d[0] in ("kick", "ban", "mute")]
+
+
+async def test_sync_arms_captchas_started_elsewhere_only_while_leading(
+    sqlite_store: Store,
+) -> None:
+    port = ModerationPort()
+    runtime = make_runtime(sqlite_store, port, Clock(T0))  # type: ignore[arg-type]
+    timers = CaptchaTimers(runtime, Resolver(runtime, None))
+    runtime.scheduler.start()
+    try:
+        first = await add(sqlite_store, 8, T0 + timedelta(minutes=2))
+        timers.arm(first, T0 + timedelta(minutes=2))
+        assert runtime.scheduler.due(job_id(first)) is None, "not leading: no timers"
+        await timers.lead()
+        later = await add(sqlite_store, 9, T0 + timedelta(minutes=3))
+        assert runtime.scheduler.due(job_id(later)) is None
+        await timers.sync()
+        assert runtime.scheduler.due(job_id(first)) == T0 + timedelta(minutes=2)
+        assert runtime.scheduler.due(job_id(later)) == T0 + timedelta(minutes=3)
+        await timers.unlead()
+    finally:
+        await runtime.scheduler.stop()
+
+
+def test_approvals_are_taken_once_and_expire() -> None:
+    approvals = Approvals(ttl=timedelta(minutes=10), limit=3)
+    approvals.add(GROUP, 1, T0)
+    assert approvals.take(GROUP, 1, T0 + timedelta(minutes=1))
+    assert not approvals.take(GROUP, 1, T0 + timedelta(minutes=1)), "taken already"
+    approvals.add(GROUP, 2, T0)
+    assert not approvals.take(GROUP, 2, T0 + timedelta(minutes=10)), "too old"
+    for user_id in range(10, 15):
+        approvals.add(GROUP, user_id, T0)
+    assert not approvals.take(GROUP, 10, T0), "the oldest went when the limit was reached"
+    assert approvals.take(GROUP, 14, T0)
