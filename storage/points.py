@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, func, insert, select, update
+from sqlalchemy import bindparam, case, delete, func, insert, select, tuple_, update
 
 from storage.models import (
     CheckinRow,
@@ -49,8 +49,8 @@ class ActivityCredit:
     at: datetime
 
 
-# Accounts read per query: well under every database's bound-parameter limit.
-_CHUNK = 500
+# Accounts read per query (two bound values each): well under every database's limit.
+_CHUNK = 400
 
 # Ledger kinds that count as earning, for the weekly board.
 EARNING_KINDS = ("checkin", "activity", "give")
@@ -268,20 +268,16 @@ class PointsRepository:
         )
 
     async def accounts_of(self, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], Any]:
-        """The stored accounts of many (group, member) pairs, read in a few queries."""
+        """The stored accounts of many (group, member) pairs, a few hundred pairs a query."""
         session = await self._uow.session()
         table = PointsAccountRow.__table__
+        pairs = list(dict.fromkeys(keys))
         found: dict[tuple[int, int], Any] = {}
-        by_chat: dict[int, list[int]] = {}
-        for chat_id, user_id in keys:
-            by_chat.setdefault(chat_id, []).append(user_id)
-        for chat_id, users in by_chat.items():
-            for start in range(0, len(users), _CHUNK):
-                query = select(table).where(
-                    table.c.chat_id == chat_id, table.c.user_id.in_(users[start : start + _CHUNK])
-                )
-                for row in await session.execute(query):
-                    found[(row.chat_id, row.user_id)] = row
+        for start in range(0, len(pairs), _CHUNK):
+            chunk = pairs[start : start + _CHUNK]
+            query = select(table).where(tuple_(table.c.chat_id, table.c.user_id).in_(chunk))
+            for row in await session.execute(query):
+                found[(row.chat_id, row.user_id)] = row
         return found
 
     async def credit_activity(self, credits: Sequence[ActivityCredit]) -> None:
