@@ -418,13 +418,6 @@ def _changed(result: Any) -> int:
     return int(result.rowcount) if isinstance(result, CursorResult) else 0
 
 
-def member_filter(
-    chat_id: int, silent_before: datetime, joined_before: datetime, excluded: Iterable[int]
-) -> SilentFilter:
-    """A SilentFilter from its parts."""
-    return SilentFilter(chat_id, silent_before, joined_before, frozenset(excluded))
-
-
 def _as_utc(value: datetime | str | None) -> datetime | None:
     """A stored time read through an expression (no column type to convert it) in UTC."""
     if value is None:

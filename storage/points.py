@@ -231,18 +231,6 @@ class PointsRepository:
             .values(**self._checkin_values(streak, last_checkin, added))
         )
 
-    async def note_activity(
-        self, chat_id: int, user_id: int, day: date, today_total: int, now: datetime
-    ) -> None:
-        """Remember the activity points given today and when."""
-        session = await self._uow.session()
-        table = PointsAccountRow.__table__
-        await session.execute(
-            update(table)
-            .where(table.c.chat_id == chat_id, table.c.user_id == user_id)
-            .values(activity_day=day, activity_today=today_total, activity_at=now)
-        )
-
     async def ensure_accounts(self, members: Sequence[tuple[int, int, str]]) -> None:
         """Create the missing accounts of many (group, member, name) at once; names kept current."""
         session = await self._uow.session()
