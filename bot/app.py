@@ -55,6 +55,7 @@ def build_features() -> tuple[list[Feature], CommandTable]:
     # nothing and is never answered); their commands still go through the command table.
     # The captcha greets through the welcome: a newcomer is welcomed once they pass.
     welcome = Welcome()
+    tracker = ActivityTracker()
     guards: list[Feature] = [Moderation(), SpamFilter(CasClient), Captcha(welcome.greet)]
     providers: list[Feature] = [
         Basics(table),
@@ -63,15 +64,15 @@ def build_features() -> tuple[list[Feature], CommandTable]:
         Schedules(),
         Enforcement(),
         Points(),
-        Cleanup(),
-        Stats(),
+        Cleanup(tracker.buffer.last_seen),
+        Stats(tracker.flush),
         AutoReplies(),
     ]
     table.add([*guards, *providers])
     features: list[Feature] = [
         Housekeeping(),
         *guards,
-        ActivityTracker(),
+        tracker,
         # Before the commands, which stop /start: a private message means the bot may write.
         StartedUsers(),
         Commands(table),

@@ -50,6 +50,11 @@ class ActivityBuffer:
             item.name, item.username = user.name, user.username
         return item
 
+    def last_seen(self, chat_id: int, user_id: int) -> datetime | None:
+        """When a member was last active, if that is not stored yet."""
+        item = self._items.get((chat_id, user_id))
+        return item.last_seen if item is not None else None
+
     def drain(self) -> list[Activity]:
         """Take everything collected so far."""
         items, self._items = list(self._items.values()), {}

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import cast
 
+from bot.runtime import Runtime
+from handlers.cleanup.actions import silence_check
+from handlers.cleanup.rules import Member
 from storage.cleanup import CleanupRepository, SilentFilter
 from storage.repositories import Activity, ChatRepository, MemberRepository
 from storage.unit import Store
@@ -165,3 +171,23 @@ async def test_last_seen_of_one_member(store: Store) -> None:
         repo = CleanupRepository(uow)
         assert await repo.last_seen(CHAT, 1) == ago(100)
         assert await repo.last_seen(CHAT, 999) is None
+
+
+async def test_silence_check_counts_activity_not_stored_yet(store: Store) -> None:
+    """A listed member who spoke since the list was made is kept, stored or still buffered."""
+    await seed(store)
+    listed = Member(1, "Old", ago(100))
+    buffered: dict[tuple[int, int], datetime] = {}
+    check = silence_check(cast(Runtime, SimpleNamespace(store=store)), CHAT, _get(buffered))
+    assert await check(listed)
+    buffered[(CHAT, 1)] = ago(0)
+    assert not await check(listed)
+    # Without the buffer, only what is stored counts.
+    assert await silence_check(cast(Runtime, SimpleNamespace(store=store)), CHAT, None)(listed)
+    async with store.unit() as uow:
+        await MemberRepository(uow).record([Activity(CHAT, 1, "Old", None, False, ago(1))])
+    assert not await check(Member(1, "Old", ago(100)))
+
+
+def _get(values: dict[tuple[int, int], datetime]) -> Callable[[int, int], datetime | None]:
+    return lambda chat_id, user_id: values.get((chat_id, user_id))

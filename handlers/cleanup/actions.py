@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -114,10 +114,21 @@ async def never_seen_members(
     return NeverSeen(count, never_seen_are_silent(since, now, days, grace), since)
 
 
-def silence_check(runtime: Runtime, chat_id: int) -> StillSilent:
-    """A check that a listed member has not been seen since the list was made."""
+# When a member was seen by this process but not stored yet (the activity buffer).
+PendingSeen = Callable[[int, int], datetime | None]
+
+
+def silence_check(runtime: Runtime, chat_id: int, pending: PendingSeen | None) -> StillSilent:
+    """A check that a listed member has not been seen since the list was made.
+
+    Activity is stored every few seconds: what this process saw and has not stored yet
+    counts too, so a member who just spoke is never removed for the flush's delay.
+    """
 
     async def still_silent(member: Member) -> bool:
+        buffered = pending(chat_id, member.user_id) if pending is not None else None
+        if buffered is not None and buffered > member.last_seen:
+            return False
         async with runtime.store.unit() as uow:
             seen = await CleanupRepository(uow).last_seen(chat_id, member.user_id)
         return seen is None or seen <= member.last_seen

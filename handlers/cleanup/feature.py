@@ -23,6 +23,7 @@ from bot.feature import CommandSpec, Feature
 from bot.markup import Html, mention
 from bot.runtime import Runtime
 from handlers.cleanup.actions import (
+    PendingSeen,
     candidates,
     exemptions,
     never_seen_members,
@@ -68,7 +69,9 @@ class Cleanup(Feature):
 
     name = "cleanup"
 
-    def __init__(self) -> None:
+    def __init__(self, pending: PendingSeen | None = None) -> None:
+        """``pending``: activity seen but not stored yet (the activity tracker's buffer)."""
+        self._pending = pending
         self._runtime: Runtime | None = None
         self._cleaner: AutoCleaner | None = None
         self._running: dict[int, asyncio.Task[None]] = {}
@@ -89,7 +92,7 @@ class Cleanup(Feature):
         """Register the daily job as timed work (it runs in the leading process only)."""
         self._runtime = runtime
         self._stopping = False
-        self._cleaner = AutoCleaner(runtime)
+        self._cleaner = AutoCleaner(runtime, self._pending)
         runtime.timed.add(self._cleaner)
 
     async def stop(self) -> None:
@@ -242,7 +245,7 @@ class Cleanup(Feature):
                 chosen,
                 interval=runtime.settings.cleanup.removal_interval_seconds,
                 stopping=lambda: self._stopping,
-                still_silent=silence_check(runtime, chat_id),
+                still_silent=silence_check(runtime, chat_id, self._pending),
             )
             async with runtime.store.unit() as uow:
                 await record_removals(uow, chat_id, report, runtime.now())

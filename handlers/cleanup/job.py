@@ -22,6 +22,7 @@ from bot.markup import Html, escape
 from bot.runtime import Runtime
 from handlers.cleanup.actions import (
     NeverSeen,
+    PendingSeen,
     candidates_many,
     never_seen_members,
     record_removals,
@@ -47,8 +48,9 @@ class AutoCleaner:
 
     name = "cleanup"
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, pending: PendingSeen | None = None) -> None:
         self.runtime = runtime
+        self._pending = pending
         self.leading = False
         self._checking = asyncio.Lock()
 
@@ -121,7 +123,7 @@ class AutoCleaner:
             plan.remove,
             interval=runtime.settings.cleanup.removal_interval_seconds,
             stopping=lambda: not self.leading,
-            still_silent=silence_check(runtime, chat_id),
+            still_silent=silence_check(runtime, chat_id, self._pending),
         )
         async with runtime.store.unit() as uow:
             await record_removals(uow, chat_id, report, runtime.now())

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
@@ -57,7 +57,9 @@ class Stats(Feature):
 
     name = "stats"
 
-    def __init__(self) -> None:
+    def __init__(self, flush_activity: Callable[[], Awaitable[None]] | None = None) -> None:
+        """``flush_activity`` stores buffered activity, so a report includes the last seconds."""
+        self._flush_activity = flush_activity
         self._timer: StatsTimer | None = None
 
     def commands(self) -> Sequence[CommandSpec]:
@@ -85,10 +87,17 @@ class Stats(Feature):
 
     # ------------------------------------------------------------------ reports
 
+    async def _up_to_date(self, ctx: Context) -> None:
+        """Store buffered activity first; end the unit's transaction so its reads see it."""
+        if self._flush_activity is not None:
+            await self._flush_activity()
+            await ctx.uow.commit()
+
     async def stats(self, command: Command, ctx: Context) -> None:
         """/stats [7d|30d|90d]: the activity chart and its figures."""
         if not await self._may_view(ctx):
             return
+        await self._up_to_date(ctx)
         try:
             days = parse_period(command.args, PERIODS, PERIODS[0])
         except StatsInputError as error:
@@ -108,6 +117,7 @@ class Stats(Feature):
         """/retention: weekly join cohorts, who stayed and who posted after 1, 7, 30 days."""
         if not await self._may_view(ctx):
             return
+        await self._up_to_date(ctx)
         rows = await retention_cohorts(ctx.uow, ctx.chat.id, await _today(ctx))
         if not any(c.size for c in rows):
             await ctx.say("stats.retention_empty")
@@ -121,6 +131,7 @@ class Stats(Feature):
         """/topmembers [7d|30d]: who posted most, with their check-ins."""
         if not await self._may_view(ctx):
             return
+        await self._up_to_date(ctx)
         try:
             days = parse_period(command.args, TOP_PERIODS, TOP_PERIODS[0])
         except StatsInputError as error:
@@ -269,6 +280,7 @@ class Stats(Feature):
 
     async def export(self, command: Command, ctx: Context) -> None:
         """/exportstats: a CSV of the group's daily figures."""
+        await self._up_to_date(ctx)
         days = await StatsRepository(ctx.uow).all_days(ctx.chat.id)
         if not days:
             await ctx.say("stats.export_empty")
