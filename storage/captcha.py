@@ -156,6 +156,10 @@ class CaptchaRepository:
         row = (await session.execute(select(*_COLUMNS).where(table.c.id == pending_id))).first()
         return _pending(row) if row is not None else None
 
+    def may_have_pending(self, chat_id: int) -> bool:
+        """False for a group that never stored captcha settings: it cannot have a captcha."""
+        return self._uow.cache.may_be_stored((KIND, chat_id))
+
     async def find(self, chat_id: int, user_id: int) -> PendingCaptcha | None:
         """A member's pending captcha in a group, if any."""
         session = await self._uow.session()

@@ -143,6 +143,8 @@ class Captcha(Feature):
     async def _on_leave(self, event: MemberLeft, ctx: Context) -> None:
         self._recent.forget(event.chat.id, event.user.id)
         repo = CaptchaRepository(ctx.uow)
+        if not repo.may_have_pending(event.chat.id):
+            return
         pending = await repo.find(event.chat.id, event.user.id)
         if pending is None or pending.kind != "join":
             return
