@@ -72,23 +72,7 @@ class PointsRepository:
 
     async def ensure_account(self, chat_id: int, user_id: int, name: str) -> None:
         """Create the member's account if it is missing; keep the name current."""
-        session = await self._uow.session()
-        values = {
-            "chat_id": chat_id,
-            "user_id": user_id,
-            "name": name[:255],
-            "balance": 0,
-            "earned": 0,
-            "streak": 0,
-            "checkins": 0,
-            "activity_today": 0,
-        }
-        stmt = insert_for(session)(PointsAccountRow.__table__).values(**values)
-        await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["chat_id", "user_id"], set_={"name": stmt.excluded.name}
-            )
-        )
+        await self.ensure_accounts([(chat_id, user_id, name)])
 
     async def credit(
         self,

@@ -48,18 +48,14 @@ class UnitOfWork:
 
     async def _release(self) -> None:
         """Commit and close the session (if any): the unit may open a new one later."""
-        session, self._session = self._session, None
+        session = self._session
         if session is None:
             self._settle()
             return
         try:
-            await session.commit()
-            self._inserted.clear()
-        except BaseException:
-            self._forget_inserted()
-            raise
+            await self.commit()
         finally:
-            self._settle()
+            self._session = None
             await session.close()
 
     async def session(self) -> AsyncSession:
