@@ -42,6 +42,12 @@ class Runtime:
         """The current time in UTC (controllable in tests)."""
         return self.clock()
 
+    async def is_admin_of(self, chat_id: int, user_id: int) -> bool:
+        """Whether a user is an admin of a group (the bot's owners are, everywhere)."""
+        if user_id in self.settings.bot.owner_ids:
+            return True
+        return user_id in await self.admins.get(chat_id)
+
     def timezone(self, name: str | None) -> ZoneInfo:
         """A group's time zone by name, or the configured default."""
         try:

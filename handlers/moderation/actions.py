@@ -97,11 +97,9 @@ class _Run:
 
 async def is_protected(runtime: Runtime, chat_id: int, user_id: int) -> bool:
     """Admins, owners, the bot itself and anonymous admins are never acted on."""
-    if user_id in runtime.settings.bot.owner_ids:
-        return True
     if user_id in (runtime.bot_id, ANONYMOUS_ADMIN_ID):
         return True
-    return user_id in await runtime.admins.get(chat_id)
+    return await runtime.is_admin_of(chat_id, user_id)
 
 
 def warn_expiry(runtime: Runtime, settings: EnforcementSettings) -> int:

@@ -106,8 +106,7 @@ async def on_press(press: ButtonPress, ctx: Context) -> bool:
         await port.answer_button(press.press_id, await ctx.t("enforcement.button_gone"), True)
         return True
     # The buttons may be in the log chat: what counts is being an admin of the group.
-    owners = runtime.settings.bot.owner_ids
-    if press.user.id not in owners and press.user.id not in await runtime.admins.get(row.chat_id):
+    if not await runtime.is_admin_of(row.chat_id, press.user.id):
         await port.answer_button(press.press_id, await ctx.t("enforcement.button_admins"), True)
         return True
     if not await repo.handle_report(report_id, press.user.id, choice):
@@ -195,9 +194,7 @@ async def setlog(command: Command, ctx: Context) -> None:
     if group_id == ctx.chat.id:
         await ctx.say("enforcement.setlog_same")
         return
-    owners = ctx.runtime.settings.bot.owner_ids
-    sender = command.sender.id
-    if sender not in owners and sender not in await ctx.runtime.admins.get(group_id):
+    if not await ctx.runtime.is_admin_of(group_id, command.sender.id):
         await ctx.say("enforcement.setlog_not_admin", chat_id=group_id)
         return
     row = await ModerationRepository(ctx.uow).edit_settings(group_id)

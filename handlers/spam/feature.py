@@ -385,10 +385,7 @@ class SpamFilter(Feature):
         if flag is None:
             await port.answer_button(press.press_id, await ctx.t("spam.button_gone"), True)
             return True
-        owners = runtime.settings.bot.owner_ids
-        if press.user.id not in owners and press.user.id not in await runtime.admins.get(
-            flag.chat_id
-        ):
+        if not await runtime.is_admin_of(flag.chat_id, press.user.id):
             await port.answer_button(press.press_id, await ctx.t("spam.button_admins"), True)
             return True
         if not await repo.resolve_flag(flag_id, "spam" if spam else "ham"):
