@@ -18,12 +18,24 @@ Job = Callable[..., Awaitable[Any]]
 ONE_SHOT_INSTANCES = 1_000
 
 
-class Scheduler:
-    """Named timers; a job that fails is logged and never stops the scheduler."""
+Clock = Callable[[], datetime]
 
-    def __init__(self) -> None:
+
+class Scheduler:
+    """Named timers; a job that fails is logged and never stops the scheduler.
+
+    Times given to ``call_at`` are on ``clock`` (the runtime's clock). APScheduler itself
+    runs on the wall clock, so a timer fires when as much wall time has passed as lies
+    between the clock's now and the requested time: a test whose clock stands on a fixed
+    date gets the same timers on any real date.
+    """
+
+    def __init__(self, clock: Clock | None = None) -> None:
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._running: set[asyncio.Task[Any]] = set()
+        self._clock = clock
+        # One-shot timers as asked, on the clock; APScheduler holds them in wall time.
+        self._planned: dict[str, datetime] = {}
 
     def start(self) -> None:
         """Start firing timers (needs a running event loop)."""
@@ -45,11 +57,12 @@ class Scheduler:
         self.shutdown()
 
     def call_at(self, job_id: str, when: datetime, job: Job, *args: Any) -> None:
-        """Run ``job(*args)`` at ``when``; a timer with the same id is replaced."""
+        """Run ``job(*args)`` at ``when`` (on the clock); a timer with the same id is replaced."""
+        self._planned[job_id] = when
         self._scheduler.add_job(
             self._guarded,
             "date",
-            run_date=when,
+            run_date=self._wall(when),
             args=(job_id, job, *args),
             id=job_id,
             replace_existing=True,
@@ -61,7 +74,16 @@ class Scheduler:
 
     def call_later(self, job_id: str, seconds: float, job: Job, *args: Any) -> None:
         """Run ``job(*args)`` in ``seconds``."""
-        self.call_at(job_id, datetime.now(UTC) + timedelta(seconds=seconds), job, *args)
+        self.call_at(job_id, self.now() + timedelta(seconds=seconds), job, *args)
+
+    def now(self) -> datetime:
+        """The current time on the scheduler's clock."""
+        return self._clock() if self._clock is not None else datetime.now(UTC)
+
+    def _wall(self, when: datetime) -> datetime:
+        if self._clock is None:
+            return when
+        return datetime.now(UTC) + (when - self._clock())
 
     def every(self, job_id: str, seconds: float, job: Job) -> None:
         """Run ``job()`` every ``seconds``, never two runs at once."""
@@ -77,12 +99,16 @@ class Scheduler:
         )
 
     def due(self, job_id: str) -> datetime | None:
-        """When a timer fires next (None if there is no such timer)."""
+        """When a timer fires next, on the clock (None if there is no such timer)."""
         job = self._scheduler.get_job(job_id)
-        return job.next_run_time if job is not None else None
+        if job is None:
+            self._planned.pop(job_id, None)
+            return None
+        return self._planned.get(job_id, job.next_run_time)
 
     def cancel(self, job_id: str) -> None:
         """Drop a timer if it is still pending."""
+        self._planned.pop(job_id, None)
         with contextlib.suppress(JobLookupError):
             self._scheduler.remove_job(job_id)
 
@@ -90,6 +116,8 @@ class Scheduler:
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)
+        # Before the job runs: it may arm its own id again.
+        self._planned.pop(job_id, None)
         try:
             await job(*args)
         except Exception:

@@ -84,7 +84,7 @@ def make_runtime(
         port=port_any,
         translator=Translator("en"),
         admins=AdminCache(port.admins, 60),
-        scheduler=Scheduler(),
+        scheduler=Scheduler(clock),
         timed=timed or TimedWork(),
     )
     if clock is not None:

@@ -104,7 +104,7 @@ async def runtime(sqlite_store: Store, port: ModPort, clock: Clock) -> AsyncIter
         port=port_any,
         translator=Translator("en"),
         admins=AdminCache(port.admins, 60),
-        scheduler=Scheduler(),
+        scheduler=Scheduler(clock),
         bot_id=999,
     )
     runtime.clock = clock

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 from bot.scheduling import Scheduler
 
@@ -103,3 +104,26 @@ async def test_stop_waits_for_running_jobs_and_fires_no_more() -> None:
     assert done == ["slow"], "the running job finished before stop returned"
     await asyncio.sleep(0.4)
     assert done == ["slow"], "nothing fires after stop"
+
+
+async def test_timers_follow_the_clock_not_the_calendar() -> None:
+    """On a clock standing years in the past, a timer an hour ahead waits; one just ahead fires."""
+    fixed = datetime(2001, 1, 1, 9, 0, tzinfo=UTC)
+    scheduler = Scheduler(lambda: fixed)
+    scheduler.start()
+    fired: list[str] = []
+
+    async def job(label: str) -> None:
+        fired.append(label)
+
+    try:
+        scheduler.call_at("later", fixed + timedelta(hours=1), job, "later")
+        scheduler.call_at("soon", fixed + timedelta(seconds=0.1), job, "soon")
+        assert scheduler.due("later") == fixed + timedelta(hours=1)
+        assert scheduler.now() == fixed
+        await asyncio.sleep(0.4)
+        assert fired == ["soon"]
+        assert scheduler.due("soon") is None
+        assert scheduler.due("later") == fixed + timedelta(hours=1)
+    finally:
+        scheduler.shutdown()

@@ -73,12 +73,13 @@ class RestrictionLifter:
             else:
                 job = timer_id(item.chat_id, item.user_id, item.kind)
                 self._armed.add(job)
-                # The scheduler runs on the wall clock; ``until`` was set from it too.
+                # ``until`` is on the runtime's clock, which the scheduler shares.
                 self.runtime.scheduler.call_at(job, item.until, self.lift, item)
 
     async def lift(self, item: Restriction) -> bool:
         """Lift one restriction if it is still stored and due; True if it was lifted."""
-        self._armed.discard(timer_id(item.chat_id, item.user_id, item.kind))
+        job = timer_id(item.chat_id, item.user_id, item.kind)
+        self._armed.discard(job)
         if not self.leading:
             return False
         runtime = self.runtime
@@ -87,6 +88,8 @@ class RestrictionLifter:
             current = await repo.restriction(item.chat_id, item.user_id, item.kind)
             if current is None or current.until > runtime.now() + EARLY:
                 return False
+            # Lifted by a sweep rather than by its own timer: that timer has nothing left to do.
+            runtime.scheduler.cancel(job)
             language = await chat_language(uow, item.chat_id, runtime.settings.bot.default_language)
             done = await self._undo(item, language)
             # Lifted, or impossible to lift: either way Telegram ends it by itself at
