@@ -2,12 +2,14 @@
 
 python -m bot run --config config.toml     start the bot (applies migrations first)
 python -m bot migrate                      apply database migrations and exit
-python -m bot sandbox                      try the bot in a simulated group, no token needed
+python -m bot health [--max-age 60]        exit 0 if the running bot's heartbeat is fresh
+python -m bot sandbox [--lang en]          try the bot in a simulated group, no token needed
 python -m bot bench                        measure update throughput against bare PTB
 python -m bot bench --schedule             measure start-up and lateness of 10,000 schedules
 python -m bot bench --autoreply            measure auto-reply matching with 10 and 10,000 rules
 python -m bot bench --checkin              measure 10,000 check-ins across 100 groups in a minute
 python -m bot bench --captcha              measure a raid of 2,000 joins against the captcha
+python -m bot bench --burst                measure an ad and a join after 60 check-ins in one group
 python -m bot bench --moderation           measure the moderation decision with every check on
 python -m bot bench --cleanup              measure inactivity queries over 1,000,000 members
 python -m bot bench --enforcement          measure the allow list, warnings/mutes and lifting
@@ -36,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     for name, text in (
         ("run", "start the bot"),
         ("migrate", "apply database migrations"),
+        ("health", "check the running bot's heartbeat file (for container health checks)"),
         ("sandbox", "a simulated group in the terminal"),
         ("bench", "throughput benchmark"),
         ("spam-eval", "train a fresh spam model on one file and measure it on another"),
@@ -43,6 +46,14 @@ def _parser() -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("--config", help="path to config.toml (default: ./config.toml if any)")
     sub.choices["sandbox"].add_argument("--db", help="database URL for the sandbox")
+    sub.choices["health"].add_argument(
+        "--max-age", type=float, default=None, help="seconds a heartbeat stays fresh (60)"
+    )
+    sub.choices["sandbox"].add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        help="the sandbox's language (default: bot.default_language)",
+    )
     bench = sub.choices["bench"]
     bench.add_argument("--updates", type=int, default=20_000, help="updates per run")
     bench.add_argument("--chats", type=int, default=200, help="distinct chats")
@@ -90,8 +101,15 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--enforcement", action="store_true", help="measure warnings, mutes and lifting"
     )
+    # No default here: --checkin and --burst each have their own.
     bench.add_argument(
-        "--members", type=_at_least(1), default=10_000, help="members, with --checkin"
+        "--members", type=_at_least(1), default=None, help="with --checkin (10,000) or --burst (60)"
+    )
+    bench.add_argument(
+        "--burst", action="store_true", help="measure moderation in a group busy with check-ins"
+    )
+    bench.add_argument(
+        "--cap", type=float, default=60.0, help="seconds the baseline is measured, with --burst"
     )
     bench.add_argument("--spam", action="store_true", help="measure the spam filter's speed")
     bench.add_argument(
@@ -135,11 +153,28 @@ async def _run(settings: Settings) -> None:
 
 
 async def _migrate(settings: Settings) -> None:
-    from bot.app import open_store
+    from storage.engine import make_engine
+    from storage.migrate import upgrade_reporting
 
-    store = await open_store(settings)
-    await store.close()
-    print(f"database at {settings.database.url.split('@')[-1]} is up to date")
+    engine = make_engine(settings.database.url)
+    try:
+        done = await upgrade_reporting(engine)
+    finally:
+        await engine.dispose()
+    print(f"database at {settings.database.url.split('@')[-1]}: {done.describe()}")
+
+
+def _health(settings: Settings, max_age: float | None) -> int:
+    """Print the heartbeat's verdict; 0 healthy, 1 not, 2 when no heartbeat file is set."""
+    from bot import heartbeat
+
+    if not settings.bot.heartbeat_file:
+        print("config error: bot.heartbeat_file is not set", file=sys.stderr)
+        return EXIT_CONFIG
+    path = Path(settings.bot.heartbeat_file)
+    verdict = heartbeat.check(path, heartbeat.MAX_AGE_SECONDS if max_age is None else max_age)
+    print(("healthy: " if verdict.healthy else "unhealthy: ") + verdict.reason)
+    return 0 if verdict.healthy else EXIT_FAILURE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -151,10 +186,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_run(settings))
         elif args.command == "migrate":
             asyncio.run(_migrate(settings))
+        elif args.command == "health":
+            return _health(settings, args.max_age)
         elif args.command == "sandbox":
             from bot.platforms.console import run_sandbox
 
-            asyncio.run(run_sandbox(settings, sys.stdin, sys.stdout, db_url=args.db))
+            asyncio.run(
+                run_sandbox(settings, sys.stdin, sys.stdout, db_url=args.db, language=args.lang)
+            )
         elif args.command == "bench" and args.schedule:
             from bot.bench_schedule import run_schedule_bench
 
@@ -185,6 +224,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             groups = args.groups if args.groups is not None else 20
             asyncio.run(run_captcha_bench(settings, newcomers=args.newcomers, groups=groups))
+        elif args.command == "bench" and args.burst:
+            from bot.bench_burst import run_burst_bench
+
+            members = args.members if args.members is not None else 60
+            asyncio.run(run_burst_bench(settings, members=members, cap=args.cap))
         elif args.command == "bench" and args.enforcement:
             from bot.bench_enforcement import run_enforcement_bench
 
@@ -197,7 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.bench_checkin import run_checkin_bench
 
             groups = args.groups if args.groups is not None else 100
-            asyncio.run(run_checkin_bench(settings, members=args.members, groups=groups))
+            members = args.members if args.members is not None else 10_000
+            asyncio.run(run_checkin_bench(settings, members=members, groups=groups))
         elif args.command == "bench" and args.cleanup:
             from bot.bench_cleanup import run_cleanup_bench
 

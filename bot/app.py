@@ -18,6 +18,7 @@ from bot.feature import Feature
 from bot.housekeeping import Housekeeping
 from bot.i18n import Translator
 from bot.leadership import leadership_for
+from bot.outbound import wrap_port
 from bot.permissions import AdminCache
 from bot.runtime import Runtime
 from bot.scheduling import Scheduler
@@ -31,6 +32,7 @@ from handlers.cleanup.contacts import StartedUsers
 from handlers.cleanup.feature import Cleanup
 from handlers.moderation.enforcement import Enforcement
 from handlers.moderation.guard import Moderation
+from handlers.nightmode.feature import NightMode
 from handlers.rules import Rules
 from handlers.schedule.commands import Schedules
 from handlers.spam.feature import SpamFilter
@@ -56,12 +58,16 @@ def build_features() -> tuple[list[Feature], CommandTable]:
     # The captcha greets through the welcome: a newcomer is welcomed once they pass.
     welcome = Welcome()
     tracker = ActivityTracker()
-    guards: list[Feature] = [Moderation(), SpamFilter(CasClient), Captcha(welcome.greet)]
+    # /modconfig tells admins whether the spam classifier is trained.
+    spam = SpamFilter(CasClient)
+    moderation = Moderation(config_notes=(spam.config_note,))
+    guards: list[Feature] = [moderation, spam, Captcha(welcome.greet)]
     providers: list[Feature] = [
         Basics(table),
         Rules(),
         welcome,
         Schedules(),
+        NightMode(),
         Enforcement(),
         Points(),
         Cleanup(tracker.buffer.last_seen),
@@ -116,9 +122,17 @@ def build_core(
     *,
     bot_id: int,
     bot_username: str | None,
+    queued: bool = True,
 ) -> Core:
-    """Wire runtime services, features and the dispatcher for one platform port."""
+    """Wire runtime services, features and the dispatcher for one platform port.
+
+    Every feature's platform calls go through the outbound queue (``bot.outbound``) unless
+    ``[outbound] enabled`` is off or the platform has no message limits (``queued=False``:
+    the sandbox, benchmarks of the core alone).
+    """
     built, table = build_features()
+    if queued:
+        port = wrap_port(port, settings.outbound)
     runtime = Runtime(
         settings=settings,
         store=store,

@@ -369,7 +369,8 @@ def rate_limiter(settings: Settings, *, telegram_limits: bool) -> AIORateLimiter
     """The configured limiter; without Telegram's quotas unless ``telegram_limits``."""
     retries = settings.telegram.max_retries
     if telegram_limits:
-        return AIORateLimiter(max_retries=retries)
+        # As build_application: per-group budgets are the outbound queue's (bot.outbound).
+        return AIORateLimiter(group_max_rate=0, max_retries=retries)
     return AIORateLimiter(UNREACHABLE_RATE, 1, UNREACHABLE_RATE, 60, max_retries=retries)
 
 
@@ -389,12 +390,22 @@ def bench_application(
     )
 
 
-def bench_settings(settings: Settings, database: Path) -> Settings:
-    """The given settings with a fresh SQLite file, a local token and polling mode."""
+def bench_settings(
+    settings: Settings, database: Path, *, telegram_limits: bool = False
+) -> Settings:
+    """The given settings with a fresh SQLite file, a local token and polling mode.
+
+    Without ``telegram_limits`` the outbound queue still runs, with a budget never reached.
+    """
     telegram = settings.telegram.model_copy(update={"token": TOKEN, "mode": "polling"})
     url = f"sqlite+aiosqlite:///{database}"
     db = settings.database.model_copy(update={"url": url, "echo": False})
-    return settings.model_copy(update={"telegram": telegram, "database": db})
+    update: dict[str, Any] = {"telegram": telegram, "database": db}
+    if not telegram_limits:
+        update["outbound"] = settings.outbound.model_copy(
+            update={"chat_messages": 1_000_000, "window_seconds": 1.0}
+        )
+    return settings.model_copy(update=update)
 
 
 class _Tally(logging.Handler):
@@ -471,7 +482,7 @@ async def run_ours(
 
     with tempfile.TemporaryDirectory(prefix="groupbot-bench-") as folder:
         database = Path(folder) / "bench.db"
-        cfg = bench_settings(settings, database)
+        cfg = bench_settings(settings, database, telegram_limits=telegram_limits)
         api, poller = LocalBotApi(), LocalBotApi()
         store = await open_store(cfg)
         commits = _count_commits(store)

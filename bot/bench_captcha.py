@@ -141,7 +141,15 @@ async def _core(
 ) -> Core:
     async with store.unit() as uow:
         await load_stored_ids(uow)
-    core = build_core(settings, store, port, bot_id=BOT_ID, bot_username="captcha_bench_bot")  # type: ignore[arg-type]
+    # The core alone: an instant port with no outbound queue (bench --burst measures that).
+    core = build_core(
+        settings,
+        store,
+        port,  # type: ignore[arg-type]
+        bot_id=BOT_ID,
+        bot_username="captcha_bench_bot",
+        queued=False,
+    )
     core.runtime.clock = now
     await core.start()
     return core

@@ -323,6 +323,7 @@ async def run_ours(settings: Settings, store: Store, work: Workload) -> Timing:
         port_any,
         bot_id=BOT_ID,
         bot_username=BOT_USERNAME,
+        queued=False,  # the core alone: every reply reaches the counting port at once
     )
     core.runtime.clock = _SIM_NOW.get
     # Built beforehand: only ``dispatcher.handle`` is timed.

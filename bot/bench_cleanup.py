@@ -233,7 +233,14 @@ async def measure_database(
         port = BenchPort(dict(zip(chats, sizes, strict=True)))
         async with store.unit() as uow:
             await load_known_ids(uow)  # as the moderation feature does at start-up
-        core = build_core(settings, store, port, bot_id=BOT_ID, bot_username="bench_bot")  # type: ignore[arg-type]
+        core = build_core(
+            settings,
+            store,
+            port,  # type: ignore[arg-type]
+            bot_id=BOT_ID,
+            bot_username="bench_bot",
+            queued=False,  # the core alone, as before the outbound queue
+        )
         runtime = core.runtime
         runtime.clock = lambda: NOW
         cleanup = next(f for f in core.dispatcher.features if isinstance(f, Cleanup))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Protocol
+
+from bot.events import User
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,19 +50,25 @@ class ChatPort(Protocol):
         reply_to: int | None = None,
         buttons: Keyboard | None = None,
     ) -> int | None:
-        """Post a message; return its id, or None if it could not be sent."""
+        """Post a message (several, if over the platform's limit: the reply on the first,
+        the buttons on the last); return the last one's id, or None if it could not be sent."""
         ...
 
     async def post(self, chat_id: int, text: str) -> int:
         """Post a message and return its id; raise ChatActionError saying why it failed.
 
+        A text over the platform's limit goes out as several messages (the last one's id is
+        returned). Transient failures are retried by the platform before this raises.
         Reasons: ``chat_gone`` (the bot is no longer in the chat), MissingRight("post"),
-        ``failed`` (anything else, including time-outs).
+        ``unknown`` (sent, but no answer came back: it may have been posted, so it must
+        not be sent again blindly), ``failed`` (anything else: refused, or still failing
+        when the retries ran out).
         """
         ...
 
     async def copy(self, chat_id: int, from_chat_id: int, message_id: int) -> int:
-        """Post a copy of a message (text, media or poll); raise like ``post``.
+        """Post a copy of a message (text, media or poll); raise like ``post``
+        (``unknown`` included).
 
         An extra reason: ``not_found`` when the message to copy no longer exists.
         """
@@ -109,7 +117,8 @@ class ChatPort(Protocol):
         ...
 
     async def admins(self, chat_id: int) -> frozenset[int]:
-        """Ids of the chat's creator and administrators."""
+        """Ids of the chat's creator and administrators; raise ChatActionError if the
+        platform cannot say (never an empty set for a failed lookup)."""
         ...
 
     async def member_count(self, chat_id: int) -> int | None:
@@ -147,3 +156,88 @@ class ChatPort(Protocol):
     async def answer_button(self, press_id: str, text: str = "", alert: bool = False) -> None:
         """Acknowledge a button press, optionally with a toast."""
         ...
+
+    async def member_info(self, chat_id: int, user_id: int) -> MemberInfo | None:
+        """Who a person is (name, username) and their standing in a chat; None if unknown."""
+        ...
+
+    async def chat_permissions(self, chat_id: int) -> ChatRights | None:
+        """What ordinary members of a group may do now; None if the platform will not say."""
+        ...
+
+    async def set_chat_permissions(self, chat_id: int, rights: ChatRights) -> None:
+        """Set what ordinary members may do (admins are not affected).
+
+        Raise MissingRight("restrict") if the bot may not, ChatActionError otherwise.
+        """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class MemberInfo:
+    """A person as the platform knows them in one chat: who they are, and their standing."""
+
+    user: User
+    # member | admin | restricted | left | banned (as ``ChatPort.member_status`` says it).
+    status: str
+
+    @property
+    def present(self) -> bool:
+        """Whether the person is in the chat now."""
+        return self.status in ("member", "admin", "restricted")
+
+
+# Member permissions that post something in the chat; night mode takes these away.
+SENDING_RIGHTS = (
+    "messages",
+    "audios",
+    "documents",
+    "photos",
+    "videos",
+    "video_notes",
+    "voice_notes",
+    "polls",
+    "other",
+    "link_previews",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRights:
+    """A group's default member permissions in neutral words (``other``: stickers, GIFs...)."""
+
+    messages: bool = False
+    audios: bool = False
+    documents: bool = False
+    photos: bool = False
+    videos: bool = False
+    video_notes: bool = False
+    voice_notes: bool = False
+    polls: bool = False
+    other: bool = False
+    link_previews: bool = False
+    reactions: bool = False
+    change_info: bool = False
+    invite_users: bool = False
+    pin_messages: bool = False
+    manage_topics: bool = False
+    edit_tag: bool = False
+
+    def without_sending(self) -> ChatRights:
+        """The same permissions with every way of posting taken away."""
+        return replace(self, **dict.fromkeys(SENDING_RIGHTS, False))
+
+    @property
+    def may_send(self) -> bool:
+        """Whether members may post anything at all."""
+        return any(getattr(self, name) for name in SENDING_RIGHTS)
+
+    def as_dict(self) -> dict[str, bool]:
+        """Every permission by name (for storing)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> ChatRights:
+        """Read ``as_dict`` output back; unknown names are ignored, missing ones are False."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: bool(v) for k, v in data.items() if k in names})

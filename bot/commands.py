@@ -15,6 +15,8 @@ class CommandTable:
 
     def __init__(self) -> None:
         self.specs: dict[str, CommandSpec] = {}
+        # Each command's /help topic: the topic of the feature that declares it.
+        self._topics: dict[str, str] = {}
 
     def add(self, features: Iterable[Feature]) -> None:
         """Take in the commands of some features; a name declared twice is an error."""
@@ -23,6 +25,15 @@ class CommandTable:
                 if spec.name in self.specs:
                     raise ValueError(f"command /{spec.name} is declared twice")
                 self.specs[spec.name] = spec
+                self._topics[spec.name] = feature.help_topic
+
+    def topic_of(self, name: str) -> str:
+        """The /help topic of a command (empty for a name that is not a command)."""
+        return self._topics.get(name, "")
+
+    def topics(self) -> list[str]:
+        """Every /help topic, in the order their first commands were declared."""
+        return list(dict.fromkeys(self._topics.values()))
 
     def get(self, name: str) -> CommandSpec | None:
         """The command called ``name``, if any."""

@@ -46,6 +46,11 @@ class TelegramConfig(Section):
     mode: Literal["polling", "webhook"] = "polling"
     poll_timeout: int = Field(default=30, ge=0, le=300)
     max_retries: int = Field(default=3, ge=0, le=10)
+    # Calls that failed without Telegram acting (no connection, a 5xx answer) are tried
+    # again, pausing retry_pause_seconds and then twice as long each time (at most 2 s),
+    # until retry_seconds after the first try. 0 turns the retries off.
+    retry_seconds: float = Field(default=5.0, ge=0, le=60)
+    retry_pause_seconds: float = Field(default=0.25, gt=0, le=10)
 
     def file_url(self) -> str:
         """Where files are downloaded from: base_file_url, else derived from base_url."""
@@ -98,6 +103,11 @@ class BotConfig(Section):
     owner_ids: list[int] = Field(default_factory=list)
     admin_cache_seconds: Seconds = 600.0
     activity_flush_seconds: Seconds = 5.0
+    # SIGTERM to exit: in-flight handlers, flushes and sending what is queued share this.
+    # Keep it below the container's stop timeout (Docker: 10 s).
+    stop_seconds: float = Field(default=8.0, gt=0, le=600)
+    # A file the running bot rewrites every 10 s; `python -m bot health` checks it. Empty: off.
+    heartbeat_file: str = ""
 
     @field_validator("timezone")
     @classmethod
@@ -266,6 +276,30 @@ class TimersConfig(Section):
     leader_check_seconds: float = Field(default=10.0, gt=0, le=50)
 
 
+class OutboundConfig(Section):
+    """Outgoing messages: per-chat budgets, priorities, and merging of queued replies."""
+
+    # False: every message is sent when asked, with no per-chat budget (only for a Bot API
+    # server without Telegram's limits).
+    enabled: bool = True
+    # Telegram lets a bot send about 20 messages a minute to one group.
+    chat_messages: int = Field(default=20, ge=1, le=1_000_000)
+    window_seconds: Seconds = 60.0
+    # Messages of each window that queued replies leave free for awaited sends (captchas,
+    # welcomes, scheduled posts).
+    normal_reserve: int = Field(default=3, ge=0, le=1_000_000)
+    # From this many messages waiting in a chat, queued replies of one kind merge into one.
+    merge_from: int = Field(default=5, ge=2, le=100_000)
+    # Messages one chat may have waiting; past that its oldest queued reply is dropped.
+    max_queued: int = Field(default=1_000, ge=10, le=1_000_000)
+
+    @model_validator(mode="after")
+    def _reserve_below_budget(self) -> OutboundConfig:
+        if self.normal_reserve >= self.chat_messages:
+            raise ValueError("normal_reserve must be smaller than chat_messages")
+        return self
+
+
 class LogConfig(Section):
     """Logging."""
 
@@ -294,6 +328,7 @@ class Settings(Section):
     timers: TimersConfig = Field(default_factory=TimersConfig)
     captcha: CaptchaConfig = Field(default_factory=CaptchaConfig)
     cleanup: CleanupConfig = Field(default_factory=CleanupConfig)
+    outbound: OutboundConfig = Field(default_factory=OutboundConfig)
     log: LogConfig = Field(default_factory=LogConfig)
 
     @model_validator(mode="after")

@@ -7,6 +7,8 @@ from typing import Any
 from bot.chat import Keyboard, MissingRight
 from bot.events import Chat, Command, Event, Message, User, event_user
 from bot.markup import Html
+from bot.outbound import reply_later
+from bot.outbound_rules import Merge
 from bot.permissions import is_admin_sender
 from bot.runtime import Runtime
 from storage.repositories import ChatRepository
@@ -64,9 +66,16 @@ class Context:
         sender_chat = self._sender_chat_id() if user == self.user else None
         if not self.chat.is_group:
             return False
-        admins = await self.runtime.admins.get(self.chat.id)
+        admins = await self.runtime.admins.lookup(self.chat.id)
+        if admins is None and sender_chat is None:
+            # The admin list cannot be had now: one getChatMember about this person instead.
+            return await self.port.member_status(self.chat.id, user.id) == "admin"
         return is_admin_sender(
-            user.id, self.chat.id, sender_chat_id=sender_chat, admin_ids=admins, owner_ids=owners
+            user.id,
+            self.chat.id,
+            sender_chat_id=sender_chat,
+            admin_ids=admins or frozenset(),
+            owner_ids=owners,
         )
 
     def _sender_chat_id(self) -> int | None:
@@ -74,16 +83,35 @@ class Context:
         message = event.message if isinstance(event, Command) else event
         return message.sender_chat_id if isinstance(message, Message) else None
 
-    async def reply(self, text: str, *, buttons: Keyboard | None = None) -> int | None:
-        """Answer the event's message (or post in its chat)."""
+    async def reply(
+        self,
+        text: str,
+        *,
+        buttons: Keyboard | None = None,
+        wait: bool = False,
+        merge: Merge | None = None,
+    ) -> int | None:
+        """Answer the event's message (or post in its chat).
+
+        The reply is queued and None returned at once, so handling never waits for a
+        throttled chat; ``wait=True`` sends it now and returns its id (or None if it failed).
+        ``merge`` lets a burst of such replies become one message (``bot.outbound``).
+        """
         event = self.event
         message = event.message if isinstance(event, Command) else event
         reply_to = message.message_id if isinstance(message, Message) else None
-        return await self.port.send(self.chat.id, text, reply_to=reply_to, buttons=buttons)
+        if wait:
+            return await self.port.send(self.chat.id, text, reply_to=reply_to, buttons=buttons)
+        await reply_later(
+            self.port, self.chat.id, text, reply_to=reply_to, buttons=buttons, merge=merge
+        )
+        return None
 
-    async def say(self, key: str, **values: Any) -> int | None:
-        """Reply with a catalog sentence."""
-        return await self.reply(await self.t(key, **values))
+    async def say(
+        self, key: str, *, wait: bool = False, merge: Merge | None = None, **values: Any
+    ) -> int | None:
+        """Reply with a catalog sentence (queued unless ``wait``, as ``reply``)."""
+        return await self.reply(await self.t(key, **values), wait=wait, merge=merge)
 
     async def tell_missing_right(self, error: MissingRight) -> None:
         """Tell the admins once that the bot lacks a right; keep running either way."""
@@ -98,4 +126,4 @@ async def tell_missing_right(
         return
     t = runtime.translator
     right = t(language, f"rights.{error.right}")
-    await runtime.port.send(chat_id, t(language, "common.missing_right", right=right))
+    await reply_later(runtime.port, chat_id, t(language, "common.missing_right", right=right))

@@ -10,6 +10,7 @@ from bot.context import Context
 from bot.events import Event, event_user
 from bot.feature import Feature
 from bot.runtime import Runtime
+from storage.receipts import Receipt
 
 log = logging.getLogger(__name__)
 
@@ -21,9 +22,14 @@ class Dispatcher:
         self.runtime = runtime
         self.features = tuple(features)
 
-    async def handle(self, event: Event) -> None:
-        """Handle one event end to end and commit its unit of work once."""
+    async def handle(self, event: Event, receipt: Receipt | None = None) -> None:
+        """Handle one event end to end and commit its unit of work once.
+
+        A ``receipt`` is stored with the unit's writes: a redelivery of the event can then
+        be recognised as handled (see ``bot.delivery``).
+        """
         async with self.runtime.store.unit() as uow:
+            uow.receipt = receipt
             ctx = Context(event, self.runtime, uow)
             for feature in self.features:
                 if await self._run(feature, event, ctx):

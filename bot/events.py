@@ -62,6 +62,8 @@ class Message:
     forward_origin: str | None = None
     # Link targets not visible in the text (a word linked to a URL).
     hidden_urls: tuple[str, ...] = ()
+    # The platform's id of the update this event came from (None: not from an update).
+    update_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +74,7 @@ class Command:
     name: str
     args: tuple[str, ...] = ()
     arg_text: str = ""
+    update_id: int | None = None  # as Message.update_id
 
     @property
     def chat(self) -> Chat:
@@ -99,6 +102,7 @@ class MemberJoined:
     date: datetime
     service_message_id: int | None = None
     added_by: int | None = None
+    update_id: int | None = None  # as Message.update_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +113,7 @@ class MemberLeft:
     user: User
     date: datetime
     service_message_id: int | None = None
+    update_id: int | None = None  # as Message.update_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +122,7 @@ class AdminsChanged:
 
     chat: Chat
     user: User
+    update_id: int | None = None  # as Message.update_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +135,7 @@ class BotStatusChanged:
     rights: frozenset[str] = field(default_factory=frozenset)
     # True when the bot was not in the chat before this change (it was added or rejoined).
     joined: bool = False
+    update_id: int | None = None  # as Message.update_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +147,7 @@ class ButtonPress:
     message_id: int
     data: str
     press_id: str
+    update_id: int | None = None  # as Message.update_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +158,7 @@ class Reaction:
     user: User
     message_id: int
     date: datetime
+    update_id: int | None = None  # as Message.update_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +168,7 @@ class JoinRequest:
     chat: Chat
     user: User
     date: datetime
+    update_id: int | None = None  # as Message.update_id
 
 
 Event = (
@@ -204,4 +214,4 @@ def parse_command(message: Message, bot_username: str | None) -> Command | None:
     if not _COMMAND_NAME.fullmatch(name):
         return None
     rest = text[1 + len(head) :].strip()
-    return Command(message, name.lower(), tuple(rest.split()), rest)
+    return Command(message, name.lower(), tuple(rest.split()), rest, update_id=message.update_id)

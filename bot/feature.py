@@ -34,6 +34,14 @@ class Feature:
     """Base for features; override what applies. No work at construction time."""
 
     name = "feature"
+    # The /help topic its commands are listed under; empty: the feature's name. Features
+    # may share one (catalog keys ``help.topic.<topic>.name`` and ``.about``).
+    topic = ""
+
+    @property
+    def help_topic(self) -> str:
+        """The /help topic of this feature's commands."""
+        return self.topic or self.name
 
     def commands(self) -> Sequence[CommandSpec]:
         """The commands this feature answers."""

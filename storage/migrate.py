@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from alembic import command
@@ -45,3 +46,35 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 def head_revision() -> str | None:
     """The newest revision shipped with the code."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """What an upgrade did: the revision before, the revision after, and how many steps."""
+
+    before: str | None
+    after: str | None
+    steps: int
+
+    def describe(self) -> str:
+        """One line for the operator: what was applied, or that nothing was needed."""
+        if self.steps == 0:
+            return f"already at {self.after or 'base'}"
+        plural = "revision" if self.steps == 1 else "revisions"
+        return f"migrated from {self.before or 'none'} to {self.after} ({self.steps} {plural})"
+
+
+def steps_between(before: str | None, after: str | None) -> int:
+    """How many revisions lie above ``before`` up to and including ``after``."""
+    if after is None or after == before:
+        return 0
+    script = ScriptDirectory.from_config(alembic_config())
+    return sum(1 for _ in script.iterate_revisions(after, before or "base"))
+
+
+async def upgrade_reporting(engine: AsyncEngine, revision: str = "head") -> Migration:
+    """Upgrade like ``upgrade`` and say what changed."""
+    before = await current_revision(engine)
+    await upgrade(engine, revision)
+    after = await current_revision(engine)
+    return Migration(before, after, steps_between(before, after))

@@ -698,3 +698,69 @@ class SpamFlagRow(Base):
     # open | spam | ham
     status: Mapped[str] = mapped_column(String(8), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- night mode ---
+
+
+class NightModeRow(Base):
+    """A group's night mode: the nightly local period it is closed, and whether it is now."""
+
+    __tablename__ = "night_mode"
+
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    # "23:00-07:00" in the group's time zone; None: night mode is off.
+    hours: Mapped[str | None] = mapped_column(String(16))
+    # When the bot closed the group; None while the bot has not closed it.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The member permissions before closing (``ChatRights.as_dict``), restored at the end.
+    saved_rights: Mapped[dict[str, bool] | None] = mapped_column(JSON)
+
+
+# --- handled updates (exactly-once handling across restarts) ---
+
+
+class HandledUpdateRow(Base):
+    """An event of a platform update whose unit of work committed: a redelivery skips it.
+
+    Written in the same transaction as the event's own writes, so either both are stored or
+    neither is. ``part`` tells the events of one update apart (one message adding three
+    members is three joins). Rows are pruned once the platform can no longer redeliver.
+    """
+
+    __tablename__ = "handled_updates"
+    __table_args__ = (Index("ix_handled_updates_handled_at", "handled_at"),)
+
+    # Whose updates: "telegram:<bot id>"; update ids are only unique per bot.
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    part: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    handled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UpdateOffsetRow(Base):
+    """The offset the platform last acknowledged: it redelivers nothing below it."""
+
+    __tablename__ = "update_offsets"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_offset: Mapped[int] = mapped_column(BigInteger)
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ParkedUpdateRow(Base):
+    """An update still being handled, stored so its offset could be confirmed past it.
+
+    Telegram only shows the 100 updates after the confirmed offset; a slow handler would
+    hold the offset and soon stop all intake. Parking stores such updates (in one batch,
+    only then) and lets the offset move on; a restart handles what is still parked.
+    """
+
+    __tablename__ = "parked_updates"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    body: Mapped[dict[str, object]] = mapped_column(JSON)
+    parked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -76,6 +76,8 @@ class LogEntry:
     message_id: int | None = None
     message_text: str = ""
     dry_run: bool = False
+    # Not stored: the actor's name when the caller has it at hand, for the lines shown now.
+    actor_name: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,12 +9,12 @@ write of a transaction takes the database's write lock, so writers queue.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, func, insert, select, tuple_, update
+from sqlalchemy import Select, bindparam, case, delete, func, insert, select, true, tuple_, update
 
 from storage.models import (
     CheckinRow,
@@ -54,6 +54,50 @@ _CHUNK = 400
 
 # Ledger kinds that count as earning, for the weekly board.
 EARNING_KINDS = ("checkin", "activity", "give")
+# Ledger entries read per query by an export.
+LEDGER_CHUNK = 1_000
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One ledger row as an export reads it (plain values, not an ORM object)."""
+
+    id: int
+    user_id: int
+    delta: int
+    kind: str
+    reason: str | None
+    actor_id: int | None
+    created_at: datetime
+
+
+_ENTRY_COLUMNS = (
+    LedgerRow.id,
+    LedgerRow.user_id,
+    LedgerRow.delta,
+    LedgerRow.kind,
+    LedgerRow.reason,
+    LedgerRow.actor_id,
+    LedgerRow.created_at,
+)
+
+
+def ledger_chunk_query(
+    chat_id: int, user_id: int | None, after: int, newest: int, size: int
+) -> Select[Any]:
+    """The next chunk of ledger entries by id: ids after ``after`` up to ``newest``."""
+    if user_id is None:
+        # Walk the primary key: given ``chat_id = ?``, SQLite picks the time index and
+        # sorts the group's whole ledger for every chunk (ever slower chunks).
+        scan = [(LedgerRow.chat_id + 0) == chat_id]
+    else:
+        scan = [LedgerRow.chat_id == chat_id, LedgerRow.user_id == user_id]
+    return (
+        select(*_ENTRY_COLUMNS)
+        .where(*scan, LedgerRow.id > after, LedgerRow.id <= newest)
+        .order_by(LedgerRow.id)
+        .limit(size)
+    )
 
 
 class PointsRepository:
@@ -299,16 +343,20 @@ class PointsRepository:
         ]
         await connection.execute(insert(LedgerRow.__table__), ledger)
 
-    async def rank(self, chat_id: int, earned: int) -> int:
-        """A member's place on the all-time board (1 is first)."""
+    async def rank(self, chat_id: int, earned: int, exclude: Collection[int] = ()) -> int:
+        """A member's place on the all-time board (1 is first); ``exclude`` are not on it."""
         session = await self._uow.session()
         query = select(func.count()).where(
             PointsAccountRow.chat_id == chat_id, PointsAccountRow.earned > earned
         )
+        if exclude:
+            query = query.where(PointsAccountRow.user_id.not_in(sorted(exclude)))
         return int(await session.scalar(query) or 0) + 1
 
-    async def top(self, chat_id: int, limit: int) -> list[PointsAccountRow]:
-        """The all-time board: most points earned first."""
+    async def top(
+        self, chat_id: int, limit: int, exclude: Collection[int] = ()
+    ) -> list[PointsAccountRow]:
+        """The all-time board: most points earned first; ``exclude`` are left off."""
         session = await self._uow.session()
         query = (
             select(PointsAccountRow)
@@ -316,9 +364,13 @@ class PointsRepository:
             .order_by(PointsAccountRow.earned.desc(), PointsAccountRow.user_id)
             .limit(limit)
         )
+        if exclude:
+            query = query.where(PointsAccountRow.user_id.not_in(sorted(exclude)))
         return list(await session.scalars(query))
 
-    async def top_since(self, chat_id: int, since: datetime, limit: int) -> list[tuple[str, int]]:
+    async def top_since(
+        self, chat_id: int, since: datetime, limit: int, exclude: Collection[int] = ()
+    ) -> list[tuple[str, int]]:
         """Names and points earned since a moment, most first (the weekly board)."""
         session = await self._uow.session()
         earned = func.sum(LedgerRow.delta).label("earned")
@@ -333,6 +385,7 @@ class PointsRepository:
                 LedgerRow.chat_id == chat_id,
                 LedgerRow.created_at >= since,
                 LedgerRow.kind.in_(EARNING_KINDS),
+                LedgerRow.user_id.not_in(sorted(exclude)) if exclude else true(),
             )
             .group_by(LedgerRow.user_id, PointsAccountRow.name)
             .order_by(earned.desc(), LedgerRow.user_id)
@@ -350,6 +403,31 @@ class PointsRepository:
             query = query.where(LedgerRow.user_id == user_id)
         query = query.order_by(LedgerRow.id.desc()).limit(limit).offset(offset)
         return list(await session.scalars(query))
+
+    async def ledger_chunks(
+        self, chat_id: int, user_id: int | None = None, size: int = LEDGER_CHUNK
+    ) -> AsyncIterator[list[LedgerEntry]]:
+        """Ledger entries, oldest first, ``size`` at a time: one member's, or the group's.
+
+        Read by id ranges (never an offset) up to the newest entry when the read began, so
+        memory stays bounded however long the ledger is. The caller may commit between
+        chunks (to send a file, say): each chunk is a query of its own.
+        """
+        session = await self._uow.session()
+        where = [LedgerRow.chat_id == chat_id]
+        if user_id is not None:
+            where.append(LedgerRow.user_id == user_id)
+        bounds = select(func.min(LedgerRow.id), func.max(LedgerRow.id)).where(*where)
+        oldest, newest = (await session.execute(bounds)).one()
+        after = (oldest or 1) - 1
+        while newest is not None and after < newest:
+            session = await self._uow.session()
+            query = ledger_chunk_query(chat_id, user_id, after, newest, size)
+            rows = [LedgerEntry(*row) for row in await session.execute(query)]
+            if not rows:
+                return
+            yield rows
+            after = rows[-1].id
 
     async def ledger_sums(self, chat_id: int) -> dict[int, tuple[int, int]]:
         """Per member, the ledger's (sum, sum of positive entries): what balances must equal."""
@@ -419,13 +497,18 @@ class PointsRepository:
         query = select(RedemptionRow).where(RedemptionRow.chat_id == chat_id)
         return list(await session.scalars(query.order_by(RedemptionRow.id.desc()).limit(limit)))
 
-    async def names(self, chat_id: int, user_ids: Sequence[int]) -> dict[int, str]:
-        """Members' names as their accounts know them."""
+    async def names(self, chat_id: int, user_ids: Iterable[int]) -> dict[int, str]:
+        """Members' names as their accounts know them (accounts without a name left out)."""
         session = await self._uow.session()
-        query = select(PointsAccountRow.user_id, PointsAccountRow.name).where(
-            PointsAccountRow.chat_id == chat_id, PointsAccountRow.user_id.in_(list(user_ids))
-        )
-        return {u: n for u, n in await session.execute(query)}
+        ids = sorted(set(user_ids))
+        found: dict[int, str] = {}
+        for start in range(0, len(ids), _CHUNK):
+            query = select(PointsAccountRow.user_id, PointsAccountRow.name).where(
+                PointsAccountRow.chat_id == chat_id,
+                PointsAccountRow.user_id.in_(ids[start : start + _CHUNK]),
+            )
+            found.update({u: n for u, n in await session.execute(query) if n})
+        return found
 
     # ---------------------------------------------------------------- settings
 

@@ -177,6 +177,17 @@ class Activity:
     left_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class LearnedPerson:
+    """A person's name as the platform told it, and whether they are in the group now."""
+
+    user_id: int
+    name: str
+    username: str | None = None
+    is_bot: bool = False
+    present: bool = True
+
+
 class MemberRepository:
     """Members the bot has seen, and their activity."""
 
@@ -199,6 +210,37 @@ class MemberRepository:
         session = await self._uow.session()
         result = await session.scalars(select(MemberRow).where(MemberRow.chat_id == chat_id))
         return list(result)
+
+    async def learn(self, chat_id: int, people: Sequence[LearnedPerson], now: datetime) -> None:
+        """Store the names the platform told of people the bot had no name for.
+
+        A person not stored yet gets a row with no activity (gone already if the platform
+        says they left), so the inactivity cleanup counts their silence only from now on.
+        A stored person keeps their activity; only the name and username change.
+        """
+        session = await self._uow.session()
+        rows = [
+            {
+                "chat_id": chat_id,
+                "user_id": person.user_id,
+                "name": person.name[:255],
+                "username": person.username,
+                "is_bot": person.is_bot,
+                "first_seen": now,
+                "last_seen": now,
+                "message_count": 0,
+                "joined_at": None,
+                "left_at": None if person.present else now,
+            }
+            for person in people
+        ]
+        await upsert(
+            session,
+            MemberRow.__table__,
+            rows,
+            ("chat_id", "user_id"),
+            lambda _, new: {"name": new.name, "username": new.username},
+        )
 
 
 def _member_values(item: Activity) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, update
 
 from storage.models import ChatRow, ScheduleRow, ScheduleRunRow, utcnow
 from storage.unit import UnitOfWork
@@ -15,13 +15,18 @@ from storage.upsert import insert_for
 
 LISTED_STATES = ("active", "paused")
 CLAIM_CHUNK = 1_000
+# What became of a sent occurrence; "unknown": sent, but Telegram's answer was lost (it
+# may have been posted, so it is not sent again by itself).
+OUTCOMES = ("posted", "failed", "unknown")
+RETRYABLE = ("failed", "unknown")
 # A schedule's occurrence: (schedule id, planned time), its idempotency key.
 Occurrence = tuple[int, datetime]
 
 
 @dataclass(frozen=True, slots=True)
 class RunResult:
-    """What became of a claimed occurrence: posted (with the message) or failed (why)."""
+    """What became of a claimed occurrence: posted (with the message), failed or unknown
+    (why)."""
 
     schedule_id: int
     occurrence_at: datetime
@@ -239,3 +244,41 @@ class ScheduleRepository:
             .order_by(ScheduleRunRow.occurrence_at)
         )
         return list(rows)
+
+    async def latest_outcomes(self, schedule_ids: Sequence[int]) -> dict[int, ScheduleRunRow]:
+        """Each schedule's latest sent occurrence (posted, failed or unknown), by schedule."""
+        if not schedule_ids:
+            return {}
+        session = await self._uow.session()
+        runs = ScheduleRunRow
+        latest = (
+            select(runs.schedule_id, func.max(runs.occurrence_at).label("at"))
+            .where(runs.schedule_id.in_(schedule_ids), runs.status.in_(OUTCOMES))
+            .group_by(runs.schedule_id)
+            .subquery()
+        )
+        rows = await session.scalars(
+            select(runs)
+            .join(
+                latest,
+                and_(runs.schedule_id == latest.c.schedule_id, runs.occurrence_at == latest.c.at),
+            )
+            .execution_options(populate_existing=True)
+        )
+        return {row.schedule_id: row for row in rows}
+
+    async def reclaim(self, occurrence: Occurrence) -> bool:
+        """Claim a failed (or unknown) occurrence for sending again; False if it is not
+        failed any more (posted meanwhile, or claimed by another retry)."""
+        session = await self._uow.session()
+        schedule_id, at = occurrence
+        result = await session.execute(
+            update(ScheduleRunRow)
+            .where(
+                ScheduleRunRow.schedule_id == schedule_id,
+                ScheduleRunRow.occurrence_at == at,
+                ScheduleRunRow.status.in_(RETRYABLE),
+            )
+            .values(status="sending", recorded_at=utcnow())
+        )
+        return bool(getattr(result, "rowcount", 0))

@@ -6,11 +6,16 @@ import asyncio
 from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage.cache import SnapshotCache
 from storage.engine import PoolOptions, make_engine, make_sessionmaker
+from storage.writes import has_writes, track_writes
+
+if TYPE_CHECKING:
+    from storage.receipts import Receipt
 
 
 class UnitOfWork:
@@ -28,6 +33,8 @@ class UnitOfWork:
         self._changed: set[Hashable] = set()
         self._inserted: set[tuple[str, Hashable]] = set()
         self._writer = writer
+        # The handled-update record of the unit's event, stored with its first write.
+        self.receipt: Receipt | None = None
 
     @asynccontextmanager
     async def alone(self) -> AsyncIterator[None]:
@@ -82,13 +89,27 @@ class UnitOfWork:
         """Commit what was done so far (normally left to the end of the unit)."""
         if self._session is not None:
             try:
+                receipt = await self._add_receipt()
                 await self._session.commit()
+                if receipt is not None:
+                    receipt.stored = True
                 self._inserted.clear()
             except BaseException:
                 self._forget_inserted()
                 raise
             finally:
                 self._settle()
+
+    async def _add_receipt(self) -> Receipt | None:
+        # Only a transaction that writes carries the receipt: a unit that only read (or
+        # wrote nothing) costs no extra row, so ordinary messages still commit nothing.
+        receipt, session = self.receipt, self._session
+        if receipt is None or receipt.stored or session is None:
+            return None
+        if not await has_writes(session):
+            return None
+        await receipt.write(session)
+        return receipt
 
     async def rollback(self) -> None:
         """Throw away what was done so far in this unit."""
@@ -141,6 +162,7 @@ class Store:
         self._sessions = make_sessionmaker(self.engine)
         self.cache = SnapshotCache()
         self._writer = asyncio.Lock() if self.engine.dialect.name == "sqlite" else None
+        track_writes(self.engine)
 
     def unit(self) -> UnitOfWork:
         """A fresh unit of work."""

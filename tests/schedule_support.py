@@ -38,6 +38,8 @@ class PostingPort:
         self.deleted: list[int] = []
         self.notices: list[tuple[int, str]] = []
         self.fail_with: ChatActionError | None = None
+        # Chats whose notices are refused (send answers None), as a chat that blocks the bot.
+        self.refuse: set[int] = set()
         self._ids = iter(range(1000, 10**9))
 
     async def post(self, chat_id: int, text: str) -> int:
@@ -50,7 +52,9 @@ class PostingPort:
         self.copies.append((chat_id, from_chat_id, message_id))
         return next(self._ids)
 
-    async def send(self, chat_id: int, text: str, **_: Any) -> int:
+    async def send(self, chat_id: int, text: str, **_: Any) -> int | None:
+        if chat_id in self.refuse:
+            return None
         self.notices.append((chat_id, text))
         return next(self._ids)
 

@@ -45,7 +45,8 @@ def feature(core: Core) -> AutoReplies:
 def make_core(store: Store, port: PostingPort, **env: str) -> Core:
     settings = load_settings(None, {"BOT_BOT__DEFAULT_LANGUAGE": "en", **env})
     port_any: object = port
-    return build_core(settings, store, port_any, bot_id=1, bot_username="bot")  # type: ignore[arg-type]
+    # No outbound queue: replies reach the fake port before ``dispatcher.handle`` returns.
+    return build_core(settings, store, port_any, bot_id=1, bot_username="bot", queued=False)  # type: ignore[arg-type]
 
 
 @pytest_asyncio.fixture
@@ -187,7 +188,7 @@ async def test_rules_added_through_another_process_are_seen(sqlite: Store, reche
     ("command", "answer"),
     [
         ("/addreply", "Usage: /addreply"),
-        ("/addreply re:(?<=a)b x", "lookahead or lookbehind"),
+        ("/addreply re:(?<=a)b x", "lookahead and lookbehind"),
         ("/addreply kw hi {nick}", "unknown placeholders: {nick}"),
         ("/delreply", "Usage: /delreply"),
         ("/delreply nothing", "no auto-reply “nothing”"),

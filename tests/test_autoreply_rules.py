@@ -117,11 +117,11 @@ def test_reply_text_is_the_answer_when_none_is_typed() -> None:
         ('"unclosed reply', "", "unclosed_quote"),
         ("k" * 201 + " reply", "", "keyword_too_long"),
         ("re:" + "a" * 501 + " reply", "", "pattern_too_long"),
-        (r"re:(a)\1 reply", "", "regex_backref"),
-        ("re:(?=a)b reply", "", "regex_lookaround"),
-        ("re:(?<!a)b reply", "", "regex_lookaround"),
-        ("re:a{2000} reply", "", "regex_repeat"),
-        ("re:(ab reply", "", "regex_bad"),
+        (r"re:(a)\1 reply", "", "errors.regex.backref"),
+        ("re:(?=a)b reply", "", "errors.regex.lookaround"),
+        ("re:(?<!a)b reply", "", "errors.regex.lookaround"),
+        ("re:a{2000} reply", "", "errors.regex.repeat_size"),
+        ("re:(ab reply", "", "errors.regex.missing_paren"),
         ("re:.* reply", "", "regex_matches_all"),
         ("re:x? reply", "", "regex_matches_all"),
         ("kw hi {nickname}", "", "unknown_placeholders"),
@@ -138,10 +138,10 @@ def test_bad_input_names_the_problem(args: str, replied: str, key: str) -> None:
     assert caught.value.key == key
 
 
-def test_regex_error_carries_re2_detail() -> None:
+def test_regex_error_quotes_the_part_at_fault() -> None:
     with pytest.raises(RuleError) as caught:
         parse_addreply(r"re:(a)\1 x", "", LIMITS)
-    assert "\\1" in caught.value.values["detail"]
+    assert caught.value.values == {"fragment": "\\1"}
 
 
 def test_limits_come_from_settings() -> None:

@@ -89,7 +89,7 @@ def test_each_bad_row_is_rejected_with_its_reason() -> None:
         (2, "row_not_table"),
         (3, "bad_mode"),
         (4, "empty_keyword"),
-        (5, "regex_lookaround"),
+        (5, "errors.regex.lookaround"),
         (6, "empty_reply"),
         (7, "unknown_placeholders"),
         (8, "bad_url"),

@@ -524,3 +524,69 @@ async def test_ptb_application_polls_and_replies(api: FakeBotApi) -> None:
     assert reply.params["text"] == "welcome"
     assert reply.params["reply_parameters"]["message_id"] == incoming["message_id"]
     assert api.calls_to("deleteWebhook") and api.pending_updates == []
+
+
+# ------------------------------------------------------------------- per-group message limit
+
+
+async def test_group_message_limit_answers_429_until_the_window_moves_on() -> None:
+    """group_message_limit=N: the N+1st message to a group within the window gets 429."""
+    now = [1_000.0]
+    async with (
+        FakeBotApi(group_message_limit=3, group_window_seconds=60, clock=lambda: now[0]) as api,
+        Bot(TOKEN, base_url=api.base_url) as bot,
+    ):
+        for n in range(3):
+            await bot.send_message(GROUP, f"message {n}")
+            now[0] += 10
+        with pytest.raises(RetryAfter) as caught:
+            await bot.send_message(GROUP, "one too many")
+        # The oldest message (at 1000) leaves the window at 1060; it is now 1030.
+        assert caught.value._retry_after == dtm.timedelta(seconds=30)
+        assert [c.status for c in api.calls_to("sendMessage")] == [200, 200, 200, 429]
+        assert api.group_limit is not None and api.group_limit.sent(GROUP) == 3
+        now[0] = 1_060.0
+        assert (await bot.send_message(GROUP, "a slot is free")).text == "a slot is free"
+        with pytest.raises(RetryAfter):
+            await bot.send_message(GROUP, "and full again")
+
+
+async def test_group_message_limit_counts_only_messages_to_groups() -> None:
+    """Deletes and restrictions are not messages; private chats and other groups are apart."""
+    other = GROUP - 1
+    async with (
+        FakeBotApi(group_message_limit=1, clock=lambda: 5.0) as api,
+        Bot(TOKEN, base_url=api.base_url) as bot,
+    ):
+        api.set_member(GROUP, bot_api.member_with_status(ALICE, "member"))
+        sent = await bot.send_message(GROUP, "the one message")
+        assert await bot.delete_message(GROUP, sent.message_id)
+        await bot.restrict_chat_member(GROUP, ALICE["id"], ChatPermissions.no_permissions())
+        await bot.send_message(other, "another group")
+        for n in range(3):
+            await bot.send_message(ALICE["id"], f"private {n}")
+        with pytest.raises(RetryAfter):
+            await bot.copy_message(GROUP, GROUP, 1)
+        with pytest.raises(RetryAfter):
+            await bot.send_photo(GROUP, b"\x89PNG\r\n\x1a\nnot really")
+
+
+async def test_a_message_refused_for_another_reason_is_not_counted() -> None:
+    """A send that fails (the bot may not post) leaves the group's budget as it was."""
+    async with (
+        FakeBotApi(group_message_limit=1, clock=lambda: 5.0) as api,
+        Bot(TOKEN, base_url=api.base_url) as bot,
+    ):
+        api.chat(GROUP).bot_muted = True
+        with pytest.raises(BadRequest):
+            await bot.send_message(GROUP, "muted")
+        api.chat(GROUP).bot_muted = False
+        assert (await bot.send_message(GROUP, "allowed")).text == "allowed"
+
+
+async def test_without_a_limit_nothing_is_throttled(api: FakeBotApi, bot: Bot) -> None:
+    """The default fake has no per-group limit."""
+    assert api.group_limit is None
+    for n in range(25):
+        await bot.send_message(GROUP, f"message {n}")
+    assert {c.status for c in api.calls_to("sendMessage")} == {200}

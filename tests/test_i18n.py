@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 import bot.i18n as i18n
 from bot.app import build_features
-from bot.i18n import LANGUAGES, Translator, load_catalog, placeholders
+from bot.i18n import (
+    LANGUAGES,
+    Translator,
+    choose_plural,
+    fill,
+    load_catalog,
+    placeholders,
+    plural_forms,
+)
 from bot.markup import Html, bold
 
 ZH = load_catalog("zh")
@@ -36,8 +45,9 @@ def test_every_sentence_is_non_empty_and_formats(language: str) -> None:
     catalog = load_catalog(language)
     for key, text in catalog.items():
         assert text.strip(), f"{language}:{key} is empty"
-        filled = text.format(**{name: "X" for name in placeholders(text)})
-        assert isinstance(filled, str)
+        for number in (1, 2):
+            filled = fill(text, {name: number for name in placeholders(text)})
+            assert isinstance(filled, str)
 
 
 @pytest.mark.parametrize(
@@ -196,3 +206,126 @@ def test_feature_catalogs_merge_and_keys_defined_twice_are_refused(tmp_path: Pat
     (tmp_path / "again.en.toml").write_text('[common]\nyes = "Yes!"\n', "utf-8")
     with pytest.raises(ValueError, match=r"common\.yes"):
         load_catalog("en", tmp_path)
+
+
+# --- plurals ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "form"),
+    [
+        (1, "day"),
+        (0, "days"),
+        (2, "days"),
+        (21, "days"),
+        (-1, "days"),
+        (1.0, "day"),
+        (1.5, "days"),
+        ("1", "day"),
+        (" 1 ", "day"),
+        ("1,000", "days"),
+        ("many", "days"),
+        (True, "days"),
+        (Html("1"), "day"),
+    ],
+)
+def test_choose_plural(value: object, form: str) -> None:
+    assert choose_plural(value, "day|days") == form
+
+
+@pytest.mark.parametrize("spec", ["day", "day|days|dayz"])
+def test_a_plural_choice_has_two_forms(spec: str) -> None:
+    with pytest.raises(ValueError):
+        choose_plural(2, spec)
+
+
+@pytest.mark.parametrize(
+    ("text", "values", "markup", "expected"),
+    [
+        ("{n} {n:day|days}", {"n": 1}, True, "1 day"),
+        ("{n} {n:day|days}", {"n": 2}, True, "2 days"),
+        ("{n} {n:row was|rows were} rejected", {"n": 1}, True, "1 row was rejected"),
+        ("{n} {n:row was|rows were} rejected", {"n": 3}, True, "3 rows were rejected"),
+        ("{who}: {n} {n:point|points}", {"who": "<b>", "n": 1}, True, "&lt;b&gt;: 1 point"),
+        ("{who}: {n} {n:point|points}", {"who": "<b>", "n": 1}, False, "<b>: 1 point"),
+        (
+            "{who} has {n} {n:point|points}",
+            {"who": Html("<i>A</i>"), "n": 5},
+            True,
+            "<i>A</i> has 5 points",
+        ),
+        ("{{n}} {n:day|days}", {"n": 1}, True, "{n} day"),
+        ("plain {x}", {"x": "<"}, True, "plain &lt;"),
+        ("plain {x}", {"x": "<"}, False, "plain <"),
+    ],
+)
+def test_fill(text: str, values: dict[str, object], markup: bool, expected: str) -> None:
+    assert fill(text, values, markup=markup) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "key", "values", "expected"),
+    [
+        ("en", "checkin.makeup_nothing", {"days": 1}, "in the last 1 day."),
+        ("en", "checkin.makeup_nothing", {"days": 7}, "in the last 7 days."),
+        ("en", "cleanup.report_removed", {"count": 1}, "1 member removed."),
+        ("en", "cleanup.report_removed", {"count": 4}, "4 members removed."),
+        ("en", "cleanup.failed_admin", {"count": 1}, "1 is an admin now and was skipped"),
+        ("en", "cleanup.failed_admin", {"count": 2}, "2 are admins now and were skipped"),
+        ("en", "autoreply.import_rejected", {"count": 1}, "1 row was rejected:"),
+        ("en", "common.too_long", {"length": 1, "limit": 0}, "(1 character, the limit is 0)"),
+        ("en", "autoreply.deleted", {"count": 1, "ids": "#2"}, "Deleted auto-reply #2."),
+        ("en", "autoreply.deleted", {"count": 2, "ids": "#2 #3"}, "Deleted auto-replies #2 #3."),
+        ("zh", "cleanup.report_removed", {"count": 1}, "1"),
+    ],
+)
+def test_plural_sentences(
+    tr: Translator, language: str, key: str, values: dict[str, object], expected: str
+) -> None:
+    assert expected in tr(language, key, **values)
+
+
+def test_plain_text_takes_plurals_too(tr: Translator) -> None:
+    """Charts and files get plain text with the right form, and nothing escaped."""
+    assert tr.text("en", "stats.chart_title", group="A & B", days=1, start="s", end="e") == (
+        "A & B · last 1 day (s – e)"
+    )
+
+
+PLURAL_NOUN = re.compile(
+    r"\{(?P<name>\w+)\}\s+(?:(?:new|scheduled|active|moderation|more)\s+)?"
+    r"(?P<word>[A-Za-z-]+s)\b"
+)
+# Words ending in s after a number that are no plural noun.
+NOT_PLURAL = {"is", "was", "has", "its", "this", "us", "plus", "as", "s"}
+# Placeholders that hold no number (names, lists of ids), so no plural follows them.
+NOT_NUMBERS = {"names", "action", "id", "ids", "mentions", "user", "group", "name", "who"}
+
+
+def english_sentences() -> list[tuple[str, str]]:
+    return sorted(load_catalog("en").items())
+
+
+@pytest.mark.parametrize(("key", "text"), english_sentences())
+def test_english_numbers_take_the_plural_mechanism(key: str, text: str) -> None:
+    """No "{n} days" left: a number followed by a plural noun must use {n:day|days}."""
+    for match in PLURAL_NOUN.finditer(text):
+        if match["name"] in NOT_NUMBERS or match["word"].lower() in NOT_PLURAL:
+            continue
+        raise AssertionError(f"{key}: “{match[0]}” reads wrong for 1; use {{n:one|other}}")
+    assert "(s)" not in text, f"{key}: write {{n:one|other}} instead of (s)"
+
+
+def test_the_scan_sees_a_wrong_plural() -> None:
+    """The scan is real: the old wording is caught, the new one passes."""
+    assert PLURAL_NOUN.search("Streak: {streak} days")
+    assert PLURAL_NOUN.search("{added} new rules")
+    assert not PLURAL_NOUN.search("Streak: {streak} {streak:day|days}")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_plural_choices_have_two_forms(language: str) -> None:
+    for key, text in load_catalog(language).items():
+        for name, forms in plural_forms(text):
+            assert len(forms) == 2 and all(forms), f"{language}:{key}: {{{name}:one|other}}"
+            assert name in placeholders(text)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +18,18 @@ from sqlalchemy import Column, Integer, MetaData, Table, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.__main__ import main
 from storage.engine import make_engine
-from storage.migrate import alembic_config, current_revision, downgrade, head_revision, upgrade
+from storage.migrate import (
+    Migration,
+    alembic_config,
+    current_revision,
+    downgrade,
+    head_revision,
+    steps_between,
+    upgrade,
+    upgrade_reporting,
+)
 from storage.models import Base
 from storage.repositories import ChatRepository
 from storage.unit import Store
@@ -61,6 +75,12 @@ TABLES = {
     "stats_hours",
     "stats_daily",
     "stats_settings",
+    # exactly-once handling of updates
+    "handled_updates",
+    "update_offsets",
+    "parked_updates",
+    # night mode
+    "night_mode",
 }
 
 
@@ -151,7 +171,7 @@ async def test_compare_would_see_a_difference(store: Store) -> None:
 
 
 @pytest.mark.parametrize(
-    ("revision", "reached"), [("head", "0010"), ("0003", "0003"), ("0001", "0001")]
+    ("revision", "reached"), [("head", "0012"), ("0003", "0003"), ("0001", "0001")]
 )
 async def test_upgrade_to_named_revision(engine: AsyncEngine, revision: str, reached: str) -> None:
     await upgrade(engine, revision)
@@ -172,3 +192,118 @@ async def test_upgrade_from_0001_keeps_groups(engine: AsyncEngine) -> None:
             await conn.exec_driver_sql("SELECT title, quiet_hours, reply_cooldown FROM chats")
         ).all()
     assert [tuple(r) for r in rows] == [("Old", None, None)]
+
+
+# --- what an upgrade reports, and `python -m bot migrate` ------------------------------------
+
+
+ALL_REVISIONS = len(list(ScriptDirectory.from_config(alembic_config()).walk_revisions()))
+
+
+@pytest.mark.parametrize(
+    ("migration", "line"),
+    [
+        (Migration(None, "0010", 10), "migrated from none to 0010 (10 revisions)"),
+        (Migration("0009", "0010", 1), "migrated from 0009 to 0010 (1 revision)"),
+        (Migration("0010", "0010", 0), "already at 0010"),
+        (Migration(None, None, 0), "already at base"),
+    ],
+)
+def test_migration_describes_itself(migration: Migration, line: str) -> None:
+    assert migration.describe() == line
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "steps"),
+    [(None, "0010", 10), ("0003", "0010", 7), ("0009", "0010", 1), ("0010", "0010", 0)],
+)
+def test_steps_between(before: str | None, after: str, steps: int) -> None:
+    assert steps_between(before, after) == steps
+
+
+async def test_upgrade_reporting_from_empty_then_again(engine: AsyncEngine) -> None:
+    head = head_revision()
+    assert await upgrade_reporting(engine, "0003") == Migration(None, "0003", 3)
+    assert await upgrade_reporting(engine) == Migration("0003", head, ALL_REVISIONS - 3)
+    assert await upgrade_reporting(engine) == Migration(head, head, 0)
+
+
+def test_migrate_command_says_what_it_did(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An empty database is reported as migrated from none; a second run as already at head."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOT_DATABASE__URL", f"sqlite+aiosqlite:///{tmp_path / 'm.db'}")
+    head = head_revision()
+    assert main(["migrate"]) == 0
+    first = capsys.readouterr().out.strip()
+    assert first.endswith(f": migrated from none to {head} ({ALL_REVISIONS} revisions)"), first
+    assert main(["migrate"]) == 0
+    second = capsys.readouterr().out.strip()
+    assert second.endswith(f": already at {head}"), second
+
+
+# --- plain `alembic upgrade head` with the repository's alembic.ini ---------------------------
+
+ALEMBIC_INI = Path(__file__).resolve().parents[1] / "alembic.ini"
+
+
+async def _alembic_cli(cwd: Path, *args: str, **env: str) -> tuple[int, str]:
+    """Run the alembic command line as an operator would; return its exit code and stderr."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "alembic",
+        "-c",
+        str(ALEMBIC_INI),
+        *args,
+        cwd=cwd,
+        env={**clean, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode is not None
+    return process.returncode, stderr.decode()
+
+
+async def test_alembic_cli_upgrades_the_settings_database(
+    database_url: str, tmp_path: Path
+) -> None:
+    """`alembic upgrade head` takes the URL from BOT_DATABASE__URL and runs on our async drivers."""
+    code, stderr = await _alembic_cli(tmp_path, "upgrade", "head", BOT_DATABASE__URL=database_url)
+    assert code == 0, stderr
+    engine = make_engine(database_url)
+    try:
+        assert await current_revision(engine) == head_revision()
+        assert await table_names(engine) == set(Base.metadata.tables) | {"alembic_version"}
+    finally:
+        await engine.dispose()
+
+
+async def test_alembic_cli_reads_the_config_file(tmp_path: Path) -> None:
+    """Without the variable, ./config.toml (or -x config=PATH) names the database."""
+    db = tmp_path / "from-config.db"
+    (tmp_path / "config.toml").write_text(f'[database]\nurl = "sqlite+aiosqlite:///{db}"\n')
+    code, stderr = await _alembic_cli(tmp_path, "upgrade", "0002")
+    assert code == 0, stderr
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    code, stderr = await _alembic_cli(
+        other, "-x", f"config={tmp_path / 'config.toml'}", "upgrade", "head"
+    )
+    assert code == 0, stderr
+    assert not (other / "data").exists(), "the default database was not touched"
+    engine = make_engine(f"sqlite+aiosqlite:///{db}")
+    try:
+        assert await current_revision(engine) == head_revision()
+    finally:
+        await engine.dispose()
+
+
+async def test_alembic_cli_config_error_is_one_line(tmp_path: Path) -> None:
+    code, stderr = await _alembic_cli(tmp_path, "-x", "config=missing.toml", "upgrade", "head")
+    assert code != 0
+    assert "config error: config file missing.toml: not found" in stderr
+    assert "Traceback" not in stderr

@@ -50,6 +50,18 @@ CONTACT_ADS = [
     "兼职日结 138oo138ooo",
     "飞机 @ 号码 8899001122",
     "vх: abcdef1",  # Cyrillic х
+    # issue 17: a symbol inside the word, pinyin, spaced letters
+    "薇❤信 abc123",
+    "微❤信 abc123",
+    "加❤V 看片",
+    "Ｖ❤Ｘ：abc123",
+    "扣❤扣 12345678",
+    "wei xin abc123",
+    "weixin abc123",
+    "vx abc123",
+    "q q 12345678",
+    "q q 1 2 3 4",
+    "v x: abc123",
 ]
 
 ORDINARY = [
@@ -71,6 +83,17 @@ ORDINARY = [
     "line 2 of the log: error 40412",
     "电话会议 10点开始，会议号 123456789",
     "今年是 2026 年，明年 2027",
+    # issue 17: these were taken for hand-offs ("加微", "扣扣", "v信", a service number)
+    "参加微博抽奖了吗",
+    "增加微量元素",
+    "出门前记得扣扣子",
+    "电视tv信号不好",
+    "电话 10086 可以查话费",
+    # and these must stay ordinary with the contact words joined up
+    "我爱❤你",
+    "v 字手势",
+    "w x y z",
+    "微信支付很方便",
     "",
 ]
 
@@ -86,6 +109,28 @@ def test_contact_ads_are_found(text: str) -> None:
 @pytest.mark.parametrize("text", ORDINARY)
 def test_ordinary_chat_is_no_contact_ad(text: str) -> None:
     assert check_contact(subject(text)) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "caught"),
+    [
+        # after a QQ/WeChat word, an id of 5 digits or more
+        ("qq号码是 12345", True),
+        ("qq号码是 1234", False),
+        # after a phone word, a phone number (7 digits or more), not a service line
+        ("电话号码是 10086", False),
+        ("电话号码是 8888666", True),
+        ("tel is 95555", False),
+        # four digits spelled out one by one are an id, written plainly they are not
+        ("qq号码是 1 2 3 4", True),
+        ("qq号码是 1❤2❤3❤4", True),
+        ("qq号码是 2024", False),
+        # only the first number after the word counts
+        ("qq 群 500 人，电话找 12345", False),
+    ],
+)
+def test_a_number_after_a_contact_word(text: str, caught: bool) -> None:
+    assert (check_contact(subject(text)) is not None) is caught
 
 
 def test_contact_detail_names_the_phone_number() -> None:

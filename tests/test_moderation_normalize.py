@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.moderation.normalize import digit_skeleton, normalize
+from handlers.moderation.normalize import contact_skeleton, digit_skeleton, normalize
 
 
 @pytest.mark.parametrize(
@@ -91,3 +91,93 @@ def test_the_quick_tests_see_every_character_that_is_changed() -> None:
     for char in module._LOWER_HOMOGLYPHS:
         assert module._HAS_LOWER.search(char), char
     assert not module._MAY_DROP.search("大家好🎉😀👍🇨🇳")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a symbol or emoji inside the word
+        ("薇❤信 abc123", "薇信 abc123"),
+        ("加❤V", "加v"),
+        ("Ｖ❤Ｘ：abc", "vx:abc"),
+        ("扣❤扣", "扣扣"),
+        ("v❤信", "v信"),
+        ("微💰信💰号", "微信号"),
+        ("加 ❤ V ❤ 私聊", "加v 私聊"),
+        # ordinary Chinese is not joined up (only contact words are): a lone symbol is a space
+        ("我爱❤你", "我爱 你"),
+        ("今天 下午 见", "今天 下午 见"),
+        # spaces and dots between Han characters
+        ("微 信", "微信"),
+        ("微 . 信", "微信"),
+        # pinyin split in two, and "v 信"
+        ("wei xin abc", "weixin abc"),
+        ("wei-xin", "weixin"),
+        ("dian hua", "dianhua"),
+        ("shou ji", "shouji"),
+        ("kou kou", "koukou"),
+        ("v 信", "v信"),
+        # single letters spaced or dotted apart
+        ("q q 1 2 3 4", "qq 1 2 3 4"),
+        ("v x: abc123", "vx: abc123"),
+        ("q.q", "qq"),
+        ("v-x abc", "vx abc"),
+        ("w e c h a t", "wechat"),
+        # ornaments standing between words read as one space
+        ("vx 💋 : id_1", "vx : id_1"),
+        # what the patterns read stays: ids, ":", "+", "@", line breaks, sentence ends
+        ("abc_123", "abc_123"),
+        ("wxid_abc88", "wxid_abc88"),
+        ("+v", "+v"),
+        ("飞机 @ name", "飞机 @ name"),
+        ("加\nq", "加\nq"),
+        ("参加。q: 几点", "参加。q: 几点"),
+        ("好的, qq 群", "好的, qq 群"),
+        # ordinary words are not joined into contact words
+        ("weird xin", "weird xin"),
+        ("tv 信号", "tv 信号"),
+        ("the vxlan", "the vxlan"),
+        ("v 字手势", "v 字手势"),
+        ("hello world", "hello world"),
+        ("", ""),
+    ],
+)
+def test_contact_skeleton(text: str, expected: str) -> None:
+    assert contact_skeleton(normalize(text)) == expected
+
+
+@pytest.mark.parametrize("text", ["薇❤信", "q q", "wei xin", "微 信", "v 信", "扣❤扣 12345678"])
+def test_normalize_keeps_what_the_skeleton_folds(text: str) -> None:
+    """normalize() feeds the spam classifier and the link check: it keeps spaces and
+    symbols (word boundaries), and only the contact check's skeleton takes them out."""
+    assert normalize(text) == text.lower()
+    assert contact_skeleton(normalize(text)) != normalize(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "薇❤信 abc123",
+        "加 ❤ V ❤ 私聊",
+        "微 . 信",
+        "v 信",
+        "q q 1 2 3 4",
+        "w e c h a t",
+        "vx 💋 : id_1",
+        "wei xin",
+        "大家好 今天 签到了吗",
+        "I ❤ NY",
+        "hello world",
+        "price: 1,299.99",
+        "a b c",
+    ],
+)
+def test_the_skeletons_quick_tests_skip_only_steps_that_change_nothing(text: str) -> None:
+    normalized = normalize(text)
+    assert contact_skeleton(normalized) == contact_skeleton(normalized, quick=False)
+
+
+@pytest.mark.parametrize("text", ["薇❤信 abc123", "q q 1 2 3 4", "wei xin", "vx 💋 : id_1"])
+def test_contact_skeleton_is_idempotent(text: str) -> None:
+    once = contact_skeleton(normalize(text))
+    assert contact_skeleton(once) == once

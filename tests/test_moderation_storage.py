@@ -141,8 +141,8 @@ def test_parse_bad_word(text: str, expected: tuple[str, str, bool]) -> None:
     [
         ("", "moderation.word_usage"),
         ("re:", "moderation.word_usage"),
-        ("re:(", "moderation.bad_regex"),
-        ("re:(?=x)", "moderation.bad_regex"),
+        ("re:(", "errors.regex.missing_paren"),
+        ("re:(?=x)", "errors.regex.lookaround"),
         ("re:.*", "moderation.regex_matches_all"),
         ("re:x?", "moderation.regex_matches_all"),
         ("\u200b\u200b", "moderation.word_empty"),

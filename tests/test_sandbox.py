@@ -16,7 +16,16 @@ from bot.app import Core
 from bot.chat import ChatActionError
 from bot.config import load_settings
 from bot.events import Command, Event, Message
-from bot.platforms.console import BOT_ID, CHAT, ConsolePort, Group, Sandbox, humanize, run_sandbox
+from bot.platforms.console import (
+    BANNER,
+    BOT_ID,
+    CHAT,
+    ConsolePort,
+    Group,
+    Sandbox,
+    humanize,
+    run_sandbox,
+)
 
 
 async def session(tmp_path: Path, script: str, **env: str) -> str:
@@ -235,3 +244,64 @@ async def test_checkin_points_in_the_sandbox(tmp_path: Path) -> None:
     assert "你用 5 积分兑换了“Sticker pack”（剩余 105 分）" in output
     assert "“Sticker pack”已经兑换完了" in output
     assert "🥇 Alice — 110" in output
+
+
+# --- the sandbox's language (--lang) ---------------------------------------------------------
+
+
+async def lang_session(tmp_path: Path, script: str, language: str | None, **env: str) -> str:
+    """A sandbox session with ``--lang`` given (or not)."""
+    settings = load_settings(None, {"BOT_WELCOME__BATCH_QUIET_SECONDS": "0.1", **env})
+    out = io.StringIO()
+    url = f"sqlite+aiosqlite:///{tmp_path / 'sandbox.db'}"
+    await run_sandbox(settings, io.StringIO(script), out, db_url=url, language=language)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("language", "env", "banner", "welcome"),
+    [
+        ("en", {}, BANNER["en"], "bot: Welcome to Sandbox Group, Bob! 🎉"),
+        ("zh", {}, BANNER["zh"], "bot: 欢迎 Bob 加入 Sandbox Group！🎉"),
+        (None, {}, BANNER["zh"], "bot: 欢迎 Bob 加入 Sandbox Group！🎉"),
+        (None, {"BOT_BOT__DEFAULT_LANGUAGE": "en"}, BANNER["en"], "Welcome to Sandbox Group"),
+        ("zh", {"BOT_BOT__DEFAULT_LANGUAGE": "en"}, BANNER["zh"], "欢迎 Bob 加入"),
+    ],
+    ids=["en", "zh", "default", "from-settings", "flag-wins"],
+)
+async def test_lang_sets_the_banner_and_the_bots_language(
+    tmp_path: Path, language: str | None, env: dict[str, str], banner: str, welcome: str
+) -> None:
+    output = await lang_session(tmp_path, "/join Bob\n", language, **env)
+    assert output.startswith(banner + "\n")
+    assert welcome in output
+
+
+async def test_english_sandbox_help_is_english(tmp_path: Path) -> None:
+    output = await lang_session(tmp_path, "/as admin\n/help\n", "en")
+    assert "/help" in output and "Show the commands you can use" in output
+    assert "沙盒" not in output
+
+
+def test_lang_flag_as_a_process(tmp_path: Path) -> None:
+    """`python -m bot sandbox --lang en` greets in English; an unknown language is refused."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
+    env["BOT_WELCOME__BATCH_QUIET_SECONDS"] = "0.1"
+    run = [sys.executable, "-m", "bot", "sandbox", "--lang"]
+    done = subprocess.run(
+        [*run, "en"],
+        input="/join Bob\n",
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("The sandbox group is ready.")
+    assert "Welcome to Sandbox Group, Bob!" in done.stdout
+    refused = subprocess.run(
+        [*run, "fr"], input="", cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert refused.returncode == 2
+    assert "invalid choice: 'fr'" in refused.stderr

@@ -257,16 +257,18 @@ async def test_a_post_that_cannot_be_made_pauses(
 
 
 async def test_a_transient_failure_keeps_the_schedule(runner: ScheduleRunner) -> None:
-    """A time-out is recorded as failed and never retried (it may have been delivered)."""
+    """A post still failing after the port's retries is recorded as failed, the schedule
+    goes on, and the group is told how to send it again (tests/test_schedule_delivery.py)."""
     store = runner.runtime.store
     sid = await add(store, "every 1h")
-    port_of(runner).fail_with = ChatActionError("failed", "timed out")
+    port_of(runner).fail_with = ChatActionError("failed", "Bad Gateway")
     at = T0 + timedelta(hours=1)
     clock_of(runner).now = at
     await runner.fire(sid, at)
     row = await load(store, sid)
     assert row.state == "active" and row.next_run_at == at + timedelta(hours=1)
     assert await statuses(store, sid) == [(at, "failed")]
+    assert [chat for chat, _ in port_of(runner).notices] == [GROUP]
 
 
 async def test_restart_posts_a_recent_occurrence_once_and_skips_an_old_one(

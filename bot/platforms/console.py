@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from bot.app import Core, build_core
-from bot.chat import ChatActionError, Keyboard
+from bot.chat import SENDING_RIGHTS, ChatActionError, ChatRights, Keyboard, MemberInfo
 from bot.config import Settings
 from bot.events import (
     Attachment,
@@ -45,6 +45,10 @@ BOT = User(BOT_ID, "bot", BOT_USERNAME, is_bot=True)
 CHAT = Chat(-1000000000001, "Sandbox Group")
 MAX_LINE = 4096
 MAX_UPLOAD = 5 * 1024 * 1024
+# A fresh group's member permissions: members may post and invite, not change the group.
+SANDBOX_RIGHTS = ChatRights(
+    **dict.fromkeys(SENDING_RIGHTS, True), reactions=True, invite_users=True
+)
 
 BANNER = {
     "zh": (
@@ -113,6 +117,7 @@ class ConsolePort:
     def __init__(self, group: Group, write: Callable[[str], None]) -> None:
         self.group = group
         self._write = write
+        self.rights = SANDBOX_RIGHTS
 
     async def send(
         self,
@@ -200,6 +205,22 @@ class ConsolePort:
     async def member_status(self, chat_id: int, user_id: int) -> str | None:
         """Everyone the sandbox knows is a member; the sandbox admin is an admin."""
         return "admin" if user_id == ADMIN.id else "member"
+
+    async def member_info(self, chat_id: int, user_id: int) -> MemberInfo | None:
+        """A member of the simulated group by id; None for an id it never made up."""
+        user = next((u for u in self.group.members.values() if u.id == user_id), None)
+        if user is None:
+            return None
+        return MemberInfo(user, "admin" if user_id == ADMIN.id else "member")
+
+    async def chat_permissions(self, chat_id: int) -> ChatRights | None:
+        """What members of the simulated group may do (everything a fresh group allows)."""
+        return self.rights
+
+    async def set_chat_permissions(self, chat_id: int, rights: ChatRights) -> None:
+        """Print whether members may post now."""
+        self.rights = rights
+        self._write("[members may post again]" if rights.may_send else "[members may not post]")
 
     async def send_photo(self, chat_id: int, photo: bytes, caption: str = "") -> int | None:
         """Print a photo's size and caption."""
@@ -379,10 +400,27 @@ def _read_upload(path: Path) -> bytes:
     return data
 
 
+def in_language(settings: Settings, language: str | None) -> Settings:
+    """The settings with another default language (``--lang``); unchanged for None."""
+    if language is None:
+        return settings
+    bot = settings.bot.model_copy(update={"default_language": language})
+    return settings.model_copy(update={"bot": bot})
+
+
 async def run_sandbox(
-    settings: Settings, stdin: IO[str], stdout: IO[str], *, db_url: str | None = None
+    settings: Settings,
+    stdin: IO[str],
+    stdout: IO[str],
+    *,
+    db_url: str | None = None,
+    language: str | None = None,
 ) -> None:
-    """Run a sandbox session on the given streams until /quit or end of input."""
+    """Run a sandbox session on the given streams until /quit or end of input.
+
+    ``language`` (``--lang``) sets the banner's and the group's default language.
+    """
+    settings = in_language(settings, language)
 
     def write(text: str) -> None:
         stdout.write(text + "\n")
@@ -391,12 +429,19 @@ async def run_sandbox(
     store = Store(db_url or SANDBOX_DB)
     await store.migrate()
     group = Group()
+    # A terminal has no message limits: replies are printed when given, in order.
     core = build_core(
-        settings, store, ConsolePort(group, write), bot_id=BOT_ID, bot_username=BOT_USERNAME
+        settings,
+        store,
+        ConsolePort(group, write),
+        bot_id=BOT_ID,
+        bot_username=BOT_USERNAME,
+        queued=False,
     )
     sandbox = Sandbox(core, group, write)
-    write(BANNER.get(settings.bot.default_language, BANNER["en"]))
+    # "Ready" only once the features started: the spam model trains during start-up.
     await core.start()
+    write(BANNER.get(settings.bot.default_language, BANNER["en"]))
     loop = asyncio.get_running_loop()
     try:
         while not sandbox.done:

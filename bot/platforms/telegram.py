@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import secrets
+import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from aiohttp import web
 from telegram import (
     BotCommand,
     BotCommandScopeAllChatAdministrators,
@@ -18,11 +22,16 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from bot import heartbeat
 from bot.app import Core, build_core, open_store
 from bot.config import Settings
+from bot.delivery import UpdateLedger
 from bot.feature import CommandSpec
 from bot.i18n import LANGUAGES, Translator
+from bot.platforms import shutdown
 from bot.platforms.ordering import PerChatUpdateProcessor
+from bot.platforms.polling import IntakeClosed, Poller, UpdateIntake
+from bot.platforms.shutdown import StopBudget
 from bot.platforms.telegram_events import chat_key, events_from_update
 from bot.platforms.telegram_port import TelegramPort
 from bot.platforms.webhook import WebhookServer, make_webhook_app
@@ -43,21 +52,23 @@ ALLOWED_UPDATES = [
 
 
 def build_application(settings: Settings) -> Application:
-    """A PTB Application with our rate limiter, base URLs and per-chat ordering."""
+    """A PTB Application with our rate limiter, base URLs and per-chat ordering.
+
+    It has no Updater: ``bot.platforms.polling`` fetches updates, confirming only handled
+    ones, and webhook mode has its own server.
+    """
     tg = settings.telegram
     builder = (
         ApplicationBuilder()
         .token(tg.token)
         .base_url(tg.base_url)
         .base_file_url(tg.file_url())
-        .rate_limiter(AIORateLimiter(max_retries=tg.max_retries))
+        .rate_limiter(AIORateLimiter(group_max_rate=0, max_retries=tg.max_retries))
         .concurrent_updates(PerChatUpdateProcessor(chat_key, 256))
         .get_updates_read_timeout(tg.poll_timeout + 10)
         .job_queue(None)
     )
-    if tg.mode == "webhook":
-        builder = builder.updater(None)
-    return builder.build()
+    return builder.updater(None).build()
 
 
 class TelegramBot:
@@ -68,7 +79,13 @@ class TelegramBot:
         self.application = application
         self.store = store
         self.core: Core | None = None
+        self.intake: UpdateIntake | None = None
+        self.poller: Poller | None = None
+        self.ledger: UpdateLedger | None = None
         self._webhook: WebhookServer | None = None
+        self._receiving: asyncio.Task[None] | None = None
+        hb = settings.bot.heartbeat_file
+        self._heartbeat = Path(hb) if hb else None
 
     @classmethod
     async def create(cls, settings: Settings) -> TelegramBot:
@@ -86,35 +103,163 @@ class TelegramBot:
         )
         app.add_handler(TypeHandler(Update, self._on_update))
         app.add_error_handler(self._on_error)
+        self.ledger = UpdateLedger(self.store, f"telegram:{me.id}")
+        parked = await self.ledger.open()
+        webhook = self.settings.telegram.mode == "webhook"
+        self.intake = UpdateIntake(app.process_update, app.update_processor)
         await self.core.start()
+        scheduler = self.core.runtime.scheduler
+        scheduler.every("updates:ledger", self.settings.bot.activity_flush_seconds, self._persist)
+        if self._heartbeat is not None:
+            scheduler.every("updates:heartbeat", heartbeat.BEAT_SECONDS, self._beat)
         await register_commands(app, self.core.table.specs.values(), self.core.runtime.translator)
-        if self.settings.telegram.mode == "webhook":
-            await self._start_webhook()
-        elif app.updater is not None:
-            await app.updater.start_polling(
-                timeout=self.settings.telegram.poll_timeout, allowed_updates=ALLOWED_UPDATES
-            )
         await app.start()
+        for _, body in parked:
+            self.intake.submit(Update.de_json(body, me), parked=True)
+        if webhook:
+            await self._start_webhook()
+        else:
+            await self._start_polling()
+        await self._beat()
         log.info("bot @%s is running (%s)", me.username, self.settings.telegram.mode)
 
+    async def wait(self, stop: asyncio.Event) -> None:
+        """Return when ``stop`` is set or receiving ended (a refused token)."""
+        stopping = asyncio.ensure_future(stop.wait())
+        waiting: set[asyncio.Future[Any]] = {stopping}
+        if self._receiving is not None:
+            waiting.add(self._receiving)
+        try:
+            await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+
+    def failure(self) -> BaseException | None:
+        """Why receiving ended by itself (None: it did not)."""
+        task = self._receiving
+        if task is None or not task.done() or task.cancelled():
+            return None
+        return task.exception()
+
     async def stop(self) -> None:
-        """Stop receiving, finish what is in flight, flush features, close storage."""
+        """Stop within ``bot.stop_seconds``: receiving, in-flight handlers, flush, outbox.
+
+        Updates cut short stay unconfirmed and come again after a restart; what they
+        committed carries a receipt, so nothing is done twice (``bot.delivery``).
+        """
+        budget = StopBudget(self.settings.bot.stop_seconds)
         app = self.application
+        await self._stop_receiving()
+        if self.intake is not None:
+            await self.intake.settle(budget.until(shutdown.HANDLERS))
         if self._webhook is not None:
             await self._webhook.stop()
-        if app.updater is not None and app.updater.running:
-            await app.updater.stop()
+            self._webhook = None
+        if self.poller is not None:
+            await self.poller.confirm(min(2.0, budget.left(shutdown.CLOSE_RESERVE)))
+        if self.core is not None:
+            await self._stop_core(budget.until(shutdown.FLUSH))
+            await self._persist()
+            await self._drain(budget.left(shutdown.CLOSE_RESERVE))
         if app.running:
             await app.stop()
-        if self.core is not None:
-            await self.core.stop()
         await app.shutdown()
         await self.store.close()
+        if self._heartbeat is not None:
+            heartbeat.clear(self._heartbeat)
+        log.info("stopped in %.1f s", budget.spent())
+
+    async def _stop_receiving(self) -> None:
+        if self.poller is not None:
+            await self.poller.stop()
+        task = self._receiving
+        if task is not None and not task.done():
+            await asyncio.wait({task}, timeout=1.0)
+            task.cancel()
+            await asyncio.wait({task})
+
+    async def _stop_core(self, timeout: float) -> None:
+        """Core.stop within ``timeout``; past it, timers still running are cancelled."""
+        assert self.core is not None
+        stopping = asyncio.ensure_future(self.core.stop())
+        await asyncio.wait({stopping}, timeout=max(timeout, 0.5))
+        if stopping.done():
+            if not stopping.cancelled() and stopping.exception() is not None:
+                log.error("stopping the features failed", exc_info=stopping.exception())
+            return
+        log.warning("timed work still running after %.1f s: cancelled", timeout)
+        stopping.cancel()
+        await asyncio.wait({stopping})
+        # Cancelled while waiting for timers, so features may not have flushed yet.
+        await self.core.dispatcher.stop()
+
+    async def _drain(self, timeout: float) -> None:
+        """Send what the outgoing queue holds, within ``timeout`` (if the port queues)."""
+        assert self.core is not None
+        drain = getattr(self.core.runtime.port, "drain", None)
+        if drain is None:
+            return
+        try:
+            dropped = await drain(timeout)
+        except Exception:
+            log.exception("draining the outgoing queue failed")
+            return
+        if dropped:
+            log.info("stop: %d queued replies dropped", dropped)
+
+    async def _persist(self) -> None:
+        """Store the acknowledged offset, prune receipts, forget handled parked updates."""
+        if self.ledger is None or self.intake is None:
+            return
+        done = self.intake.unparked_done()
+        acknowledged = self.poller.acknowledged if self.poller is not None else None
+        try:
+            await self.ledger.persist(acknowledged, done)
+        except Exception:
+            log.exception("could not store the update offset")
+            return
+        self.intake.forget_unparked(done)
+
+    async def _beat(self) -> None:
+        if self._heartbeat is not None and self.is_receiving():
+            heartbeat.beat(self._heartbeat)
+
+    def is_receiving(self) -> bool:
+        """Whether updates are coming in: the webhook is up, or polling made progress lately."""
+        if self._webhook is not None:
+            return True
+        if self.poller is None or self._receiving is None or self._receiving.done():
+            return False
+        # A long poll lasts poll_timeout; backoff after errors waits up to 30 s.
+        quiet = time.monotonic() - self.poller.last_activity
+        return quiet < self.settings.telegram.poll_timeout + 60
+
+    async def _start_polling(self) -> None:
+        assert self.intake is not None and self.ledger is not None
+        bot = self.application.bot
+        # As PTB's Updater: polling only works once no webhook is set.
+        await bot.delete_webhook()
+        self.poller = Poller(
+            bot,
+            self.intake,
+            timeout=self.settings.telegram.poll_timeout,
+            allowed_updates=ALLOWED_UPDATES,
+            park=self.ledger.park,
+        )
+        self._receiving = asyncio.create_task(self.poller.run(), name="telegram:polling")
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         assert self.core is not None
-        for event in events_from_update(update, self.application.bot.username):
-            await self.core.dispatcher.handle(event)
+        for part, event in enumerate(events_from_update(update, self.application.bot.username)):
+            receipt = None
+            if self.ledger is not None and event.update_id is not None:
+                receipt = self.ledger.receipt(event.update_id, part)
+                if await self.ledger.handled_before(receipt):
+                    log.info(
+                        "update %s (event %d) was handled before: skipped", update.update_id, part
+                    )
+                    continue
+            await self.core.dispatcher.handle(event, receipt)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = user = None
@@ -137,8 +282,18 @@ class TelegramBot:
         )
 
     async def _enqueue(self, data: dict[str, Any]) -> None:
+        """Handle a webhook update; return (so Telegram gets its 200) only once it was handled.
+
+        While stopping, the answer is 503 and Telegram sends the update again later.
+        """
         update = Update.de_json(data, self.application.bot)
-        await self.application.update_queue.put(update)
+        try:
+            if self.intake is None:
+                raise IntakeClosed("the bot is not running")
+            self.intake.submit(update)
+            await self.intake.wait_handled(update.update_id)
+        except IntakeClosed as error:
+            raise web.HTTPServiceUnavailable(text=str(error)) from None
 
 
 def command_menu(
@@ -168,10 +323,16 @@ async def register_commands(app: Application, specs: Any, translator: Translator
 
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:
-    """Run the bot until ``stop`` is set."""
+    """Run the bot until ``stop`` is set; raises what ended receiving (a refused token)."""
     bot = await TelegramBot.create(settings)
     try:
         await bot.start()
-        await stop.wait()
+        await bot.wait(stop)
     finally:
         await bot.stop()
+        # The process ends next: the interpreter's last collections of the whole heap cost
+        # a second or more of the stop budget and free nothing that matters now.
+        gc.freeze()
+    failure = bot.failure()
+    if failure is not None:
+        raise failure

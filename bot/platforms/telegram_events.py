@@ -47,32 +47,40 @@ def to_chat(chat: TgChat) -> Chat:
 
 
 def events_from_update(update: Update, bot_username: str | None) -> list[Event]:
-    """Every neutral event one update stands for (often one, sometimes none or several)."""
+    """Every neutral event one update stands for (often one, sometimes none or several).
+
+    Each carries the update's id, by which a redelivered update is recognised.
+    """
+    uid = update.update_id
     if update.message is not None:
-        return _from_message(update.message, bot_username, edited=False)
+        return _from_message(update.message, bot_username, edited=False, uid=uid)
     if update.edited_message is not None:
-        return _from_message(update.edited_message, bot_username, edited=True)
+        return _from_message(update.edited_message, bot_username, edited=True, uid=uid)
     if update.chat_member is not None:
-        return _from_member_update(update.chat_member)
+        return _from_member_update(update.chat_member, uid)
     if update.my_chat_member is not None:
-        return [_from_bot_update(update.my_chat_member)]
+        return [_from_bot_update(update.my_chat_member, uid)]
     if update.callback_query is not None:
-        press = _from_callback(update.callback_query)
+        press = _from_callback(update.callback_query, uid)
         return [press] if press is not None else []
     if update.chat_join_request is not None:
         request = update.chat_join_request
-        return [JoinRequest(to_chat(request.chat), to_user(request.from_user), request.date)]
+        chat, user = to_chat(request.chat), to_user(request.from_user)
+        return [JoinRequest(chat, user, request.date, update_id=uid)]
     if update.message_reaction is not None:
         # Anonymous reactions (by a chat, or counted only) name nobody to credit.
         reaction = update.message_reaction
         if reaction.user is None:
             return []
         user = to_user(reaction.user)
-        return [Reaction(to_chat(reaction.chat), user, reaction.message_id, reaction.date)]
+        chat = to_chat(reaction.chat)
+        return [Reaction(chat, user, reaction.message_id, reaction.date, update_id=uid)]
     return []
 
 
-def _from_message(message: TgMessage, bot_username: str | None, *, edited: bool) -> list[Event]:
+def _from_message(
+    message: TgMessage, bot_username: str | None, *, edited: bool, uid: int | None = None
+) -> list[Event]:
     chat = to_chat(message.chat)
     if message.new_chat_members:
         adder = message.from_user.id if message.from_user is not None else None
@@ -83,20 +91,23 @@ def _from_message(message: TgMessage, bot_username: str | None, *, edited: bool)
                 message.date,
                 message.message_id,
                 added_by=adder if adder != user.id else None,
+                update_id=uid,
             )
             for user in message.new_chat_members
         ]
     if message.left_chat_member is not None:
         user = to_user(message.left_chat_member)
-        return [MemberLeft(chat, user, message.date, message.message_id)]
-    neutral = to_message(message, edited=edited)
+        return [MemberLeft(chat, user, message.date, message.message_id, update_id=uid)]
+    neutral = to_message(message, edited=edited, update_id=uid)
     if neutral is None:
         return []
     command = None if edited else parse_command(neutral, bot_username)
     return [command if command is not None else neutral]
 
 
-def to_message(message: TgMessage, *, edited: bool = False, depth: int = 0) -> Message | None:
+def to_message(
+    message: TgMessage, *, edited: bool = False, depth: int = 0, update_id: int | None = None
+) -> Message | None:
     """A member's message as a neutral message; None for service messages."""
     if message.from_user is None:
         return None
@@ -119,6 +130,7 @@ def to_message(message: TgMessage, *, edited: bool = False, depth: int = 0) -> M
         document=_document(message),
         forward_origin=message.forward_origin.type if message.forward_origin else None,
         hidden_urls=_hidden_urls(message),
+        update_id=update_id,
     )
 
 
@@ -141,39 +153,38 @@ def _is_present(member: ChatMember) -> bool:
     return member.status == ChatMember.RESTRICTED and bool(getattr(member, "is_member", False))
 
 
-def _from_member_update(change: ChatMemberUpdated) -> list[Event]:
+def _from_member_update(change: ChatMemberUpdated, uid: int | None = None) -> list[Event]:
     chat = to_chat(change.chat)
     old, new = change.old_chat_member, change.new_chat_member
     user = to_user(new.user)
     events: list[Event] = []
     if old.status in _ADMIN or new.status in _ADMIN:
-        events.append(AdminsChanged(chat, user))
+        events.append(AdminsChanged(chat, user, update_id=uid))
     was, now = _is_present(old), _is_present(new)
     if now and not was:
         adder = change.from_user.id if change.from_user is not None else None
         added_by = adder if adder != user.id else None
-        events.append(MemberJoined(chat, user, change.date, added_by=added_by))
+        events.append(MemberJoined(chat, user, change.date, added_by=added_by, update_id=uid))
     elif was and not now:
-        events.append(MemberLeft(chat, user, change.date))
+        events.append(MemberLeft(chat, user, change.date, update_id=uid))
     return events
 
 
-def _from_bot_update(change: ChatMemberUpdated) -> BotStatusChanged:
+def _from_bot_update(change: ChatMemberUpdated, uid: int | None = None) -> BotStatusChanged:
     member = change.new_chat_member
     rights = frozenset(name for attr, name in _RIGHTS.items() if getattr(member, attr, False))
     joined = _is_present(member) and not _is_present(change.old_chat_member)
     return BotStatusChanged(
-        to_chat(change.chat), member.status, member.status in _ADMIN, rights, joined
+        to_chat(change.chat), member.status, member.status in _ADMIN, rights, joined, uid
     )
 
 
-def _from_callback(query: CallbackQuery) -> ButtonPress | None:
+def _from_callback(query: CallbackQuery, uid: int | None = None) -> ButtonPress | None:
     message = query.message
     if message is None or query.data is None:
         return None
-    return ButtonPress(
-        to_chat(message.chat), to_user(query.from_user), message.message_id, query.data, query.id
-    )
+    chat, user = to_chat(message.chat), to_user(query.from_user)
+    return ButtonPress(chat, user, message.message_id, query.data, query.id, update_id=uid)
 
 
 def chat_key(update: object) -> int | None:

@@ -10,28 +10,44 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.platforms.update_shape import update_problem
+
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 1 << 20
 
+# Receives a checked update; may raise one of DECODE_ERRORS when the library cannot decode it.
 UpdateSink = Callable[[dict[str, Any]], Awaitable[None]]
+# What python-telegram-bot's Update.de_json raises on a body of the wrong shape.
+DECODE_ERRORS = (TypeError, ValueError, KeyError, AttributeError, IndexError)
+_LOGGED_BODY = 200
 
 
 def make_webhook_app(path: str, secret: str, sink: UpdateSink) -> web.Application:
-    """An aiohttp app that checks Telegram's secret header and passes updates on."""
+    """An aiohttp app that checks Telegram's secret header and passes updates on.
+
+    Once the secret matches, the body came from Telegram, and Telegram resends anything not
+    answered with 2xx: a body that is not a usable update is acknowledged with 200, logged
+    once and dropped, so it cannot come back forever.
+    """
 
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), secret.encode()):
             return web.json_response({"ok": False, "error": "forbidden"}, status=403)
+        body = await request.read()
         try:
-            data = json.loads(await request.read())
+            data = json.loads(body)
         except (ValueError, UnicodeDecodeError):
-            return web.json_response({"ok": False, "error": "bad json"}, status=400)
-        if not isinstance(data, dict):
-            return web.json_response({"ok": False, "error": "not an update"}, status=400)
-        await sink(data)
+            return _dropped(body, "not JSON")
+        problem = update_problem(data)
+        if problem is not None:
+            return _dropped(body, problem)
+        try:
+            await sink(data)
+        except DECODE_ERRORS as error:
+            return _dropped(body, f"cannot be decoded ({type(error).__name__}: {error})")
         return web.json_response({"ok": True})
 
     async def health(_request: web.Request) -> web.Response:
@@ -41,6 +57,15 @@ def make_webhook_app(path: str, secret: str, sink: UpdateSink) -> web.Applicatio
     app.router.add_post(path, receive)
     app.router.add_get("/healthz", health)
     return app
+
+
+def _dropped(body: bytes, problem: str) -> web.Response:
+    """Acknowledge a body that is not an update, with one log line saying why."""
+    # %r keeps the untrusted body on one line; only its start is logged.
+    log.warning(
+        "webhook: dropped a body that is not an update (%s): %r", problem, body[:_LOGGED_BODY]
+    )
+    return web.json_response({"ok": True, "dropped": problem})
 
 
 class WebhookServer:

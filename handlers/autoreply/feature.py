@@ -212,7 +212,7 @@ class AutoReplies(Feature):
         await ctx.uow.commit()
         self._index.changed(ctx.chat.id, has_rules=await repo.count(ctx.chat.id) > 0)
         ids = " ".join(f"#{row.id}" for row in rows)
-        await ctx.say("autoreply.deleted", ids=ids)
+        await ctx.say("autoreply.deleted", ids=ids, count=len(rows))
 
     async def _targets(self, arg_text: str, ctx: Context) -> list[ReplyRuleRow]:
         """The rules ``/delreply`` names: by id, else by keyword (any mode unless prefixed)."""
@@ -269,8 +269,9 @@ class AutoReplies(Feature):
                 Button(await ctx.t("autoreply.clear_no"), data=KEEP),
             ]
         ]
+        # The buttons' message id is remembered, so this reply is sent now, not queued.
         message_id = await ctx.reply(
-            await ctx.t("autoreply.clear_ask", count=count), buttons=buttons
+            await ctx.t("autoreply.clear_ask", count=count), buttons=buttons, wait=True
         )
         if message_id is not None:
             expires = ctx.runtime.now() + timedelta(seconds=CONFIRM_SECONDS)
@@ -422,7 +423,7 @@ def _seconds(text: str) -> int | None:
 
 async def _error_text(ctx: Context, error: RuleError) -> Html:
     values = {k: escape(str(v)) for k, v in error.values.items()}
-    return await ctx.t(f"autoreply.{error.key}", **values)
+    return await ctx.t(error.catalog_key, **values)
 
 
 async def _say_error(ctx: Context, error: RuleError) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import re2
 
+from bot.regex_errors import pattern_problem
 from bot.template import TemplateError, check_template
 from handlers.autoreply.normalize import fold, whole_key
 
@@ -28,13 +29,6 @@ MAX_BUTTON_TEXT = 64
 _QUOTES = {'"': '"', "“": "”", "「": "」", "『": "』", "'": "'", "‘": "’"}
 _BUTTON = re.compile(r"^\s*(?P<text>[^|]*?)\s*->\s*(?P<url>\S+)\s*$")
 _URL = re.compile(r"^(https?://[^\s/$.?#][^\s]*|tg://[^\s]+)$", re.IGNORECASE)
-# What RE2 says, by what it means to an admin (its messages are stable across releases).
-_RE2_PROBLEMS = (
-    (re.compile(r"invalid escape sequence: \\[1-9]"), "regex_backref"),
-    (re.compile(r"invalid perl operator: \(\?<?[=!]"), "regex_lookaround"),
-    (re.compile(r"invalid repetition size|bad repetition operator"), "regex_repeat"),
-    (re.compile(r"pattern too large"), "regex_too_big"),
-)
 
 
 class RuleError(ValueError):
@@ -44,6 +38,11 @@ class RuleError(ValueError):
         super().__init__(key)
         self.key = key
         self.values = values
+
+    @property
+    def catalog_key(self) -> str:
+        """The full key: a sentence shared with other features (``errors.*``) is named in full."""
+        return self.key if "." in self.key else f"autoreply.{self.key}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,13 +179,9 @@ def check_pattern(pattern: str, limit: int) -> None:
 
 
 def regex_error(error: Exception) -> RuleError:
-    """RE2's complaint as a rule error that names the problem."""
-    raw = error.args[0] if error.args else str(error)
-    detail = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-    for pattern, key in _RE2_PROBLEMS:
-        if pattern.search(detail):
-            return RuleError(key, detail=detail[:120])
-    return RuleError("regex_bad", detail=detail[:120])
+    """RE2's complaint as a rule error that names the problem in the admin's language."""
+    problem = pattern_problem(error)
+    return RuleError(problem.key, fragment=problem.fragment)
 
 
 def parse_answer(text: str, limits: Limits) -> Answer:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.events import User
+from bot.senders import STAND_IN_IDS
 from handlers.checkin.activity import PendingAward
 from handlers.checkin.rules import (
     PointsRules,
@@ -53,7 +54,7 @@ async def check_in(
     streak = streak_after(account.last_checkin, account.streak, today)
     earned = checkin_reward(streak, rules)
     if not await repo.claim_day(chat_id, user.id, today, earned, False, now):
-        rank = await repo.rank(chat_id, account.earned)
+        rank = await repo.rank(chat_id, account.earned, STAND_IN_IDS)
         return CheckinResult(
             False, 0, account.streak, account.balance, account.earned, rank, account.earned
         )
@@ -69,7 +70,7 @@ async def check_in(
         checkin=CheckinState(streak, today),
     )
     total = before + earned
-    rank = await repo.rank(chat_id, total)
+    rank = await repo.rank(chat_id, total, STAND_IN_IDS)
     return CheckinResult(True, earned, streak, balance, total, rank, before)
 
 

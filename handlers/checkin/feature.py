@@ -3,27 +3,30 @@
 Members: /checkin (or the plain words 签到 / 打卡), /makeup, /points, /top [week], /shop,
 /redeem <item>. Admins: /checkinconfig, /setcheckin key=value ..., /givepoints and
 /takepoints <amount> [reason] as a reply, /additem <name> <cost> <stock>, /delitem <name>,
-/redemptions, /pointslog (as a reply, or for the group), /exportpoints.
+/redemptions, /pointslog [page] and /exportledger (as a reply, or for the group), /exportpoints.
+Messages sent as a chat (anonymous admins, channels) earn nothing and check nobody in.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import random
 from collections.abc import Sequence
 from datetime import date, datetime
 from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
-from bot.args import page_number
 from bot.context import Context, chat_language
+from bot.csvfiles import Cell, send_csv
 from bot.events import Command, Event, Message, User
 from bot.feature import CommandSpec, Feature
 from bot.markup import Html, code, escape, mention
+from bot.outbound import reply_later
 from bot.runtime import Runtime
+from bot.senders import STAND_IN_IDS, sent_as_chat
+from handlers.checkin import ledger
 from handlers.checkin.actions import adjust, check_in, make_up, redeem, store_awards
 from handlers.checkin.activity import ActivityPoints, PendingAward
+from handlers.checkin.burst import CheckedIn, already_merge, done_merge, level_up_merge
 from handlers.checkin.rules import (
     PointsError,
     PointsRules,
@@ -39,9 +42,19 @@ from storage.repositories import ChatRepository
 
 CHECKIN_WORDS = frozenset({"签到", "打卡", "簽到"})
 BOARD_ROWS = 10
-LOG_ROWS = 15
 MAX_ITEM_NAME = 64
 MAX_STOCK = 1_000_000
+POINTS_HEADER = (
+    "user_id",
+    "name",
+    "balance",
+    "earned",
+    "streak",
+    "last_checkin",
+    "checkins",
+    "level",
+    "title",
+)
 
 
 class Points(Feature):
@@ -72,6 +85,7 @@ class Points(Feature):
             CommandSpec("redemptions", self.show_redemptions, admin_only=True),
             CommandSpec("pointslog", self.show_log, admin_only=True),
             CommandSpec("exportpoints", self.export, admin_only=True),
+            CommandSpec("exportledger", ledger.export_ledger, admin_only=True),
         )
 
     async def start(self, runtime: Runtime) -> None:
@@ -91,7 +105,13 @@ class Points(Feature):
         """签到/打卡 check in; other messages may earn activity points."""
         if not isinstance(event, Message) or not event.chat.is_group or event.edited:
             return False
-        if event.sender.is_bot or event.sender_chat_id is not None:
+        if sent_as_chat(event):
+            # Points belong to people: a chat speaking earns none and checks nobody in.
+            if event.text.strip() in CHECKIN_WORDS:
+                await ctx.say("checkin.as_chat")
+                return True
+            return False
+        if event.sender.is_bot:
             return False
         if event.text.strip() in CHECKIN_WORDS:
             await self._check_in(event.sender, ctx)
@@ -103,6 +123,8 @@ class Points(Feature):
 
     async def checkin(self, command: Command, ctx: Context) -> None:
         """/checkin: once a day in the group's time zone."""
+        if await _refuse_chat_sender(command, ctx):
+            return
         await self._check_in(command.sender, ctx)
 
     async def _check_in(self, user: User, ctx: Context) -> None:
@@ -111,9 +133,15 @@ class Points(Feature):
             await ChatRepository(ctx.uow).ensure_exists(ctx.chat.id)
             result = await check_in(ctx.uow, ctx.chat.id, user, today, ctx.runtime.now(), rules)
             await ctx.uow.commit()
+        # Queued replies: in a burst, the queue merges them into one message per kind.
+        t, language = ctx.runtime.translator, await ctx.language()
         if not result.done:
             await ctx.say(
-                "checkin.already", streak=result.streak, total=result.balance, rank=result.rank
+                "checkin.already",
+                streak=result.streak,
+                total=result.balance,
+                rank=result.rank,
+                merge=already_merge(t, language, user.name),
             )
             return
         await ctx.say(
@@ -123,6 +151,7 @@ class Points(Feature):
             streak=result.streak,
             total=result.balance,
             rank=result.rank,
+            merge=done_merge(t, language, CheckedIn(user.name, result.earned, result.streak)),
         )
         await self._level_up(ctx, user, rules, result.earned_before, result.earned_total)
 
@@ -169,7 +198,7 @@ class Points(Feature):
             level=level + 1,
             title=rules.levels[level].name(language),
         )
-        await runtime.port.send(award.chat_id, text)
+        await reply_later(runtime.port, award.chat_id, text, merge=level_up_merge(language))
 
     async def _level_up(
         self, ctx: Context, user: User, rules: PointsRules, before: int, after: int
@@ -177,10 +206,18 @@ class Points(Feature):
         old, new = level_index(before, rules.levels), level_index(after, rules.levels)
         if new > old:
             title = rules.levels[new].name(await ctx.language())
-            await ctx.say("checkin.level_up", mention=mention(user), level=new + 1, title=title)
+            await ctx.say(
+                "checkin.level_up",
+                mention=mention(user),
+                level=new + 1,
+                title=title,
+                merge=level_up_merge(await ctx.language()),
+            )
 
     async def makeup(self, command: Command, ctx: Context) -> None:
         """/makeup: spend points to repair the most recent missed day."""
+        if await _refuse_chat_sender(command, ctx):
+            return
         rules, today = await self._rules(ctx), await _today(ctx)
         async with ctx.uow.alone():
             await ChatRepository(ctx.uow).ensure_exists(ctx.chat.id)
@@ -204,6 +241,8 @@ class Points(Feature):
     async def points(self, command: Command, ctx: Context) -> None:
         """/points: your points, or (as a reply) those of the member replied to."""
         reply = command.message.reply_to
+        if reply is None and await _refuse_chat_sender(command, ctx):
+            return
         user = reply.sender if reply is not None and not reply.sender.is_bot else command.sender
         repo = PointsRepository(ctx.uow)
         account = await repo.account(ctx.chat.id, user.id)
@@ -217,7 +256,7 @@ class Points(Feature):
             total=account.balance if account else 0,
             earned=earned,
             streak=account.streak if account else 0,
-            rank=await repo.rank(ctx.chat.id, earned),
+            rank=await repo.rank(ctx.chat.id, earned, STAND_IN_IDS),
             level=level + 1,
             title=rules.levels[level].name(await ctx.language()),
             next=await ctx.t("checkin.next_level", points=following - earned)
@@ -233,10 +272,12 @@ class Points(Feature):
             tz = await _zone(ctx)
             monday = week_start(ctx.runtime.now().astimezone(tz).date())
             since = datetime.combine(monday, clock_time(), tzinfo=tz)
-            rows = await repo.top_since(ctx.chat.id, since, BOARD_ROWS)
+            rows = await repo.top_since(ctx.chat.id, since, BOARD_ROWS, STAND_IN_IDS)
             header = await ctx.t("checkin.top_week", since=str(monday))
         else:
-            rows = [(a.name, a.earned) for a in await repo.top(ctx.chat.id, BOARD_ROWS)]
+            # Accounts a chat got before messages sent as a chat were refused stay off boards.
+            board = await repo.top(ctx.chat.id, BOARD_ROWS, STAND_IN_IDS)
+            rows = [(a.name, a.earned) for a in board]
             header = await ctx.t("checkin.top_all")
         if not rows:
             await ctx.say("checkin.top_empty")
@@ -262,6 +303,8 @@ class Points(Feature):
 
     async def redeem(self, command: Command, ctx: Context) -> None:
         """/redeem <item>: buy one; stock and balance change together; admins are told."""
+        if await _refuse_chat_sender(command, ctx):
+            return
         name = command.arg_text.strip()
         if not name:
             await ctx.say("checkin.redeem_usage")
@@ -305,7 +348,7 @@ class Points(Feature):
         )
         for admin_id in await ctx.runtime.admins.get(ctx.chat.id):
             if admin_id != ctx.runtime.bot_id:
-                await ctx.port.send(admin_id, text)
+                await reply_later(ctx.port, admin_id, text)
 
     # ------------------------------------------------------------------ admins
 
@@ -351,6 +394,9 @@ class Points(Feature):
     async def _adjust(self, command: Command, ctx: Context, *, give: bool) -> None:
         verb = "givepoints" if give else "takepoints"
         reply = command.message.reply_to
+        if reply is not None and sent_as_chat(reply):
+            await ctx.say("checkin.adjust_chat")
+            return
         if reply is None or reply.sender.is_bot:
             await ctx.say("checkin.adjust_usage", command=verb)
             return
@@ -436,29 +482,7 @@ class Points(Feature):
 
     async def show_log(self, command: Command, ctx: Context) -> None:
         """/pointslog [page]: the ledger of the member replied to, or of the whole group."""
-        reply = command.message.reply_to
-        user_id = reply.sender.id if reply is not None else None
-        repo = PointsRepository(ctx.uow)
-        page, _ = page_number(command.args, 10**6, LOG_ROWS)
-        rows = await repo.ledger(ctx.chat.id, user_id, LOG_ROWS, (page - 1) * LOG_ROWS)
-        if not rows:
-            await ctx.say("checkin.log_empty")
-            return
-        people = {r.user_id for r in rows} | {r.actor_id for r in rows if r.actor_id}
-        names = await repo.names(ctx.chat.id, list(people))
-        tz = await _zone(ctx)
-        lines = [await ctx.t("checkin.log_header", page=page)]
-        for row in rows:
-            kind = await ctx.t(f"checkin.kind_{row.kind}")
-            who = names.get(row.user_id, str(row.user_id))
-            actor = names.get(row.actor_id, str(row.actor_id)) if row.actor_id else "—"
-            reason = f" ({escape(row.reason)})" if row.reason else ""
-            lines.append(
-                f"{row.created_at.astimezone(tz):%m-%d %H:%M} · {escape(who)} · {row.delta:+d}"
-                f" · {kind}{reason} · {escape(actor)}"
-            )
-        lines.append(await ctx.t("checkin.log_more", next=page + 1))
-        await ctx.reply(Html("\n".join(lines)))
+        await ledger.show_log(command, ctx)
 
     async def export(self, command: Command, ctx: Context) -> None:
         """/exportpoints: a CSV of members, balances, streaks and levels."""
@@ -468,46 +492,32 @@ class Points(Feature):
             await ctx.say("checkin.top_empty")
             return
         rules, language = await self._rules(ctx), await ctx.language()
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(
-            [
-                "user_id",
-                "name",
-                "balance",
-                "earned",
-                "streak",
-                "last_checkin",
-                "checkins",
-                "level",
-                "title",
-            ]
-        )
+        rows: list[tuple[Cell, ...]] = []
         for a in accounts:
             level = level_index(a.earned, rules.levels)
-            writer.writerow(
-                [
+            rows.append(
+                (
                     a.user_id,
                     a.name,
                     a.balance,
                     a.earned,
                     a.streak,
-                    a.last_checkin or "",
+                    a.last_checkin,
                     a.checkins,
                     level + 1,
                     rules.levels[level].name(language),
-                ]
+                )
             )
-        data = out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read Chinese names
-        caption = await ctx.t("checkin.exported", count=len(accounts))
-        sent = await ctx.port.send_file(
+        sent = await send_csv(
+            ctx.port,
             ctx.chat.id,
-            data,
-            f"points-{abs(ctx.chat.id)}.csv",
-            caption,
+            f"points-{abs(ctx.chat.id)}",
+            POINTS_HEADER,
+            rows,
+            await ctx.t("checkin.exported", count=len(accounts)),
             reply_to=command.message.message_id,
         )
-        if sent is None:
+        if not sent:
             await ctx.say("autoreply.export_failed")
 
     async def _rules(self, ctx: Context) -> PointsRules:
@@ -525,6 +535,14 @@ async def _zone(ctx: Context) -> ZoneInfo:
 async def _today(ctx: Context) -> date:
     """The group's calendar day now."""
     return ctx.runtime.now().astimezone(await _zone(ctx)).date()
+
+
+async def _refuse_chat_sender(command: Command, ctx: Context) -> bool:
+    """True (after explaining) when the command was sent as a chat: points belong to people."""
+    if not sent_as_chat(command.message):
+        return False
+    await ctx.say("checkin.as_chat")
+    return True
 
 
 async def _say_error(ctx: Context, error: PointsError) -> None:

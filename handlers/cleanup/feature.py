@@ -21,6 +21,7 @@ from bot.context import Context, tell_missing_right
 from bot.events import BotStatusChanged, ButtonPress, Command, Event, User
 from bot.feature import CommandSpec, Feature
 from bot.markup import Html, mention
+from bot.outbound import reply_later
 from bot.runtime import Runtime
 from handlers.cleanup.actions import (
     PendingSeen,
@@ -251,7 +252,7 @@ class Cleanup(Feature):
                 await record_removals(uow, chat_id, report, runtime.now())
             t = translator_for(runtime, language)
             right = t(f"rights.{report.missing_right}") if report.missing_right else Html("")
-            await runtime.port.send(chat_id, removal_report(t, report, right))
+            await reply_later(runtime.port, chat_id, removal_report(t, report, right))
             if report.missing_right:
                 await tell_missing_right(
                     runtime, chat_id, language, MissingRight(report.missing_right)

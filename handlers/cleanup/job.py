@@ -19,6 +19,7 @@ from datetime import timedelta
 from bot.chat import MissingRight
 from bot.context import chat_language, tell_missing_right
 from bot.markup import Html, escape
+from bot.outbound import reply_later
 from bot.runtime import Runtime
 from handlers.cleanup.actions import (
     NeverSeen,
@@ -193,7 +194,7 @@ class AutoCleaner:
             return
         port = self.runtime.port
         for text in warning_messages(t, plan.warn, days, warn):
-            await port.send(chat_id, text)
+            await reply_later(port, chat_id, text)
         async with self.runtime.store.unit() as uow:
             reachable = await CleanupRepository(uow).started_among([m.user_id for m in plan.warn])
         blocked: list[int] = []
@@ -228,4 +229,4 @@ class AutoCleaner:
             if await self.runtime.port.send(admin, text) is not None:
                 reached = True
         if not reached:
-            await self.runtime.port.send(chat_id, text)
+            await reply_later(self.runtime.port, chat_id, text)

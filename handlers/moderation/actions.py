@@ -15,10 +15,13 @@ from datetime import datetime, timedelta
 
 from bot.chat import Button, ChatActionError, MissingRight
 from bot.context import chat_language, tell_missing_right
-from bot.events import User
+from bot.events import Chat, User
 from bot.markup import Html, code, escape, mention
+from bot.names import look_up, names_of, real_name
+from bot.outbound import reply_later
 from bot.permissions import ANONYMOUS_ADMIN_ID
 from bot.runtime import Runtime
+from bot.senders import CHANNEL_BOT_ID
 from handlers.moderation.durations import format_duration
 from handlers.moderation.warnings import (
     DEFAULT_EXPIRY,
@@ -29,12 +32,7 @@ from handlers.moderation.warnings import (
     parse_ladder,
     rung_for,
 )
-from storage.moderation import (
-    EnforcementSettings,
-    LogEntry,
-    ModerationRepository,
-    member_names,
-)
+from storage.moderation import EnforcementSettings, LogEntry, ModerationRepository
 from storage.repositories import ChatRepository
 from storage.unit import UnitOfWork
 
@@ -43,8 +41,6 @@ log = logging.getLogger(__name__)
 KINDS = ("delete", "warn", "mute", "kick", "ban", "report")
 # Message text kept in the log and shown in reports.
 MAX_QUOTE = 300
-# Telegram's own user that stands for "someone posting as a channel".
-CHANNEL_BOT_ID = 136817688
 # The report buttons: "mr:<report id>:<d|w|b>" (well under Telegram's 64 bytes).
 REPORT_PREFIX = "mr:"
 REPORT_CHOICES = {"d": "delete", "w": "warn", "b": "ban"}
@@ -71,6 +67,7 @@ class Case:
     message_id: int | None = None
     message_text: str = ""
     actor_id: int | None = None  # None: the bot's automatic checks
+    actor_name: str = ""  # the actor's name when the caller has it (an admin's command)
 
 
 @dataclass(slots=True)
@@ -196,6 +193,7 @@ def _entry(run: _Run, action: str, *, seconds: int | None = None, detail: str = 
         message_id=case.message_id,
         message_text=case.message_text[:MAX_QUOTE],
         dry_run=run.dry_run,
+        actor_name=case.actor_name,
     )
 
 
@@ -242,7 +240,8 @@ async def _warn(run: _Run) -> tuple[Action, Case] | None:
     limit = f"{count}/{upcoming.count}" if upcoming else str(count)
     run.entries.append(_entry(run, "warn", detail=f"{limit} {case.detail}".strip()))
     if run.announce and not run.dry_run:
-        await runtime.port.send(
+        await reply_later(
+            runtime.port,
             case.chat_id,
             run.t("enforcement.done.warn", user=mention(case.target), count=limit) + _because(run),
         )
@@ -270,7 +269,8 @@ async def _restrict(run: _Run, action: Action) -> None:
         await _remember_end(run, action.kind, until)
     run.entries.append(_entry(run, action.kind, seconds=seconds))
     if run.announce and not run.dry_run:
-        await port.send(chat_id, _restricted_text(run, action.kind, seconds) + _because(run))
+        text = _restricted_text(run, action.kind, seconds) + _because(run)
+        await reply_later(port, chat_id, text)
 
 
 async def _remember_end(run: _Run, kind: str, until: datetime | None) -> None:
@@ -323,7 +323,11 @@ async def _report(run: _Run) -> None:
     if run.dry_run:
         run.entries.append(_entry(run, "report"))
         return
-    reporter = None if case.actor_id is None else User(case.actor_id, str(case.actor_id))
+    reporter = None
+    if case.actor_id is not None:
+        reporter = User(case.actor_id, case.actor_name) if case.actor_name else None
+        reporter = reporter or await look_up(run.runtime, run.uow, case.chat_id, case.actor_id)
+        reporter = reporter or User(case.actor_id, "")
     report_id = await file_report(run.runtime, run.uow, case, reporter, run.language)
     run.entries.append(_entry(run, "report", detail=f"#{report_id} {case.detail}".strip()))
     run.taken.append("report")
@@ -370,7 +374,7 @@ async def file_report(
     admins = sorted(await runtime.admins.get(case.chat_id))[:5]
     calls = Html(" ").join(Html(f'<a href="tg://user?id={int(a)}">👮</a>') for a in admins)
     text = body + (Html("\n") + calls if calls else Html(""))
-    await runtime.port.send(case.chat_id, text, reply_to=case.message_id, buttons=buttons)
+    await reply_later(runtime.port, case.chat_id, text, reply_to=case.message_id, buttons=buttons)
     return report_id
 
 
@@ -391,6 +395,12 @@ async def group_title(uow: UnitOfWork, chat_id: int) -> str:
     return row.title if row is not None and row.title else str(chat_id)
 
 
+async def remember_title(uow: UnitOfWork, chat: Chat) -> None:
+    """Keep a group's title stored, so its log chat and reports name it rather than its id."""
+    if chat.is_group and chat.title and await group_title(uow, chat.id) != chat.title[:255]:
+        await ChatRepository(uow).ensure(chat.id, chat.title)
+
+
 async def _mirror(run: _Run) -> None:
     """Copy this call's log lines to the group's log chat, if it has one."""
     # Reports reach the log chat by themselves, with their buttons.
@@ -408,11 +418,24 @@ async def mirror_entries(
     if log_chat is None:
         return
     title = await group_title(uow, chat_id)
-    actors = {e.actor_id for e in entries if e.actor_id is not None}
-    names = await member_names(uow, chat_id, actors)
+    names = await entry_names(runtime, uow, chat_id, entries)
     lines = [log_line(runtime, language, entry, names) for entry in entries]
     header = runtime.translator(language, "enforcement.log.header", group=title)
-    await runtime.port.send(log_chat, header + Html("\n") + Html("\n").join(lines))
+    await reply_later(runtime.port, log_chat, header + Html("\n") + Html("\n").join(lines))
+
+
+async def entry_names(
+    runtime: Runtime, uow: UnitOfWork, chat_id: int, entries: Sequence[LogEntry]
+) -> dict[int, str]:
+    """Names of the people in log lines whose name the lines do not carry themselves."""
+    known = {e.actor_id: e.actor_name for e in entries if e.actor_id is not None and e.actor_name}
+    people = [e.actor_id for e in entries if e.actor_id is not None]
+    people += [
+        e.target_id
+        for e in entries
+        if e.target_id is not None and not real_name(e.target_name, e.target_id)
+    ]
+    return await names_of(runtime, uow, chat_id, people, known=known)
 
 
 def log_line(
@@ -420,19 +443,18 @@ def log_line(
 ) -> Html:
     """One moderation log line for people: action, whom, by whom, why, which message.
 
-    ``names`` gives the names of actors the bot has seen (else their id is shown).
+    ``names`` gives the names of the people the entry does not name (else their id is shown).
     """
-    t = runtime.translator
+    t, names = runtime.translator, names or {}
     action = t(language, f"enforcement.action.{entry.action}")
     if entry.seconds:
         action = Html(f"{action} {escape(format_duration(entry.seconds, language))}")
-    target = (
-        mention(User(entry.target_id, entry.target_name))
-        if entry.target_id is not None
-        else Html("-")
-    )
+    target = Html("-")
+    if entry.target_id is not None:
+        shown = real_name(entry.target_name, entry.target_id) or names.get(entry.target_id, "")
+        target = mention(User(entry.target_id, shown))
     actor = (
-        mention(User(entry.actor_id, (names or {}).get(entry.actor_id) or str(entry.actor_id)))
+        mention(User(entry.actor_id, names.get(entry.actor_id) or entry.actor_name))
         if entry.actor_id is not None
         else t(language, "enforcement.log.bot")
     )

@@ -15,7 +15,7 @@ from functools import cached_property
 from urllib.parse import urlsplit
 
 from handlers.moderation.compiled import CompiledRules, squeeze
-from handlers.moderation.normalize import CHINESE_DIGITS, digit_skeleton
+from handlers.moderation.normalize import CHINESE_DIGITS, contact_skeleton, digit_skeleton
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +52,11 @@ class Subject:
     def digits(self) -> str:
         """The digit runs of the text (see ``digit_skeleton``)."""
         return digit_skeleton(self.normalized)
+
+    @cached_property
+    def contact(self) -> str:
+        """The normalised text with contact words put back together (see ``contact_skeleton``)."""
+        return contact_skeleton(self.normalized)
 
     @cached_property
     def squeezed(self) -> str:
@@ -171,30 +176,51 @@ def check_link(
 # ---------------------------------------------------------------- contact hand-offs
 
 # Hand-offs that only exist to dodge filters: "加V", "+v", "薇信", "扣扣" and friends.
+# "加" is "add (a friend)" unless it is part of 参加/增加/更加/追加/附加/叠加, and "加微" is
+# not a hand-off in 加微博, 加微笑, 微量, 微妙...; "扣扣子" is buttoning up, "tv信号" a signal.
+# Each branch starts with its literal and looks behind only once that matched: a pattern that
+# starts with a look-behind is tried at every position of every message.
+_ADD = r"加(?<![参增更追附叠]加)\s*(?:我|好友)?\s*"
 _HANDOFF = re.compile(
-    r"加\s*(?:我|好友)?\s*(?:vx|wx|v|w|q|qq)(?![a-z])"
-    r"|加\s*(?:我|好友)?\s*(?:微|薇|威|扣)"
-    r"|(?<![a-z0-9])\+\s*(?:vx|wx|v|q|qq)(?![a-z])"
+    rf"{_ADD}(?:(?:vx|wx|v|w|q|qq)(?![a-z])|微(?![博笑软波量妙调型小弱米积粒观距薄])|薇|威|扣)"
+    r"|\+(?<![a-z0-9]\+)\s*(?:vx|wx|v|q|qq)(?![a-z])"
     # "威信" is also a word (prestige), so it is only a contact name below.
-    r"|薇信|徽信|薇芯|v信|wei信|扣扣|抠抠|蔻蔻"
+    r"|薇信|徽信|薇芯|v信(?<![a-z0-9]v信)|wei信(?<![a-z]wei信)|扣扣(?!子)|抠抠|蔻蔻"
 )
+# Phone words: a number after them is a phone number, which has at least 7 digits (5-digit
+# numbers such as 10086 or 95555 are public service lines, not someone's contact).
+_PHONE_WORDS = ("电话", "手机", "手机号", "dianhua", "shouji", "tel", "phone")
+_CONTACT_NAMES = (
+    "vx", "wx", "weixin", "wechat", "微信", "威信", "微", "qq", "koukou", "企鹅", "tg",
+    "telegram", "电报", "飞机", "whatsapp", "line", "skype", "联系方式", *_PHONE_WORDS,
+)  # fmt: skip
+
+
+def _names(not_after: str) -> str:
+    """The contact names as one group, each not preceded by a ``not_after`` character
+    (checked once the name matched, so the pattern starts with literals)."""
+    names = sorted(_CONTACT_NAMES, key=len, reverse=True)
+    return "(?:" + "|".join(f"{n}(?<!{not_after}{n})" for n in map(re.escape, names)) + ")"
+
+
 # Ordinary names of contact apps, followed by an id: "vx: abc_123", "qq 12345678". A letter
 # id needs a digit, "_" or "-" in it ("wechat thanks" is chat, "wechat abc_123" an id).
-_CONTACT_NAME = (
-    r"(?:vx|wx|weixin|wechat|微信|威信|微|qq|企鹅|tg|telegram|电报|飞机|whatsapp|line|skype"
-    r"|电话|手机|手机号|联系方式|tel|phone)"
-)
 _ID = r"([a-z](?=[a-z0-9_-]*[0-9_-])[a-z0-9_-]{5,19}|[0-9][0-9\s-]{4,15}[0-9])(?![a-z0-9_])"
 _CONTACT_ID = re.compile(
-    rf"(?<![a-z0-9]){_CONTACT_NAME}(?![a-z])\s*(?:号|号码|id)?\s*[:：=]?\s*{_ID}"
+    rf"{_names('[a-z0-9]')}(?![a-z])\s*(?:号|号码|id)?\s*[:：=]?\s*{_ID}"
     # one letter ("v", "q") only with an explicit "v: ..." / "q=..."
-    rf"|(?<![a-z0-9])[vq]\s*[:：=]\s*{_ID}"
+    rf"|[vq](?<![a-z0-9][vq])\s*[:：=]\s*{_ID}"
 )
-_CONTACT_WORD = re.compile(rf"(?<![a-z]){_CONTACT_NAME}(?![a-z])")
+_CONTACT_WORD = re.compile(rf"{_names('[a-z]')}(?![a-z])")
 # A mainland mobile number (optionally with the country code), as a whole digit run.
 _MOBILE = re.compile(r"(?:0{0,2}86)?1[3-9]\d{9}")
 _QQ_NUMBER = re.compile(r"[1-9]\d{4,10}")
+_PHONE_NUMBER = re.compile(r"\d{7,13}")
+# Digits written one by one with filler between them ("1 2 3 4", "1❤2❤3❤4"): nobody spells
+# out a room or a price like that, so after a contact word four of them are an id.
+_SPELLED_DIGITS = re.compile(r"(?<!\d)\d(?:[^\w\n]{1,3}\d(?!\d)){3,}")
 MIN_ID_DIGITS = 5
+MIN_SPELLED_DIGITS = 4
 # How far after a contact app's name its number may start and run.
 NEAR_CHARS = 40
 _DIGITS = re.compile("[0-9" + "".join(CHINESE_DIGITS) + "]")
@@ -202,28 +228,58 @@ _DIGITS = re.compile("[0-9" + "".join(CHINESE_DIGITS) + "]")
 
 def check_contact(subject: Subject) -> Verdict | None:
     """Contact hand-offs (WeChat, QQ, phone) however they are spelled or broken up."""
-    text = subject.normalized
-    handoff = _HANDOFF.search(text)
-    if handoff is not None:
-        return Verdict("contact", handoff.group())
-    named = _CONTACT_ID.search(text)
-    if named is not None:
-        return Verdict("contact", named.group().strip())
+    texts = _views(subject)
+    for text in texts:
+        handoff = _HANDOFF.search(text)
+        if handoff is not None:
+            return Verdict("contact", handoff.group())
+        named = _CONTACT_ID.search(text)
+        if named is not None:
+            return Verdict("contact", named.group().strip())
+    digits = len(_DIGITS.findall(subject.normalized))
+    if digits < MIN_SPELLED_DIGITS:
+        return None
     # A phone number or an id has at least 5 digits: most messages need no digit runs.
-    runs = subject.digits.split() if len(_DIGITS.findall(text)) >= MIN_ID_DIGITS else []
+    runs = subject.digits.split() if digits >= MIN_ID_DIGITS else []
     for run in runs:
         if _MOBILE.fullmatch(run):
             return Verdict("contact", "phone:" + run)
-    if not runs:
-        return None
-    for word in _CONTACT_WORD.finditer(text):
-        # A contact app is named and a long number follows closely: its id, written apart
-        # ("qq 1 2 3 4 🔥 5 6 7 8"). Numbers elsewhere in the message do not count.
-        after = digit_skeleton(text[word.end() : word.end() + NEAR_CHARS])
-        for run in after.split()[:1]:
-            if _QQ_NUMBER.fullmatch(run):
-                return Verdict("contact", f"{word.group()}:{run}")
+    for text in texts:
+        near = _number_after_word(text)
+        if near is not None:
+            return near
     return None
+
+
+def _views(subject: Subject) -> tuple[str, ...]:
+    """The text as written, then with broken-up contact words joined, if that differs (most
+    messages have nothing to join, and are not read twice)."""
+    if subject.contact == subject.normalized:
+        return (subject.normalized,)
+    return (subject.normalized, subject.contact)
+
+
+def _number_after_word(text: str) -> Verdict | None:
+    """A contact word closely followed by its number ("qq 1 2 3 4 🔥 5 6 7 8"); numbers
+    elsewhere in the message do not count."""
+    for word in _CONTACT_WORD.finditer(text):
+        window = text[word.end() : word.end() + NEAR_CHARS]
+        after = digit_skeleton(window).split()[:1]
+        if not after:
+            continue
+        run = after[0]
+        number = _PHONE_NUMBER if word.group() in _PHONE_WORDS else _QQ_NUMBER
+        if number.fullmatch(run):
+            return Verdict("contact", f"{word.group()}:{run}")
+        spelled = _SPELLED_DIGITS.search(window)
+        if spelled is not None and len(run) >= MIN_SPELLED_DIGITS and _starts_run(window, spelled):
+            return Verdict("contact", f"{word.group()}:{run}")
+    return None
+
+
+def _starts_run(window: str, spelled: re.Match[str]) -> bool:
+    """Whether the spelled-out digits are the first number after the contact word."""
+    return not _DIGITS.search(window[: spelled.start()])
 
 
 # ---------------------------------------------------------------- the rest

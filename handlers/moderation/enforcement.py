@@ -19,6 +19,7 @@ from bot.context import Context
 from bot.events import ButtonPress, Command, Event, User
 from bot.feature import CommandSpec, Feature
 from bot.markup import Html, mention
+from bot.names import look_up, names_of, person, real_name
 from bot.runtime import Runtime
 from handlers.moderation import reports
 from handlers.moderation.actions import (
@@ -28,6 +29,7 @@ from handlers.moderation.actions import (
     group_ladder,
     is_protected,
     mirror_entries,
+    remember_title,
     warn_expiry,
 )
 from handlers.moderation.arguments import (
@@ -83,12 +85,15 @@ async def resolve_target(command: Command, ctx: Context) -> Target | None:
         await ctx.say("enforcement.target_usage", command=command.name)
         return None
     member = await find_member(ctx.uow, ctx.chat.id, who.user_id, who.username)
-    if member is not None:
+    if member is not None and real_name(member.name, member.user_id):
         return Target(User(member.user_id, member.name, member.username), rest)
-    if who.user_id is None:
+    user_id = member.user_id if member is not None else who.user_id
+    if user_id is None:
         await ctx.say("enforcement.unknown_user")
         return None
-    return Target(User(who.user_id, str(who.user_id)), rest)
+    # Never seen posting: the platform may still know the person (the name is then stored).
+    user = await look_up(ctx.runtime, ctx.uow, ctx.chat.id, user_id)
+    return Target(user or User(user_id, ""), rest)
 
 
 async def record(ctx: Context, action: str, user: User, detail: str = "") -> None:
@@ -101,8 +106,10 @@ async def record(ctx: Context, action: str, user: User, detail: str = "") -> Non
         target_name=user.name,
         reason="manual",
         detail=detail,
+        actor_name=ctx.user.name if ctx.user else "",
     )
     await ModerationRepository(ctx.uow).log([entry])
+    await remember_title(ctx.uow, ctx.chat)
     await mirror_entries(ctx.runtime, ctx.uow, ctx.chat.id, await ctx.language(), [entry])
 
 
@@ -183,8 +190,13 @@ class Enforcement(Feature):
             await ctx.say("enforcement.approved_empty")
             return
         lines = [await ctx.t("enforcement.approved_header", count=len(rows))]
-        for row in rows[:APPROVED_SHOWN]:
-            user = mention(User(row.user_id, row.name or str(row.user_id)))
+        shown = rows[:APPROVED_SHOWN]
+        stored = {row.user_id: real_name(row.name, row.user_id) for row in shown}
+        names = await names_of(
+            ctx.runtime, ctx.uow, ctx.chat.id, [row.user_id for row in shown], known=stored
+        )
+        for row in shown:
+            user = mention(person(row.user_id, names))
             lines.append(Html(f"• {user} ({int(row.user_id)})"))
         if len(rows) > APPROVED_SHOWN:
             lines.append(Html("…"))
@@ -362,7 +374,9 @@ class Enforcement(Feature):
             message_id=target.message_id,
             message_text=target.text,
             actor_id=command.sender.id,
+            actor_name=command.sender.name,
         )
+        await remember_title(ctx.uow, ctx.chat)
         taken = await enforce(ctx.runtime, ctx.uow, case, [action])
         if action.kind not in taken:
             await ctx.say("enforcement.failed")

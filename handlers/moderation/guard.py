@@ -24,7 +24,7 @@ from handlers.moderation.newcomers import Newcomers
 from handlers.moderation.people import People
 from handlers.moderation.policy import Decision, Policy, Sender, subject_for
 from handlers.moderation.rules import DRYRUN, OFF
-from handlers.moderation.settings import settings_commands
+from handlers.moderation.settings import ConfigNote, settings_commands
 from handlers.moderation.tracker import Tracker
 from storage.moderation import approved_ids
 from storage.moderation_rules import load_known_rule_ids
@@ -42,15 +42,17 @@ class Moderation(Feature):
 
     name = "moderation"
 
-    def __init__(self) -> None:
+    def __init__(self, config_notes: Sequence[ConfigNote] = ()) -> None:
         self.index = RulesIndex(1_000, 30.0)
         self.policy = Policy()
         self.newcomers = Newcomers()
         self.people = People()
+        # Lines other features add to /modconfig (the spam classifier's state).
+        self.config_notes = tuple(config_notes)
 
     def commands(self) -> Sequence[CommandSpec]:
         """The settings commands, all for admins."""
-        return settings_commands()
+        return settings_commands(self.config_notes)
 
     async def start(self, runtime: Runtime) -> None:
         """Size the caches and windows from the settings."""

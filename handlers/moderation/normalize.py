@@ -9,6 +9,10 @@ Latin ones, and letter case. Spaces and punctuation are kept, so word boundaries
 ``digit_skeleton`` goes one step further for contact detection: it keeps only the digits
 of a text, reading Chinese numerals and digit look-alikes (``o`` for 0, ``l`` for 1) as
 digits and skipping the emoji, spaces and dashes people put between them.
+
+``contact_skeleton`` is the contact check's own view: contact words put back together when
+a symbol, an emoji or spaces were put inside them ("薇❤信", "q q", "wei xin"). Only that check
+reads it; ``normalize`` keeps its contract for everything else.
 """
 
 from __future__ import annotations
@@ -178,3 +182,77 @@ def _token_digits(tokens: list[tuple[str | None, str, int, int]], index: int) ->
         after is not None and after[0] == "d" and after[2] == end
     )
     return text.translate(_LOOKALIKE_DIGITS) if touching else None
+
+
+# ---------------------------------------------------------------- contact words
+#
+# ``contact_skeleton`` is for the contact check alone. ``normalize`` keeps punctuation and
+# spaces because the spam classifier and the link check need word boundaries; contact ads
+# break the *contact word itself* apart ("薇❤信", "q q", "wei xin"), so only here is the filler
+# between the letters of a word taken out.
+
+# Filler people put inside a word: symbols, emoji, quotes, brackets, "*", "·", and between
+# single letters or Han characters also "_" and "-" (which otherwise belong to ids such as
+# "wxid_abc"). Kept: what the patterns read (":" "=" before an id, "@" of a mention, "+" of
+# "+v") and sentence punctuation, so two sentences are never run together into a word.
+_ORNAMENT = r"[^\w\s:=@+.,!?;。、…-]"
+_GLUE = rf"(?:{_ORNAMENT}|[_-])"
+# The Han characters of contact words and hand-offs (微信, 薇信, 扣扣, 企鹅, 电话, 手机号码,
+# 联系方式, 飞机, 电报, 加我好友): only between these is filler taken out, so ordinary
+# Chinese ("我爱❤你", "今天 下午") is left as it is.
+_HAN = "[加我好友微薇徽威信芯扣抠蔻企鹅电话手机号码联系方式飞报]"
+# A letter of a contact word: Latin (other scripts are folded to it) or one of those.
+_LETTER = rf"(?:[a-z]|{_HAN})"
+_BLANK = r"[^\S\n]"
+# The patterns start with a character (look-behinds come after it): a pattern that starts
+# with a look-behind is tried at every position, one that starts with a character class is
+# scanned for quickly.
+# Between two of those Han characters: filler, spaces and dots ("微 . 信"); Chinese is
+# written without spaces, and its full stop is "。", which stays.
+_INSIDE_HAN = re.compile(rf"({_HAN})(?:{_GLUE}|{_BLANK}|[.])+(?={_HAN})")
+# Between two letters: ornaments, perhaps spaced ("v❤x", "加 ❤ v", "v❤信").
+_INSIDE_WORD = re.compile(rf"({_LETTER})(?:{_BLANK}*{_ORNAMENT})+{_BLANK}*(?={_LETTER})")
+# Single Latin letters spaced or dotted apart: "q q", "v . x", "v-x", "w e c h a t".
+_SPACED_LETTERS = re.compile(
+    rf"[a-z](?<![a-z0-9][a-z])(?:(?:{_GLUE}|{_BLANK}|\.)+[a-z](?![a-z0-9]))+"
+)
+_SPACING = re.compile(rf"(?:{_GLUE}|{_BLANK}|\.)+")
+# Pinyin of contact words written as two syllables, and "v 信": "wei xin", "dian hua".
+_SYLLABLES = re.compile(
+    rf"(?:wei(?<![a-z]wei)(?:{_GLUE}|{_BLANK})+(?:xin(?![a-z])|信)"
+    rf"|dian(?<![a-z]dian)(?:{_GLUE}|{_BLANK})+hua(?![a-z])"
+    rf"|shou(?<![a-z]shou)(?:{_GLUE}|{_BLANK})+ji(?![a-z])"
+    rf"|kou(?<![a-z]kou)(?:{_GLUE}|{_BLANK})+kou(?![a-z]))"
+    rf"|v(?<![a-z0-9]v){_BLANK}+(?=信)"
+)
+# Ornaments left standing between words read as one space ("vx 💋 : id" is "vx : id").
+_LOOSE_ORNAMENTS = re.compile(rf"{_BLANK}*(?:{_ORNAMENT}{_BLANK}*)+")
+# Quick tests, so that most messages skip most steps.
+_HAS_ORNAMENT = re.compile(_ORNAMENT)
+_HAN_GAP = re.compile(rf"{_HAN}(?:{_BLANK}|[._-])")
+_SYLLABLE_HINT = re.compile(r"wei|dian|shou|kou|v\s")
+
+
+def contact_skeleton(normalized: str, *, quick: bool = True) -> str:
+    """Normalised text with contact words put back together, for the contact check only.
+
+    Filler inside a word goes ("薇❤信" is "薇信", "Ｖ❤Ｘ" is "vx"), spaces between Han
+    characters go ("扣 扣"), single letters spaced apart join ("q q 1 2" is "qq 1 2"), split
+    pinyin joins ("wei xin" is "weixin"), and ornaments left between words read as a space.
+    Digits, ":" before an id and line breaks stay as they are. ``quick=False`` runs every
+    step even where its quick test says it would change nothing (for the tests).
+    """
+    text = normalized
+    if not quick or _SYLLABLE_HINT.search(text):
+        text = _SYLLABLES.sub(_without_spacing, text)
+    ornament = not quick or _HAS_ORNAMENT.search(text) is not None
+    if ornament or _HAN_GAP.search(text):
+        text = _INSIDE_HAN.sub(r"\1", text)
+    if ornament:
+        text = _INSIDE_WORD.sub(r"\1", text)
+    text = _SPACED_LETTERS.sub(_without_spacing, text)
+    return _LOOSE_ORNAMENTS.sub(" ", text) if ornament else text
+
+
+def _without_spacing(match: re.Match[str]) -> str:
+    return _SPACING.sub("", match.group())

@@ -13,18 +13,22 @@ from datetime import timedelta
 from bot.context import Context
 from bot.events import ButtonPress, Command, User
 from bot.markup import Html, mention
+from bot.names import look_up, real_name
+from bot.outbound import reply_later
 from handlers.moderation.actions import (
     REPORT_CHOICES,
     REPORT_PREFIX,
     Action,
     Case,
     enforce,
+    entry_names,
     file_report,
     group_title,
     is_protected,
     log_line,
+    remember_title,
 )
-from storage.moderation import LogEntry, ModerationRepository, member_names
+from storage.moderation import LogEntry, ModerationRepository
 from storage.repositories import ChatRepository
 
 MODLOG_DEFAULT = 10
@@ -76,7 +80,9 @@ async def report(command: Command, ctx: Context) -> None:
         message_id=reply.message_id,
         message_text=reply.text,
         actor_id=reporter.id,
+        actor_name=reporter.name,
     )
+    await remember_title(ctx.uow, ctx.chat)
     await file_report(ctx.runtime, ctx.uow, case, reporter, await ctx.language())
     entry = LogEntry(
         ctx.chat.id,
@@ -112,7 +118,9 @@ async def on_press(press: ButtonPress, ctx: Context) -> bool:
     if not await repo.handle_report(report_id, press.user.id, choice):
         await port.answer_button(press.press_id, await ctx.t("enforcement.button_handled"), True)
         return True
-    target = User(row.target_id, row.target_name or str(row.target_id))
+    target = User(row.target_id, real_name(row.target_name, row.target_id))
+    if not target.name:
+        target = await look_up(runtime, ctx.uow, row.chat_id, row.target_id) or target
     case = Case(
         row.chat_id,
         target,
@@ -121,6 +129,7 @@ async def on_press(press: ButtonPress, ctx: Context) -> bool:
         message_id=row.message_id,
         message_text=row.message_text,
         actor_id=press.user.id,
+        actor_name=press.user.name,
     )
     taken = await enforce(runtime, ctx.uow, case, BUTTON_ACTIONS[choice])
     action = await ctx.t(f"enforcement.button.{choice}")
@@ -156,10 +165,8 @@ async def modlog(command: Command, ctx: Context) -> None:
     language = await ctx.language()
     tz = ctx.runtime.timezone((await ChatRepository(ctx.uow).settings(ctx.chat.id)).timezone)
     lines = [await ctx.t("enforcement.modlog_header", count=len(rows))]
-    actors = {row.actor_id for row in rows if row.actor_id is not None}
-    names = await member_names(ctx.uow, ctx.chat.id, actors)
-    for row in rows:
-        entry = LogEntry(
+    entries = [
+        LogEntry(
             row.chat_id,
             row.action,
             actor_id=row.actor_id,
@@ -171,6 +178,10 @@ async def modlog(command: Command, ctx: Context) -> None:
             message_text=row.message_text,
             dry_run=row.dry_run,
         )
+        for row in rows
+    ]
+    names = await entry_names(ctx.runtime, ctx.uow, ctx.chat.id, entries)
+    for row, entry in zip(rows, entries, strict=True):
         when = row.created_at.astimezone(tz).strftime("%m-%d %H:%M")
         line = log_line(ctx.runtime, language, entry, names)
         lines.append(await ctx.t("enforcement.log.modlog_line", when=when, line=line))
@@ -180,6 +191,7 @@ async def modlog(command: Command, ctx: Context) -> None:
 async def setlog(command: Command, ctx: Context) -> None:
     """/setlog in a group: how to; /setlog <group id> in the log chat: mirror that group here."""
     if not command.args:
+        await remember_title(ctx.uow, ctx.chat)
         current = (await ModerationRepository(ctx.uow).settings(ctx.chat.id)).log_chat_id
         if current is not None:
             await ctx.say("enforcement.setlog_current", chat_id=current)
@@ -205,7 +217,7 @@ async def setlog(command: Command, ctx: Context) -> None:
     told = ctx.runtime.translator(
         language, "enforcement.setlog_told", chat=ctx.chat.title or str(ctx.chat.id)
     )
-    await ctx.port.send(group_id, told)
+    await reply_later(ctx.port, group_id, told)
 
 
 async def unsetlog(command: Command, ctx: Context) -> None:

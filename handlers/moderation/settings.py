@@ -10,8 +10,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
+from functools import partial
 
 import re2
 
@@ -20,6 +21,7 @@ from bot.context import Context
 from bot.events import Command
 from bot.feature import CommandSpec
 from bot.markup import Html, code, escape
+from bot.regex_errors import pattern_problem
 from handlers.moderation.actions import Action
 from handlers.moderation.compiled import literal_key, regex_options
 from handlers.moderation.durations import format_duration, parse_duration
@@ -52,10 +54,14 @@ MIN_NEWCOMER_SECONDS = 60
 _DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}")
 
 
-def settings_commands() -> Sequence[CommandSpec]:
-    """Every moderation settings command."""
+# A line another feature adds to /modconfig (the spam classifier: trained or not), or None.
+ConfigNote = Callable[[Context], Awaitable[Html | None]]
+
+
+def settings_commands(notes: Sequence[ConfigNote] = ()) -> Sequence[CommandSpec]:
+    """Every moderation settings command; ``notes`` add their lines to /modconfig."""
     return (
-        CommandSpec("modconfig", show_config, admin_only=True),
+        CommandSpec("modconfig", partial(show_config, notes=tuple(notes)), admin_only=True),
         CommandSpec("modmode", set_mode, admin_only=True),
         CommandSpec("modset", set_check, admin_only=True),
         CommandSpec("antilink", antilink, admin_only=True),
@@ -106,8 +112,9 @@ async def _check_name(ctx: Context, name: str) -> str:
 # ------------------------------------------------------------------ /modconfig, /modmode
 
 
-async def show_config(command: Command, ctx: Context) -> None:
-    """/modconfig: the mode, every check with its actions and limits, words and domains."""
+async def show_config(command: Command, ctx: Context, notes: Sequence[ConfigNote] = ()) -> None:
+    """/modconfig: the mode, every check with its actions and limits, words and domains,
+    and what other features add (the spam classifier's state)."""
     rules = await _rules(ctx)
     language = await ctx.language()
     lines = [
@@ -126,6 +133,10 @@ async def show_config(command: Command, ctx: Context) -> None:
                 extra=await _extra(ctx, rules, name, language),
             )
         )
+    for note in notes:
+        line = await note(ctx)
+        if line:
+            lines.append(line)
     lines.append(await ctx.t("moderation.config_footer"))
     await ctx.reply(Html("\n".join(lines)))
 
@@ -309,7 +320,8 @@ def parse_bad_word(text: str, max_word: int, max_pattern: int) -> tuple[str, str
         try:
             compiled = re2.compile(pattern, regex_options())
         except re2.error as error:
-            raise SettingError("moderation.bad_regex", error=str(error)[:120]) from None
+            problem = pattern_problem(error)
+            raise SettingError(problem.key, fragment=problem.fragment) from None
         if compiled.search("") is not None:
             raise SettingError("moderation.regex_matches_all")
         return REGEX_PREFIX + pattern, pattern, True

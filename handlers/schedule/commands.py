@@ -2,7 +2,8 @@
 
 /schedule <when> [--pin] [--replace] [--until DATE] [--count N] <text> (or as a reply, to
 post a copy of that message), /schedules, /unschedule <id>, /pauseschedule <id>,
-/resumeschedule <id>, /testschedule <id>, /quiethours 23:00-07:00|off, /settimezone <zone>.
+/resumeschedule <id>, /testschedule <id>, /retryschedule <id> (send a failed post again),
+/quiethours 23:00-07:00|off, /settimezone <zone>.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from bot.args import page_number
+from bot.chat import ChatActionError
 from bot.context import Context
 from bot.events import BotStatusChanged, Command, Event
 from bot.feature import CommandSpec, Feature
@@ -22,9 +24,9 @@ from handlers.schedule.options import Options, merge_options, options_summary, p
 from handlers.schedule.quiet import parse_quiet
 from handlers.schedule.runner import Post, ScheduleRunner
 from handlers.schedule.when import Plan, WhenError, next_run, parse_when, plan_from_spec
-from storage.models import ScheduleRow
+from storage.models import ScheduleRow, ScheduleRunRow
 from storage.repositories import ChatRepository
-from storage.schedules import ScheduleRepository
+from storage.schedules import RETRYABLE, ScheduleRepository
 
 MAX_TEXT = 4000
 PREVIEW_CHARS = 40
@@ -50,6 +52,7 @@ class Schedules(Feature):
             CommandSpec("pauseschedule", self.pause, admin_only=True),
             CommandSpec("resumeschedule", self.resume, admin_only=True),
             CommandSpec("testschedule", self.test, admin_only=True),
+            CommandSpec("retryschedule", self.retry, admin_only=True),
             CommandSpec("quiethours", self.quiet_hours, admin_only=True),
             CommandSpec("settimezone", self.set_timezone, admin_only=True),
         )
@@ -136,8 +139,10 @@ class Schedules(Feature):
         page, pages = page_number(command.args, len(rows), PAGE_SIZE)
         tz = await _zone(ctx)
         lines = [await ctx.t("schedule.list_header", count=len(rows))]
-        for row in rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]:
-            lines.append(await _describe(ctx, row, tz))
+        shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        outcomes = await ScheduleRepository(ctx.uow).latest_outcomes([row.id for row in shown])
+        for row in shown:
+            lines.append(await _describe(ctx, row, tz, outcomes.get(row.id)))
         if pages > 1:
             following = page % pages + 1
             lines.append(await ctx.t("schedule.list_page", page=page, pages=pages, next=following))
@@ -198,8 +203,30 @@ class Schedules(Feature):
             pin=False,
             replace=False,
         )
-        if not await self.runner.send_test(post):
+        error = await self.runner.send_test(post)
+        if error is not None and error.reason == "unknown":
+            await ctx.say("delivery.test_unknown", id=row.id)
+        elif error is not None:
             await ctx.say("schedule.test_failed", id=row.id)
+
+    async def retry(self, command: Command, ctx: Context) -> None:
+        """/retryschedule <id>: send the schedule's latest post again if it failed."""
+        row = await _target(command, ctx, finished_too=True)
+        if row is None:
+            return
+        result = await self.runner.retry(row.id)
+        if result is None:
+            await ctx.say("delivery.retry_nothing", id=row.id)
+        elif isinstance(result, ChatActionError) and result.reason == "unknown":
+            await ctx.say("delivery.retry_unknown", id=row.id)
+        elif isinstance(result, ChatActionError):
+            await ctx.say(
+                "delivery.retry_failed",
+                id=row.id,
+                detail=escape(result.detail[:160] or result.reason),
+            )
+        else:
+            await ctx.say("delivery.retried", id=row.id)
 
     async def quiet_hours(self, command: Command, ctx: Context) -> None:
         """/quiethours [23:00-07:00|off]: show or set when scheduled posts wait."""
@@ -266,21 +293,27 @@ async def _rezone(repo: ScheduleRepository, chat_id: int, now: datetime, tz: Zon
     await repo.touch_chat(chat_id)
 
 
-async def _target(command: Command, ctx: Context) -> ScheduleRow | None:
-    """The schedule a command names by id, in this group; says what is wrong if none."""
+async def _target(
+    command: Command, ctx: Context, *, finished_too: bool = False
+) -> ScheduleRow | None:
+    """The schedule a command names by id, in this group (a finished one only if
+    ``finished_too``); says what is wrong if none."""
     raw = command.args[0].lstrip("#") if command.args else ""
     if not raw.isdigit() or len(raw) > 9:
         await ctx.say("schedule.id_usage", command=command.name)
         return None
     row = await ScheduleRepository(ctx.uow).get(int(raw))
-    if row is None or row.chat_id != ctx.chat.id or row.state == "done":
+    if row is None or row.chat_id != ctx.chat.id or (row.state == "done" and not finished_too):
         await ctx.say("schedule.no_such", id=raw)
         return None
     return row
 
 
-async def _describe(ctx: Context, row: ScheduleRow, tz: ZoneInfo) -> Html:
-    """One schedule as a list entry: id, plan, next time, state and the first words."""
+async def _describe(
+    ctx: Context, row: ScheduleRow, tz: ZoneInfo, latest: ScheduleRunRow | None = None
+) -> Html:
+    """One schedule as a list entry: id, plan, next time, state and the first words, and a
+    warning when its latest post failed (or may not have arrived)."""
     if row.state == "paused":
         reason = await ctx.t(f"schedule.reason_{row.pause_reason or 'admin'}")
         when = await ctx.t("schedule.state_paused", reason=reason)
@@ -294,7 +327,12 @@ async def _describe(ctx: Context, row: ScheduleRow, tz: ZoneInfo) -> Html:
         text = " ".join((row.text or "").split())
         preview = escape(text[:PREVIEW_CHARS] + ("…" if len(text) > PREVIEW_CHARS else ""))
     spec = await _spec(ctx, row, tz)
-    return Html(f"#{row.id} · {spec} · {when}\n    {preview}")
+    entry = f"#{row.id} · {spec} · {when}\n    {preview}"
+    if latest is not None and latest.status in RETRYABLE:
+        at = await _local(ctx, latest.occurrence_at, tz)
+        warning = await ctx.t(f"delivery.list_{latest.status}", id=row.id, when=at)
+        entry += f"\n    {warning}"
+    return Html(entry)
 
 
 async def _spec(ctx: Context, row: ScheduleRow, tz: ZoneInfo) -> str:
@@ -339,7 +377,7 @@ async def _say_when_error(ctx: Context, error: WhenError) -> None:
     if error.key == "bad_when":
         await _say_forms(ctx, "schedule.bad_when")
         return
-    await ctx.say(f"schedule.{error.key}", **{k: escape(v) for k, v in error.values.items()})
+    await ctx.say(error.catalog_key, **{k: escape(v) for k, v in error.values.items()})
 
 
 async def _say_forms(ctx: Context, key: str) -> None:

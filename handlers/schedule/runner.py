@@ -4,6 +4,11 @@ An occurrence is claimed (a run row with its idempotency key, committed together
 schedule's next time) before it is sent, and its result is recorded after. A crash between
 the two leaves the run "sending": it is never sent again, so a post can be lost in a crash
 but never doubled.
+
+The port retries transient failures itself. What it still cannot send is recorded as
+"failed", told to the admins (``handlers.schedule.notices``), kept listed in /schedules (a
+finished one-off is paused, not done) and sent again only by /retryschedule. A send whose
+answer was lost is "unknown": it may well have been posted, so it is not sent again.
 """
 
 from __future__ import annotations
@@ -20,11 +25,14 @@ from bot.context import tell_missing_right
 from bot.markup import escape
 from bot.runtime import Runtime
 from handlers.schedule.decide import Decision, Due, decide
+from handlers.schedule.notices import FailureNotice, notice_targets, tell_failure
 from handlers.schedule.options import until_instant
 from handlers.schedule.quiet import QuietHours, parse_quiet
 from handlers.schedule.when import WhenError, plan_from_spec
 from storage.models import ChatRow, ScheduleRow, utcnow
-from storage.schedules import Occurrence, RunResult, ScheduleRepository, Timer
+from storage.moderation import ModerationRepository
+from storage.schedules import RETRYABLE, Occurrence, RunResult, ScheduleRepository, Timer
+from storage.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -220,19 +228,44 @@ class ScheduleRunner:
         except ChatActionError as error:
             return error
 
-    async def send_test(self, post: Post) -> bool:
-        """Post a schedule's content now without touching its plan; False if it failed."""
+    async def send_test(self, post: Post) -> ChatActionError | None:
+        """Post a schedule's content now without touching its plan; the error if it failed."""
         result = await self._deliver(post)
         if isinstance(result, ChatActionError):
             await self._failed(post, result, test=True)
-            return False
-        return True
+            return result
+        return None
 
-    async def _record(self, results: list[tuple[Post, int | ChatActionError]]) -> None:
+    async def retry(self, schedule_id: int) -> int | ChatActionError | None:
+        """Send a schedule's latest occurrence again if it failed (or its outcome is
+        unknown): the message id, the error, or None if there is nothing to send again.
+
+        The occurrence is claimed back first, so two retries at once post it once.
+        """
+        async with self._writing, self.runtime.store.unit() as uow:
+            repo = ScheduleRepository(uow)
+            row = await repo.get(schedule_id)
+            run = (await repo.latest_outcomes([schedule_id])).get(schedule_id)
+            if row is None or run is None or run.status not in RETRYABLE:
+                return None
+            if not await repo.reclaim((schedule_id, run.occurrence_at)):
+                return None
+            post = _post(row, run.occurrence_at)
+        result = await self._deliver(post)
+        if isinstance(result, ChatActionError):
+            await self._failed(post, result, test=False, retried=True)
+        else:
+            await self._record([(post, result)], retried=True)
+        return result
+
+    async def _record(
+        self, results: list[tuple[Post, int | ChatActionError]], *, retried: bool = False
+    ) -> None:
         """Store what became of claimed occurrences, then pin, replace or pause."""
         posted = [(post, result) for post, result in results if isinstance(result, int)]
         previous: dict[int, int | None] = {}
         languages: dict[int, str] = {}
+        rearm: list[Timer] = []
         async with self._writing, self.runtime.store.unit() as uow:
             repo = ScheduleRepository(uow)
             rows = await repo.many([post.schedule_id for post, _ in posted])
@@ -242,15 +275,21 @@ class ScheduleRunner:
             )
             for post, message_id in posted:
                 row = rows.get(post.schedule_id)
+                chat = chats.get(post.chat_id)
                 if row is not None:
                     previous[post.schedule_id], row.last_message_id = (
                         row.last_message_id,
                         message_id,
                     )
-                chat = chats.get(post.chat_id)
+                    if retried:
+                        _posted_late(row)
+                        rearm.append(_timer(row, chat))
                 languages[post.chat_id] = (chat.language if chat else None) or (
                     self.runtime.settings.bot.default_language
                 )
+        for timer in rearm:
+            if self.leading:
+                self.arm(timer)
         for post, result in results:
             if isinstance(result, ChatActionError):
                 await self._failed(post, result, test=False)
@@ -281,29 +320,77 @@ class ScheduleRunner:
         except ChatActionError as error:
             log.info("schedule follow-up in %s failed: %s", chat_id, error)
 
-    async def _failed(self, post: Post, error: ChatActionError, *, test: bool) -> None:
+    async def _failed(
+        self, post: Post, error: ChatActionError, *, test: bool, retried: bool = False
+    ) -> None:
+        """Record a post that did not go out (or may not have); pause or tell the admins."""
+        if error.reason == "unknown":
+            # Sent, and no answer came back: most likely it was posted. It is not sent again
+            # by itself (no double post); /schedules shows it, /retryschedule sends it again.
+            log.warning(
+                "scheduled post %s in %s: outcome unknown: %s",
+                post.schedule_id,
+                post.chat_id,
+                error,
+            )
+            if not test:
+                unknown = RunResult(post.schedule_id, post.occurrence, "unknown", detail=str(error))
+                async with self._writing, self.runtime.store.unit() as uow:
+                    await ScheduleRepository(uow).record([unknown])
+            return
         log.warning("scheduled post %s in %s failed: %s", post.schedule_id, post.chat_id, error)
         reason = _pause_reason(error)
+        notice: FailureNotice | None = None
+        paused: list[ScheduleRow] = []
         async with self._writing, self.runtime.store.unit() as uow:
             repo = ScheduleRepository(uow)
+            row = await repo.get(post.schedule_id)
             if not test:
                 failed = RunResult(post.schedule_id, post.occurrence, "failed", detail=str(error))
                 await repo.record([failed])
-            if reason is None:
-                return
-            chat_wide = reason != "source_gone"
-            paused = await repo.pause_chat(post.chat_id, reason) if chat_wide else []
-            row = await repo.get(post.schedule_id)
-            # A one-off is done once claimed: pause it too, so /schedules shows what failed.
-            if row is not None and row not in paused and row.state != "paused":
-                row.state, row.pause_reason = "paused", reason
-                paused.append(row)
+                if row is not None and not retried:
+                    _not_posted(row, paused=reason is None)
             session = await uow.session()
             chat = await session.get(ChatRow, post.chat_id)
             language = (
                 chat.language if chat else None
             ) or self.runtime.settings.bot.default_language
-        await self.after_pause(post.chat_id, chat.title if chat else "", paused, reason, language)
+            if reason is not None:
+                chat_wide = reason != "source_gone"
+                paused = await repo.pause_chat(post.chat_id, reason) if chat_wide else []
+                # A one-off is done once claimed: pause it too, so /schedules shows what failed.
+                if row is not None and row not in paused and row.state != "paused":
+                    row.state, row.pause_reason = "paused", reason
+                    paused.append(row)
+            elif row is not None and not test and not retried:
+                notice = await self._failure_notice(uow, post, row, chat, language, error)
+        if notice is not None:
+            await tell_failure(self.runtime, notice)
+        if reason is not None:
+            title = chat.title if chat else ""
+            await self.after_pause(post.chat_id, title, paused, reason, language)
+
+    async def _failure_notice(
+        self,
+        uow: UnitOfWork,
+        post: Post,
+        row: ScheduleRow,
+        chat: ChatRow | None,
+        language: str,
+        error: ChatActionError,
+    ) -> FailureNotice:
+        """What to tell the admins of a post that failed for good, and where."""
+        log_chat = (await ModerationRepository(uow).settings(post.chat_id)).log_chat_id
+        tz = self.runtime.timezone(chat.timezone if chat else None)
+        text = self.runtime.translator(
+            language,
+            "delivery.schedule_failed",
+            id=post.schedule_id,
+            group=escape((chat.title if chat else "") or str(post.chat_id)),
+            when=f"{post.occurrence.astimezone(tz):%Y-%m-%d %H:%M}",
+            detail=escape(error.detail[:160] or error.reason),
+        )
+        return FailureNotice(text, notice_targets(log_chat, post.chat_id, row.created_by))
 
     async def after_pause(
         self, chat_id: int, title: str, paused: list[ScheduleRow], reason: str, language: str
@@ -315,7 +402,13 @@ class ScheduleRunner:
             return
         t = self.runtime.translator
         ids = ", ".join(f"#{row.id}" for row in paused)
-        text = t(language, f"schedule.paused_{reason}", ids=ids, group=escape(title))
+        text = t(
+            language,
+            f"schedule.paused_{reason}",
+            ids=ids,
+            count=len(paused),
+            group=escape(title),
+        )
         if reason == "source_gone":
             await self.runtime.port.send(chat_id, text)
             return
@@ -330,6 +423,23 @@ def _missed(decided: list[tuple[ScheduleRow, ChatRow | None, Decision]]) -> list
     missed = [(row.id, at) for row, _, decision in decided for at in decision.missed]
     missed += [(row.id, d.occurrence) for row, _, d in decided if d.action == "miss"]
     return missed
+
+
+def _not_posted(row: ScheduleRow, *, paused: bool) -> None:
+    """A claimed occurrence that did not go out does not count; a schedule that finished
+    with it (a one-off, the last of --count) stays listed, paused, to be sent again."""
+    row.posts = max(row.posts - 1, 0)
+    if paused and row.state == "done":
+        row.state, row.pause_reason = "paused", "failed"
+
+
+def _posted_late(row: ScheduleRow) -> None:
+    """A failed occurrence sent again: it counts now, and a schedule paused for it goes on
+    (or is done, when it was the last)."""
+    row.posts += 1
+    if row.state == "paused" and row.pause_reason == "failed":
+        row.state = "active" if row.next_run_at is not None else "done"
+        row.pause_reason = None
 
 
 def _advance(row: ScheduleRow, decision: Decision) -> None:

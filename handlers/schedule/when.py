@@ -50,7 +50,8 @@ class Plan:
 
 
 class WhenError(ValueError):
-    """Bad schedule input: `key` names a catalog entry under [schedule], `values` fill it."""
+    """Bad schedule input: `key` names a catalog entry under [schedule] (or in full, as
+    ``errors.cron.minute``, for sentences shared with other features), `values` fill it."""
 
     key: str
     values: dict[str, str]
@@ -59,6 +60,11 @@ class WhenError(ValueError):
         super().__init__(key, values)
         self.key = key
         self.values = values
+
+    @property
+    def catalog_key(self) -> str:
+        """The full catalog key of the sentence."""
+        return self.key if "." in self.key else f"schedule.{self.key}"
 
     def __str__(self) -> str:
         """The key and its values, for logs."""
@@ -414,6 +420,7 @@ def _read_every(text: str, pos: int) -> tuple[Plan, int]:
 _OPEN_QUOTE = re.compile(r"\s*([\"'“”‘’「『])")
 _CLOSE_QUOTE = re.compile(r"[\"'“”‘’」』]")
 _CRON_DAY_NUMBERS = {"sun": 0, "mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6}
+_CRON_ERRORS = (ValueError, TypeError, OverflowError)
 _CRON_DOW_PART = re.compile(r"(\*|[0-7]|[a-z]{3})(?:-([0-7]|[a-z]{3}))?(?:/(\d{1,2}))?")
 
 
@@ -423,7 +430,7 @@ def _read_cron(text: str, pos: int) -> tuple[Plan, int]:
     if quote:
         close = _CLOSE_QUOTE.search(text, quote.end())
         if close is None:
-            raise WhenError("bad_cron", detail="missing closing quote")
+            raise WhenError("errors.cron.quote")
         fields, end = text[quote.end() : close.start()].split(), close.end()
     else:
         fields, end = [], pos
@@ -454,7 +461,7 @@ def crontab_day_of_week(field: str) -> str:
 
 def _cron_day_part(part: str, field: str) -> set[int]:
     """One piece of a crontab day-of-week list (``1-5``, ``*/2``, ``sun``), 0 = Monday."""
-    bad = WhenError("bad_cron", detail=f"bad day of week: {clip(field)}")
+    bad = WhenError("errors.cron.weekday", value=clip(field))
     match = _CRON_DOW_PART.fullmatch(part)
     if match is None:
         raise bad
@@ -476,19 +483,35 @@ def _cron_triggers(spec: str, tz: tzinfo, after: datetime) -> list[CronTrigger]:
     """Triggers for a ``cron m h dom mon dow`` spec, searching no further than _HORIZON."""
     fields = spec.split()[1:]
     if len(fields) != 5:
-        raise WhenError("bad_cron", detail=f"expected 5 fields, got {len(fields)}")
+        raise WhenError("errors.cron.fields", count=str(len(fields)))
     minute, hour, day, month, weekday = fields
+    try:
+        weekdays = crontab_day_of_week(weekday)
+    except WhenError as error:
+        # Tell of the first bad field, in the order they are written.
+        raise _cron_field_error(minute, hour, day, month) or error from None
     common = {"minute": minute, "hour": hour, "month": month, "second": "0", "timezone": tz}
     common["end_date"] = _horizon(after)
     # Standard cron: when both day fields are restricted, a day matching either one matches.
     if day.startswith("*") or weekday.startswith("*"):
-        days = [{"day": day, "day_of_week": crontab_day_of_week(weekday)}]
+        days = [{"day": day, "day_of_week": weekdays}]
     else:
-        days = [{"day": day}, {"day_of_week": crontab_day_of_week(weekday)}]
+        days = [{"day": day}, {"day_of_week": weekdays}]
     try:
         return [CronTrigger(**common, **choice) for choice in days]
-    except (ValueError, TypeError, OverflowError) as error:
-        raise WhenError("bad_cron", detail=clip(str(error), 160)) from None
+    except _CRON_ERRORS:
+        raise _cron_field_error(minute, hour, day, month) or WhenError("bad_cron") from None
+
+
+def _cron_field_error(minute: str, hour: str, day: str, month: str) -> WhenError | None:
+    """The first field APScheduler refuses, tried one by one (its English message is not
+    shown: the admin gets the field, the value and the allowed range in their language)."""
+    for name, value in (("minute", minute), ("hour", hour), ("day", day), ("month", month)):
+        try:
+            CronTrigger(**{name: value}, timezone=UTC)
+        except _CRON_ERRORS:
+            return WhenError(f"errors.cron.{name}", value=clip(value))
+    return None
 
 
 def _horizon(after: datetime) -> datetime:
@@ -522,7 +545,7 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo) -> tuple[Plan, str]:
     elif keyword in _RECURRING:
         plan, end = _RECURRING[keyword](text, pos)
         if plan.kind == "cron" and next_run(plan, now, tz, now) is None:
-            raise WhenError("bad_cron", detail="no date ever matches")
+            raise WhenError("errors.cron.never")
     else:
         raise WhenError("bad_when")
     return plan, text[end:].lstrip()

@@ -20,6 +20,7 @@ from bot.context import Context, chat_language
 from bot.events import ButtonPress, Command, Event, MemberJoined, Message, User
 from bot.feature import CommandSpec, Feature
 from bot.markup import Html, code, mention
+from bot.outbound import reply_later
 from bot.runtime import Runtime
 from handlers.moderation.actions import Action, Case, enforce, is_protected
 from handlers.moderation.durations import format_duration
@@ -39,6 +40,7 @@ from handlers.spam.rules import (
     verdict,
 )
 from handlers.spam.samples import read_samples
+from handlers.spam.status import notice, startup_log, status_of
 from storage.moderation import ModerationRepository, approved_ids
 from storage.moderation_rules import ModerationRulesRepository
 from storage.repositories import MemberRepository
@@ -119,7 +121,8 @@ class SpamFilter(Feature):
         # Training is CPU work: keep the event loop answering meanwhile.
         await asyncio.to_thread(model.train, samples)
         self.model = model
-        log.info("spam model trained on %d samples", len(samples))
+        level, line = startup_log(status_of(model))
+        log.log(level, line)
         if cfg.cas and self.cas_factory is not None:
             lookup = self.cas_factory(cfg.cas_url, cfg.cas_timeout_seconds)
             self.cas = CasCache(lookup, cfg.cas_cache_seconds)
@@ -144,6 +147,11 @@ class SpamFilter(Feature):
             if sample.id not in self._mine:
                 self.model.learn(sample.text, sample.spam)
         self._mine = {i for i in self._mine if i > self._last_id}
+
+    async def config_note(self, ctx: Context) -> Html:
+        """The model's state for /modconfig: untrained (and how to teach it) or trained on N."""
+        key, values = notice(status_of(self.model))
+        return await ctx.t(key, **values)
 
     # ------------------------------------------------------------------ events
 
@@ -301,7 +309,7 @@ class SpamFilter(Feature):
         if log_chat is not None and await ctx.port.send(log_chat, quoted, buttons=buttons):
             return
         reply_to = None if caught else message.message_id
-        await ctx.port.send(chat_id, text, reply_to=reply_to, buttons=buttons)
+        await reply_later(ctx.port, chat_id, text, reply_to=reply_to, buttons=buttons)
 
     # ------------------------------------------------------------------ learning
 

@@ -22,11 +22,15 @@ from matplotlib.dates import AutoDateLocator, DateFormatter, DayLocator, date2nu
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from handlers.stats.labels import ActivityLabels
+from handlers.stats.labels import ActivityLabels, HourLabels
+from handlers.stats.metrics import busiest_hours
 from storage.stats import DayFigures
 
 FONTS = ["DejaVu Sans", "Noto Sans SC"]
 SIZE = (10.0, 6.5)
+# With the busiest-hours panel: as wide, a third taller (about square on a phone).
+SIZE_WITH_HOURS = (10.0, 9.5)
+HOURS = 24
 DPI = 100
 BAR = "#4C78A8"
 LINE = "#F58518"
@@ -84,48 +88,98 @@ def _drawing() -> Iterator[None]:
         yield
 
 
-def render_activity(days: Sequence[DayFigures], labels: ActivityLabels) -> bytes:
-    """Messages and active members per day above, joins, leaves and members below."""
+def render_activity(
+    days: Sequence[DayFigures],
+    labels: ActivityLabels,
+    hours: Sequence[int] | None = None,
+    hour_labels: HourLabels | None = None,
+) -> bytes:
+    """Messages and active members per day above, joins, leaves and members below.
+
+    With ``hours`` (messages per local hour of the day, 24 counts) and their labels, a third
+    panel at the bottom shows the busiest hours: one picture a phone shows full width, with
+    the report's caption under it, rather than a second message.
+    """
     with _drawing():
-        figure = _figure()
-        # Fixed margins: a constrained layout would cost a second drawing pass.
-        figure.subplots_adjust(left=0.08, right=0.92, top=0.92, bottom=0.09, hspace=0.06)
-        top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(3, 2))
-        dates = [d.day for d in days]
-        _bars(top, dates, [d.messages for d in days], BAR, labels.messages)
-        top.plot(dates, [d.active for d in days], color=LINE, marker=".", label=labels.active)
-        top.set_ylabel(labels.count)
-        top.legend(loc="upper left")
-        top.grid(axis="y", alpha=0.3)
-        _bars(bottom, dates, [d.joins for d in days], JOIN, labels.joins)
-        _bars(bottom, dates, [-d.leaves for d in days], LEAVE, labels.leaves)
-        bottom.axhline(0, color="#888888", linewidth=0.8)
-        # Leaves are drawn downwards but are counts: label them without the minus sign.
-        bottom.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{abs(value):g}"))
-        bottom.set_ylabel(labels.count)
-        bottom.set_xlabel(labels.date)
-        bottom.grid(axis="y", alpha=0.3)
-        counted = [(d.day, d.member_count) for d in days if d.member_count is not None]
-        handles, names = bottom.get_legend_handles_labels()
-        if counted:
-            members = bottom.twinx()
-            (line,) = members.plot(
-                [c[0] for c in counted], [c[1] for c in counted], color="#72B7B2", marker="."
+        if hours is None or hour_labels is None:
+            figure = _figure()
+            # Fixed margins: a constrained layout would cost a second drawing pass.
+            figure.subplots_adjust(left=0.08, right=0.92, top=0.92, bottom=0.09, hspace=0.06)
+            top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(3, 2))
+        else:
+            figure = _figure(SIZE_WITH_HOURS)
+            outer = figure.add_gridspec(
+                2,
+                1,
+                height_ratios=(5, 2.4),
+                hspace=0.3,
+                left=0.08,
+                right=0.92,
+                top=0.94,
+                bottom=0.06,
             )
-            members.set_ylabel(labels.members)
-            members.yaxis.set_major_locator(MaxNLocator(integer=True))
-            handles, names = [*handles, line], [*names, labels.members]
-        bottom.legend(handles, names, loc="upper left")
-        if dates:
-            # A day's margin either side, so that a single day still reads as a bar.
-            bottom.set_xlim(date2num(dates[0]) - 1, date2num(dates[-1]) + 1)
-        short = len(dates) <= SHORT_DAYS
-        bottom.xaxis.set_major_locator(DayLocator() if short else AutoDateLocator(maxticks=10))
-        for axes in (top, bottom):
-            axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-        bottom.xaxis.set_major_formatter(DateFormatter("%m-%d"))
+            inner = outer[0].subgridspec(2, 1, height_ratios=(3, 2), hspace=0.06)
+            top = figure.add_subplot(inner[0])
+            bottom = figure.add_subplot(inner[1], sharex=top)
+            top.tick_params(labelbottom=False)
+            _hours_panel(figure.add_subplot(outer[1]), hours, hour_labels)
+        _daily_panels(top, bottom, days, labels)
         figure.suptitle(labels.title)
         return _png(figure)
+
+
+def _daily_panels(
+    top: Axes, bottom: Axes, days: Sequence[DayFigures], labels: ActivityLabels
+) -> None:
+    dates = [d.day for d in days]
+    _bars(top, dates, [d.messages for d in days], BAR, labels.messages)
+    top.plot(dates, [d.active for d in days], color=LINE, marker=".", label=labels.active)
+    top.set_ylabel(labels.count)
+    top.legend(loc="upper left")
+    top.grid(axis="y", alpha=0.3)
+    _bars(bottom, dates, [d.joins for d in days], JOIN, labels.joins)
+    _bars(bottom, dates, [-d.leaves for d in days], LEAVE, labels.leaves)
+    bottom.axhline(0, color="#888888", linewidth=0.8)
+    # Leaves are drawn downwards but are counts: label them without the minus sign.
+    bottom.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{abs(value):g}"))
+    bottom.set_ylabel(labels.count)
+    bottom.set_xlabel(labels.date)
+    bottom.grid(axis="y", alpha=0.3)
+    counted = [(d.day, d.member_count) for d in days if d.member_count is not None]
+    handles, names = bottom.get_legend_handles_labels()
+    if counted:
+        members = bottom.twinx()
+        (line,) = members.plot(
+            [c[0] for c in counted], [c[1] for c in counted], color="#72B7B2", marker="."
+        )
+        members.set_ylabel(labels.members)
+        members.yaxis.set_major_locator(MaxNLocator(integer=True))
+        handles, names = [*handles, line], [*names, labels.members]
+    bottom.legend(handles, names, loc="upper left")
+    if dates:
+        # A day's margin either side, so that a single day still reads as a bar.
+        bottom.set_xlim(date2num(dates[0]) - 1, date2num(dates[-1]) + 1)
+    short = len(dates) <= SHORT_DAYS
+    bottom.xaxis.set_major_locator(DayLocator() if short else AutoDateLocator(maxticks=10))
+    for axes in (top, bottom):
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    bottom.xaxis.set_major_formatter(DateFormatter("%m-%d"))
+
+
+def _hours_panel(axes: Axes, hours: Sequence[int], labels: HourLabels) -> None:
+    """24 bars, one per local hour; the busiest hours stand out in the line colour."""
+    counts = [int(hours[h]) if h < len(hours) else 0 for h in range(HOURS)]
+    busiest = set(busiest_hours(counts))
+    colours = [LINE if h in busiest else BAR for h in range(HOURS)]
+    axes.bar(range(HOURS), counts, width=BAR_WIDTH, color=colours)
+    axes.set_xlim(-0.6, HOURS - 0.4)
+    axes.set_xticks(range(HOURS), [f"{h:02d}" for h in range(HOURS)], fontsize=8)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_ylim(bottom=0)
+    axes.set_title(labels.title, fontsize=11)
+    axes.set_xlabel(labels.hour)
+    axes.set_ylabel(labels.count)
+    axes.grid(axis="y", alpha=0.3)
 
 
 def render_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:

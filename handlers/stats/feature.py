@@ -10,13 +10,12 @@ this feature only reads the roll-ups, and runs the digests and alerts through ``
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.context import Context
+from bot.csvfiles import send_csv
 from bot.events import Command
 from bot.feature import CommandSpec, Feature
 from bot.markup import Html
@@ -37,6 +36,7 @@ from handlers.stats.report import (
     caption,
     chart_labels,
     group_name,
+    hour_labels,
     period_title,
     retention_cohorts,
     retention_table,
@@ -103,14 +103,16 @@ class Stats(Feature):
         except StatsInputError as error:
             await _say_error(ctx, error)
             return
-        period = period_ending(await _today(ctx), days)
+        zone = await _zone(ctx)
+        period = period_ending(ctx.runtime.now().astimezone(zone).date(), days)
         members = await ctx.port.member_count(ctx.chat.id)
         report = await activity_report(ctx.uow, ctx.chat.id, period, members)
         language, t = await ctx.language(), ctx.runtime.translator
         await ctx.uow.commit()  # no transaction stays open while the chart is drawn
         text = summary_text(t, language, period_title(t, language, period), report.summary)
         labels = chart_labels(t, language, period, group_name(ctx.chat.title, ctx.chat.id))
-        png = await activity_chart(report, labels)
+        # The busiest hours as a third panel of the same picture (one message, one caption).
+        png = await activity_chart(report, labels, hour_labels(t, language, zone.key))
         await _send_image(ctx, png, text)
 
     async def retention(self, command: Command, ctx: Context) -> None:
@@ -285,31 +287,21 @@ class Stats(Feature):
         if not days:
             await ctx.say("stats.export_empty")
             return
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(
-            ["date", "members", "joins", "leaves", "messages", "active_members", "checkins"]
-        )
-        for d in days:
-            writer.writerow(
-                [
-                    d.day.isoformat(),
-                    "" if d.member_count is None else d.member_count,
-                    d.joins,
-                    d.leaves,
-                    d.messages,
-                    d.active,
-                    d.checkins,
-                ]
-            )
-        sent = await ctx.port.send_file(
+        header = ("date", "members", "joins", "leaves", "messages", "active_members", "checkins")
+        rows = [
+            (d.day, d.member_count, d.joins, d.leaves, d.messages, d.active, d.checkins)
+            for d in days
+        ]
+        sent = await send_csv(
+            ctx.port,
             ctx.chat.id,
-            out.getvalue().encode("utf-8-sig"),
-            f"stats-{abs(ctx.chat.id)}.csv",
+            f"stats-{abs(ctx.chat.id)}",
+            header,
+            rows,
             await ctx.t("stats.exported", days=len(days)),
             reply_to=command.message.message_id,
         )
-        if sent is None:
+        if not sent:
             await ctx.say("stats.export_failed")
 
 

@@ -17,3 +17,12 @@ class ActivityLabels:
     members: str
     date: str
     count: str
+
+
+@dataclass(frozen=True, slots=True)
+class HourLabels:
+    """The words of the busiest-hours panel, in the group's language."""
+
+    title: str
+    hour: str
+    count: str

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from bot.i18n import Translator
 from bot.markup import Html
-from handlers.stats.labels import ActivityLabels
+from handlers.stats.labels import ActivityLabels, HourLabels
 from handlers.stats.metrics import (
     MAU_DAYS,
     RETENTION_MARKS,
@@ -40,6 +40,8 @@ class ActivityReport:
 
     summary: Summary
     days: list[DayFigures]
+    # Messages per local hour of the day (0-23) over the period.
+    hours: tuple[int, ...] = ()
 
 
 async def activity_report(
@@ -52,7 +54,7 @@ async def activity_report(
     month = period_ending(period.end, MAU_DAYS)
     posters, mau = await repo.distinct_posters(chat_id, period.end, period.start, month.start)
     summary = summarize(period, days, hours, posters=posters, mau=mau, members_now=members_now)
-    return ActivityReport(summary, days)
+    return ActivityReport(summary, days, tuple(hours))
 
 
 def number(value: float | None, digits: int = 1) -> str:
@@ -128,7 +130,7 @@ def chart_labels(t: Translator, language: str, period: Period, group: str) -> Ac
     """The chart's words in the group's language (plain text: matplotlib draws no markup)."""
 
     def say(key: str, **values: object) -> str:
-        return t.plain(language, f"stats.{key}").format(**values)
+        return t.text(language, f"stats.{key}", **values)
 
     title = say(
         "chart_title",
@@ -150,9 +152,21 @@ def chart_labels(t: Translator, language: str, period: Period, group: str) -> Ac
     )
 
 
-async def activity_chart(report: ActivityReport, labels: ActivityLabels) -> bytes:
-    """The activity chart as PNG, drawn off the event loop."""
-    return await asyncio.to_thread(_render_activity, report.days, labels)
+def hour_labels(t: Translator, language: str, zone: str) -> HourLabels:
+    """The busiest-hours panel's words; the hours are the group's local ones (``zone``)."""
+    return HourLabels(
+        title=t.text(language, "stats.chart_hours_title", tz=zone),
+        hour=t.text(language, "stats.chart_hour", tz=zone),
+        count=t.text(language, "stats.chart_count"),
+    )
+
+
+async def activity_chart(
+    report: ActivityReport, labels: ActivityLabels, hours: HourLabels | None = None
+) -> bytes:
+    """The activity chart as PNG, drawn off the event loop; with ``hours``, the busiest hours."""
+    counts = report.hours if hours is not None else None
+    return await asyncio.to_thread(_render_activity, report.days, labels, counts, hours)
 
 
 # ---------------------------------------------------------------------- retention
@@ -188,8 +202,8 @@ def cohort_rows(rows: Sequence[Cohort]) -> list[list[str]]:
 
 def cohort_header(t: Translator, language: str) -> list[str]:
     """The table's column names."""
-    stayed = [t.plain(language, "stats.col_stayed").format(days=n) for n in RETENTION_MARKS]
-    posted = [t.plain(language, "stats.col_posted").format(days=n) for n in RETENTION_MARKS]
+    stayed = [t.text(language, "stats.col_stayed", days=n) for n in RETENTION_MARKS]
+    posted = [t.text(language, "stats.col_posted", days=n) for n in RETENTION_MARKS]
     return [
         t.plain(language, "stats.col_week"),
         t.plain(language, "stats.col_joined"),
@@ -218,10 +232,17 @@ def caption(text: Html) -> Html | None:
 
 # matplotlib is loaded on the first chart, in the worker thread: a bot whose groups never ask
 # for statistics keeps neither its import time nor its memory.
-def _render_activity(days: Sequence[DayFigures], labels: ActivityLabels) -> bytes:
+def _render_activity(
+    days: Sequence[DayFigures],
+    labels: ActivityLabels,
+    hours: Sequence[int] | None = None,
+    hour_words: HourLabels | None = None,
+) -> bytes:
     from handlers.stats.charts import render_activity
 
-    return render_activity(days, labels)
+    if hours is None:
+        return render_activity(days, labels)
+    return render_activity(days, labels, hours, hour_words)
 
 
 def _render_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.context import chat_language
 from bot.markup import Html
+from bot.outbound import reply_later
 from bot.runtime import Runtime
 from handlers.stats.metrics import (
     ALERT_WINDOW_DAYS,
@@ -178,7 +179,7 @@ class StatsTimer:
         short = caption(text)
         sent = await self.runtime.port.send_photo(target, png, short or "")
         if sent is None or short is None:
-            await self.runtime.port.send(target, text)
+            await reply_later(self.runtime.port, target, text)
 
     # ------------------------------------------------------------------ finished days
 
@@ -248,4 +249,4 @@ class StatsTimer:
             if admin_id != self.runtime.bot_id and await self.runtime.port.send(admin_id, text):
                 delivered += 1
         if not delivered:
-            await self.runtime.port.send(chat_id, text)
+            await reply_later(self.runtime.port, chat_id, text)

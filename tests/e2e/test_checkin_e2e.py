@@ -29,7 +29,8 @@ async def test_twenty_concurrent_checkins_through_the_bot(
     api: FakeBotApi, start_bot: BotFactory
 ) -> None:
     """Twenty /checkin at once from one member: one credit."""
-    await start_bot()
+    # Room for twenty replies in the minute, none merged: one message per /checkin.
+    await start_bot(BOT_OUTBOUND__CHAT_MESSAGES="30", BOT_OUTBOUND__MERGE_FROM="100")
     before = len(api.calls_to("sendMessage"))
     for _ in range(20):
         api.push_update(api.message_update(GROUP, MEMBER, "/checkin"))

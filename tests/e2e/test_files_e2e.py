@@ -95,7 +95,8 @@ async def test_download_unknown_file_is_not_found(api: FakeBotApi, start_bot: Bo
     with pytest.raises(ChatActionError) as caught:
         await port.download("no-such-file", 1000)
     assert caught.value.reason == "not_found"
-    api.fail_next("getFile", status=500)
+    # A refusal (a lone 500 would be retried by the port and succeed).
+    api.fail_next("getFile", status=400)
     with pytest.raises(ChatActionError) as failed:
         await port.download(api.upload(b"x", "x.json")["file_id"], 1000)
     assert failed.value.reason == "failed"

@@ -178,12 +178,14 @@ async def test_commands_are_registered_in_both_languages(
 async def test_help_shows_admin_commands_to_admins_only(
     api: FakeBotApi, start_bot: BotFactory
 ) -> None:
-    """/help lists what the caller may use."""
+    """/help lists what the caller may use; admin commands are in the admins' topics."""
     await start_bot()
     member_help = await command(api, MEMBER, "/help")
     admin_help = await command(api, ADMIN_ID, "/help")
     assert "/rules" in member_help and "/setwelcome" not in member_help
-    assert "/setwelcome" in admin_help
+    assert "/help 欢迎" not in member_help and "/help 欢迎" in admin_help
+    assert "/setwelcome" not in await command(api, MEMBER, "/help welcome")
+    assert "/setwelcome" in await command(api, ADMIN_ID, "/help welcome")
 
 
 async def test_missing_delete_right_is_reported_once(

@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import html
 import inspect
 import itertools
 import json
+import math
 import re
 import socket
 import time
@@ -111,14 +113,18 @@ MEMBER_PERMISSIONS = (
 GROUP_ANONYMOUS_BOT_ID = 1087968824
 CHANNEL_BOT_ID = 136817688
 MAX_TEXT = 4096
+#: How long a ``hang_next`` call waits at most (the client times out long before).
+HANG_SECONDS = 120.0
 MAX_CAPTION = 1024
 MAX_UPLOAD = 64 * 1024 * 1024
 #: The largest file getFile lets a bot download.
 MAX_DOWNLOAD = 20 * 1024 * 1024
 COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
+HTML_TAG = re.compile(r"<[^>]+>")
 
 NO_RESTRICT_RIGHTS = "Bad Request: not enough rights to restrict/unrestrict chat member"
 NO_PIN_RIGHTS = "Bad Request: not enough rights to manage pinned messages in the chat"
+NO_PERMISSIONS_RIGHTS = "Bad Request: not enough rights to change chat permissions"
 USER_IS_ADMIN = "Bad Request: user is an administrator of the chat"
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
@@ -254,11 +260,18 @@ class UploadedFile:
 
 @dataclass(frozen=True)
 class Fault:
-    """An error answer waiting to be given to the next call of a method."""
+    """An error answer waiting to be given to the next call of a method, or a connection
+    broken instead of answering: ``kind`` is ``answer`` (JSON error), ``html`` (an error
+    page as a proxy in front of Telegram sends), ``drop_before`` (closed before the call is
+    processed), ``drop_after`` (processed, then closed: the answer is lost) or ``hang``
+    (never processed nor answered until the client gives up or the fake stops)."""
 
     status: int
     description: str
     retry_after: int | None = None
+    kind: str = "answer"
+    # Only calls whose parameters this accepts get the fault (None: any call).
+    match: Callable[[JsonDict], bool] | None = None
 
 
 class ApiError(Exception):
@@ -277,6 +290,22 @@ class ApiError(Exception):
         if self.parameters:
             body["parameters"] = self.parameters
         return body
+
+
+class HtmlError(ApiError):
+    """An error page in HTML, as a proxy in front of the Bot API answers (nginx's 502)."""
+
+    def response(self) -> web.Response:
+        """The page, with the error status."""
+        page = f"<html><body><h1>{self.status} {self.description}</h1></body></html>"
+        return web.Response(text=page, status=self.status, content_type="text/html")
+
+
+def parsed_length(text: str, parse_mode: Any) -> int:
+    """A text's length as Telegram limits it: after HTML parsing, in UTF-16 code units."""
+    if isinstance(parse_mode, str) and parse_mode.casefold() == "html":
+        text = html.unescape(HTML_TAG.sub("", text))
+    return len(text.encode("utf-16-le")) // 2
 
 
 def bad_request(description: str) -> ApiError:
@@ -349,6 +378,71 @@ class ChatState:
         )
 
 
+#: Methods that send a message, counted by the per-group message limit (lower case).
+MESSAGE_METHODS = frozenset(
+    name.casefold()
+    for name in (
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendVideo",
+        "sendAnimation",
+        "sendAudio",
+        "sendVoice",
+        "sendSticker",
+        "sendPoll",
+        "sendDice",
+        "sendLocation",
+        "sendContact",
+        "sendMediaGroup",
+        "copyMessage",
+        "copyMessages",
+        "forwardMessage",
+        "forwardMessages",
+    )
+)
+
+
+class GroupMessageLimit:
+    """Telegram's per-group flood limit: at most ``limit`` messages in any ``window`` seconds.
+
+    A message over the limit is refused with 429 and the seconds until a slot frees.
+    """
+
+    def __init__(self, limit: int, window: float, clock: Callable[[], float]) -> None:
+        """Allow ``limit`` messages per ``window`` seconds in each group, timed by ``clock``."""
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._sent: dict[int, deque[float]] = {}
+
+    def take(self, chat_id: int) -> float:
+        """Count one message to a group, or raise 429; the time it was counted at."""
+        now = self._clock()
+        sent = self._sent.setdefault(chat_id, deque())
+        while sent and sent[0] <= now - self.window:
+            sent.popleft()
+        if len(sent) >= self.limit:
+            wait = max(1, math.ceil(sent[0] + self.window - now))
+            raise ApiError(
+                HTTPStatus.TOO_MANY_REQUESTS,
+                f"Too Many Requests: retry after {wait}",
+                {"retry_after": wait},
+            )
+        sent.append(now)
+        return now
+
+    def give_back(self, chat_id: int, at: float) -> None:
+        """Uncount a message that was refused for another reason after all."""
+        with contextlib.suppress(KeyError, ValueError):
+            self._sent[chat_id].remove(at)
+
+    def sent(self, chat_id: int) -> int:
+        """Messages counted for a group within the window ending now."""
+        now = self._clock()
+        return sum(1 for at in self._sent.get(chat_id, ()) if at > now - self.window)
+
+
 class FakeBotApi:
     """A fake Telegram Bot API server: records calls, models chats, serves injected updates."""
 
@@ -360,8 +454,15 @@ class FakeBotApi:
         bot_first_name: str = "Test Group Bot",
         first_message_id: int = 5000,
         honour_allowed_updates: bool = True,
+        group_message_limit: int | None = None,
+        group_window_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """Configure the bot identity; nothing listens until ``start()``."""
+        """Configure the bot identity; nothing listens until ``start()``.
+
+        ``group_message_limit``: at most this many messages per ``group_window_seconds`` to
+        each group (chat ids below 0), as Telegram's flood limit; more get 429 retry_after.
+        """
         self.bot_user = make_user(bot_id, bot_first_name, username=bot_username, is_bot=True)
         self.first_message_id = first_message_id
         self.honour_allowed_updates = honour_allowed_updates
@@ -388,8 +489,14 @@ class FakeBotApi:
         self._stopping = asyncio.Event()
         self._poll_generation = 0
         self._runner: web.AppRunner | None = None
+        self._site: web.SockSite | None = None
         self._port: int | None = None
         self._handlers = self._method_table()
+        self.group_limit = (
+            GroupMessageLimit(group_message_limit, group_window_seconds, clock)
+            if group_message_limit
+            else None
+        )
 
     # ----------------------------------------------------------------- server lifecycle
 
@@ -401,11 +508,8 @@ class FakeBotApi:
         app.router.add_get("/file/bot{token}/{path:.+}", self._serve_file)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self._port = sock.getsockname()[1]
-        await web.SockSite(runner, sock).start()
         self._runner = runner
+        await self._listen(0)
 
     async def stop(self) -> None:
         """Answer waiting long polls with [] and shut the server down."""
@@ -495,11 +599,65 @@ class FakeBotApi:
         retry_after: int = 1,
         description: str | None = None,
         times: int = 1,
+        html_page: bool = False,
+        match: Callable[[JsonDict], bool] | None = None,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` fail with ``status``."""
+        """Make the next ``times`` calls of ``method`` fail with ``status`` (``html_page``:
+        an HTML error page instead of Telegram's JSON, as nginx sends for a 502; ``match``:
+        only calls whose decoded parameters it accepts)."""
         text = description or self._default_fault_description(status, retry_after)
-        fault = Fault(status, text, retry_after if status == HTTPStatus.TOO_MANY_REQUESTS else None)
+        fault = Fault(
+            status,
+            text,
+            retry_after if status == HTTPStatus.TOO_MANY_REQUESTS else None,
+            "html" if html_page else "answer",
+            match,
+        )
         self._faults.setdefault(method.casefold(), deque()).extend([fault] * times)
+
+    def clear_faults(self) -> None:
+        """Forget every fault still waiting (delays too)."""
+        self._faults.clear()
+        self._delays.clear()
+
+    def drop_next(self, method: str, *, after_processing: bool = False, times: int = 1) -> None:
+        """Close the connection of the next ``times`` calls of ``method`` without answering:
+        before processing them (nothing happens), or after (it happened; the answer is lost)."""
+        kind = "drop_after" if after_processing else "drop_before"
+        self._faults.setdefault(method.casefold(), deque()).extend(
+            [Fault(0, "connection dropped", kind=kind)] * times
+        )
+
+    def hang_next(self, method: str, times: int = 1) -> None:
+        """Never answer (nor process) the next ``times`` calls of ``method``: the client's
+        read time-out ends them."""
+        self._faults.setdefault(method.casefold(), deque()).extend(
+            [Fault(0, "no answer", kind="hang")] * times
+        )
+
+    async def refuse_connections(self) -> None:
+        """Stop listening and close open connections: the bot cannot connect at all."""
+        if self._site is not None:
+            await self._site.stop()
+            self._site = None
+        if self._runner is not None and self._runner.server is not None:
+            for connection in self._runner.server.connections:
+                connection.force_close()
+
+    async def accept_connections(self) -> None:
+        """Listen again, on the same port, after ``refuse_connections``."""
+        if self._site is None and self._port is not None:
+            await self._listen(self._port)
+
+    async def _listen(self, port: int) -> None:
+        assert self._runner is not None
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # The same port again after refuse_connections, past closed connections' TIME_WAIT.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+        self._port = sock.getsockname()[1]
+        self._site = web.SockSite(self._runner, sock)
+        await self._site.start()
 
     def delay(self, method: str, seconds: float, times: int = 1) -> None:
         """Make the next ``times`` calls of ``method`` answer only after ``seconds``."""
@@ -869,13 +1027,29 @@ class FakeBotApi:
         self._record(call)
         try:
             await self._apply_delay(method)
-            self._apply_fault(method)
+            broken = self._apply_fault(method, params)
+            if broken is not None and broken.kind != "drop_after":
+                return await self._break_connection(request, broken)
             result = await self._dispatch(method, params)
         except ApiError as error:
             call.status = error.status
+            if isinstance(error, HtmlError):
+                return error.response()
             return web.json_response(error.payload(), status=error.status)
-        call.status, call.result = HTTPStatus.OK, result
+        call.result = result
+        if broken is not None:
+            return await self._break_connection(request, broken)
+        call.status = HTTPStatus.OK
         return web.json_response({"ok": True, "result": result})
+
+    async def _break_connection(self, request: web.Request, fault: Fault) -> web.Response:
+        """Close the connection with no answer (after waiting, for ``hang``); the call's
+        status stays None: no answer was given."""
+        if fault.kind == "hang":
+            await self._wait(self._stopping, HANG_SECONDS)
+        if request.transport is not None:
+            request.transport.abort()
+        return web.Response()
 
     async def _read_params(self, request: web.Request) -> JsonDict:
         """Merge query string and body (form, multipart or JSON) into decoded parameters."""
@@ -913,12 +1087,17 @@ class FakeBotApi:
         if delays:
             await self._wait(self._stopping, delays.popleft())
 
-    def _apply_fault(self, method: str) -> None:
-        """Raise the queued fault of this method, if any."""
+    def _apply_fault(self, method: str, params: JsonDict) -> Fault | None:
+        """Raise the queued error answer of this method; return a queued broken connection."""
         faults = self._faults.get(method.casefold())
-        if not faults:
-            return
-        fault = faults.popleft()
+        fault = next((f for f in faults or () if f.match is None or f.match(params)), None)
+        if faults is None or fault is None:
+            return None
+        faults.remove(fault)
+        if fault.kind == "html":
+            raise HtmlError(fault.status, fault.description)
+        if fault.kind != "answer":
+            return fault
         parameters = {"retry_after": fault.retry_after} if fault.retry_after else None
         raise ApiError(fault.status, fault.description, parameters)
 
@@ -927,10 +1106,28 @@ class FakeBotApi:
         handler = self._handlers.get(method.casefold())
         if handler is None:
             raise ApiError(HTTPStatus.NOT_FOUND, "Not Found: method not found")
-        result = handler(params)
-        if inspect.isawaitable(result):
-            result = await result
+        group, counted = self._count_group_message(method, params)
+        try:
+            result = handler(params)
+            if inspect.isawaitable(result):
+                result = await result
+        except ApiError:
+            if counted is not None and self.group_limit is not None:
+                self.group_limit.give_back(group, counted)
+            raise
         return result
+
+    def _count_group_message(self, method: str, params: JsonDict) -> tuple[int, float | None]:
+        """Count a message to a group against its limit (429 if over); when it was counted."""
+        if self.group_limit is None or method.casefold() not in MESSAGE_METHODS:
+            return 0, None
+        try:
+            chat_id = int(params.get("chat_id", 0))
+        except (TypeError, ValueError):
+            return 0, None
+        if chat_id >= 0:
+            return chat_id, None
+        return chat_id, self.group_limit.take(chat_id)
 
     def _pulse_updates(self) -> None:
         """Wake everything waiting for a new update."""
@@ -972,6 +1169,7 @@ class FakeBotApi:
             "getChatAdministrators": self._get_chat_administrators,
             "getChatMemberCount": lambda params: self._target_chat(params).member_count,
             "restrictChatMember": self._restrict_chat_member,
+            "setChatPermissions": self._set_chat_permissions,
             "banChatMember": self._ban_chat_member,
             "unbanChatMember": self._unban_chat_member,
             "pinChatMessage": self._pin_chat_message,
@@ -1145,7 +1343,7 @@ class FakeBotApi:
         text = params.get("text")
         if not isinstance(text, str) or not text.strip():
             raise bad_request("Bad Request: message text is empty")
-        if len(text) > MAX_TEXT:
+        if parsed_length(text, params.get("parse_mode")) > MAX_TEXT:
             raise bad_request("Bad Request: message is too long")
         return self._bot_message(chat, params, {"text": text})
 
@@ -1211,7 +1409,7 @@ class FakeBotApi:
         caption = params.get("caption")
         if not caption:
             return {}
-        if len(caption) > MAX_CAPTION:
+        if parsed_length(caption, params.get("parse_mode")) > MAX_CAPTION:
             raise bad_request("Bad Request: message caption is too long")
         return {"caption": caption}
 
@@ -1392,6 +1590,22 @@ class FakeBotApi:
         else:
             until = int(params.get("until_date") or 0)
             chat.members[user["id"]] = restricted_member(user, permissions, until)
+        return True
+
+    def _set_chat_permissions(self, params: JsonDict) -> bool:
+        """setChatPermissions: the group's default member permissions; unnamed flags are False.
+
+        As Telegram does, setting the permissions the group has already is a 400
+        (CHAT_NOT_MODIFIED); without use_independent_chat_permissions, polls imply messages.
+        """
+        chat = self._moderated_chat(params, "can_restrict_members", NO_PERMISSIONS_RIGHTS)
+        given = params.get("permissions") or {}
+        permissions = {flag: bool(given.get(flag, False)) for flag in MEMBER_PERMISSIONS}
+        if not params.get("use_independent_chat_permissions") and permissions["can_send_polls"]:
+            permissions["can_send_messages"] = True
+        if permissions == chat.permissions:
+            raise bad_request("Bad Request: CHAT_NOT_MODIFIED")
+        chat.permissions = permissions
         return True
 
     def _ban_chat_member(self, params: JsonDict) -> bool:

@@ -1,0 +1,164 @@
+"""What /exportledger costs on a long ledger: time, and memory that stays bounded.
+
+    python -m bot.bench_ledger [--entries 200000] [--members 2000]
+
+Fills a migrated SQLite file in a temporary folder with a group's ledger (``entries`` rows
+over ``members`` accounts, a fifth of them given by an admin without an account), then runs
+the real /exportledger handler against a port that only counts the files. It prints the
+time, entries per second, files and bytes sent, and the peak of Python allocations while
+exporting (tracemalloc, in a second run so it does not slow the timed one). The last line is
+one JSON object. Nothing touches the network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+
+from bot.chat import MemberInfo
+from bot.config import load_settings
+from bot.context import Context
+from bot.events import Chat, Command, Message, User
+from bot.i18n import Translator
+from bot.permissions import AdminCache
+from bot.runtime import Runtime
+from bot.scheduling import Scheduler
+from handlers.checkin.ledger import export_ledger
+from storage.models import LedgerRow
+from storage.points import PointsRepository
+from storage.repositories import ChatRepository
+from storage.unit import Store
+
+GROUP = -1001000000001
+ADMIN = User(9, "Bench Admin")
+START = datetime(2026, 1, 1, tzinfo=UTC)
+BATCH = 20_000
+
+
+class FileCountingPort:
+    """Counts the files and bytes the export sends; names the admin when asked."""
+
+    def __init__(self) -> None:
+        self.files = 0
+        self.bytes = 0
+
+    async def send_file(
+        self, chat_id: int, data: bytes, filename: str, caption: str = "", **_: Any
+    ) -> int:
+        """Count one file."""
+        self.files += 1
+        self.bytes += len(data)
+        return self.files
+
+    async def send(self, chat_id: int, text: str, **_: Any) -> int:
+        """Replies are not part of the measurement."""
+        return 0
+
+    async def member_info(self, chat_id: int, user_id: int) -> MemberInfo | None:
+        """The admin is known to the platform; nobody else is asked about."""
+        return MemberInfo(ADMIN, "admin") if user_id == ADMIN.id else None
+
+    async def admins(self, chat_id: int) -> frozenset[int]:
+        """The admin."""
+        return frozenset({ADMIN.id})
+
+
+async def fill(store: Store, entries: int, members: int) -> None:
+    """Accounts and ledger rows, written in large batches."""
+    async with store.unit() as uow:
+        await ChatRepository(uow).ensure(GROUP, "Bench 基准群")
+        await PointsRepository(uow).ensure_accounts(
+            [(GROUP, 1000 + m, f"成员 {m}") for m in range(members)]
+        )
+    for start in range(0, entries, BATCH):
+        rows = [
+            {
+                "chat_id": GROUP,
+                "user_id": 1000 + i % members,
+                "delta": 1 + i % 7,
+                "kind": "give" if i % 5 == 0 else "checkin",
+                "reason": "bench" if i % 5 == 0 else None,
+                "actor_id": ADMIN.id if i % 5 == 0 else 1000 + i % members,
+                "created_at": START + timedelta(seconds=i),
+            }
+            for i in range(start, min(start + BATCH, entries))
+        ]
+        async with store.unit() as uow:
+            session = await uow.session()
+            await session.execute(insert(LedgerRow.__table__), rows)
+
+
+async def export_once(store: Store, port: FileCountingPort) -> float:
+    """Run /exportledger once; seconds taken."""
+    port_any: Any = port
+    runtime = Runtime(
+        settings=load_settings(None, {"BOT_BOT__DEFAULT_LANGUAGE": "en"}),
+        store=store,
+        port=port_any,
+        translator=Translator("en"),
+        admins=AdminCache(port.admins, 60),
+        scheduler=Scheduler(lambda: START),
+    )
+    message = Message(Chat(GROUP, "Bench"), ADMIN, 1, "/exportledger", START)
+    command = Command(message, "exportledger")
+    began = time.perf_counter()
+    async with store.unit() as uow:
+        await export_ledger(command, Context(command, runtime, uow))
+    return time.perf_counter() - began
+
+
+async def run(entries: int, members: int) -> dict[str, Any]:
+    """Fill a ledger, export it timed, then again under tracemalloc."""
+    with tempfile.TemporaryDirectory(prefix="groupbot-ledger-") as folder:
+        store = Store(f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}")
+        try:
+            await store.migrate()
+            await fill(store, entries, members)
+            timed = FileCountingPort()
+            seconds = await export_once(store, timed)
+            traced = FileCountingPort()
+            tracemalloc.start()
+            await export_once(store, traced)
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+        finally:
+            await store.close()
+    return {
+        "bench": "ledger_export",
+        "entries": entries,
+        "members": members,
+        "seconds": round(seconds, 2),
+        "entries_per_second": round(entries / seconds),
+        "files": timed.files,
+        "bytes": timed.bytes,
+        "peak_python_mib": round(peak / 2**20, 1),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Print the figures, then one JSON line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=200_000)
+    parser.add_argument("--members", type=int, default=2_000)
+    args = parser.parse_args(argv)
+    result = asyncio.run(run(max(1, args.entries), max(1, args.members)))
+    print(
+        f"{result['entries']} entries: {result['seconds']} s "
+        f"({result['entries_per_second']}/s), {result['files']} file(s), "
+        f"{result['bytes']} bytes, peak {result['peak_python_mib']} MiB"
+    )
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""The one CSV helper of the exports: cells, whole files, and parts of bounded size."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+
+from bot.csvfiles import BOM, CsvParts, CsvSender, cell, csv_file, part_name, send_csv
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        (None, ""),
+        (12, 12),
+        (-15, -15),
+        ("Ann", "Ann"),
+        ('=HYPERLINK("x")', '\'=HYPERLINK("x")'),
+        ("+1", "'+1"),
+        ("-spam", "'-spam"),
+        ("@sum", "'@sum"),
+        ("a=b", "a=b"),
+        (date(2026, 11, 23), "2026-11-23"),
+        (datetime(2026, 11, 23, 4, 5, tzinfo=UTC), "2026-11-23T04:05:00+00:00"),
+    ],
+)
+def test_cell(value: Any, written: Any) -> None:
+    assert cell(value) == written
+
+
+def read(data: bytes) -> list[list[str]]:
+    assert data.startswith(BOM.encode("utf-8"))
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def test_csv_file_has_the_mark_the_header_and_the_rows() -> None:
+    data = csv_file(("id", "name"), [(1, "张三"), (2, None)])
+    assert read(data) == [["id", "name"], ["1", "张三"], ["2", ""]]
+
+
+@pytest.mark.parametrize(
+    ("stem", "number", "only", "name"),
+    [("ledger-5", 1, True, "ledger-5.csv"), ("ledger-5", 2, False, "ledger-5-2.csv")],
+)
+def test_part_name(stem: str, number: int, only: bool, name: str) -> None:
+    assert part_name(stem, number, only) == name
+
+
+@pytest.mark.parametrize(("limit", "count"), [(100, 3), (200, 3), (400, 2), (10**6, 1)])
+def test_parts_stay_under_the_limit_and_keep_every_row(limit: int, count: int) -> None:
+    """Chunks of 10 rows (about 180 bytes): parts fit the limit unless one chunk cannot."""
+    parts = CsvParts(("n", "text"), limit)
+    files: list[bytes] = []
+    chunks = [[(i, f"row {i:04d} ok") for i in range(start, start + 10)] for start in (0, 10, 20)]
+    for chunk in chunks:
+        finished = parts.add(chunk)
+        if finished is not None:
+            files.append(finished)
+    files.append(parts.finish())
+    rows = [row for data in files for row in read(data)[1:]]
+    assert [int(row[0]) for row in rows] == list(range(30))
+    assert all(read(data)[0] == ["n", "text"] for data in files)
+    assert parts.rows == 30 and parts.parts == len(files)
+    chunk_bytes = max(len(csv_file(("n", "text"), chunk)) for chunk in chunks)
+    assert all(len(data) <= max(limit, chunk_bytes) for data in files)
+    assert len(files) == count
+
+
+def test_an_empty_export_is_just_the_header() -> None:
+    parts = CsvParts(("a",))
+    assert read(parts.finish()) == [["a"]]
+
+
+class FilePort:
+    """Keeps the files sent; can refuse the n-th one."""
+
+    def __init__(self, refuse: int | None = None) -> None:
+        self.files: list[tuple[str, bytes, str]] = []
+        self.refuse = refuse
+
+    async def send_file(
+        self, chat_id: int, data: bytes, filename: str, caption: str = "", **_: Any
+    ) -> int | None:
+        if self.refuse is not None and len(self.files) + 1 == self.refuse:
+            return None
+        self.files.append((filename, data, caption))
+        return len(self.files)
+
+
+async def test_sender_sends_numbered_parts_and_pauses_before_each() -> None:
+    port: Any = FilePort()
+    pauses: list[int] = []
+
+    async def pause() -> None:
+        pauses.append(len(port.files))
+
+    sender = CsvSender(port, -100, "ledger-100", ("n",), limit=40, pause=pause)
+    for start in range(0, 30, 10):
+        await sender.add([(i,) for i in range(start, start + 10)])
+    assert await sender.finish("done")
+    names = [name for name, _, _ in port.files]
+    assert names == ["ledger-100-1.csv", "ledger-100-2.csv", "ledger-100-3.csv"]
+    assert [caption for _, _, caption in port.files] == ["", "", "done"]
+    assert pauses == [0, 1, 2]
+    assert sender.rows == 30 and sender.parts == 3
+
+
+async def test_sender_with_one_part_names_it_plainly_and_reports_failures() -> None:
+    port: Any = FilePort()
+    sender = CsvSender(port, -100, "ledger-100", ("n",))
+    await sender.add([(1,)])
+    assert await sender.finish("c") and port.files[0][0] == "ledger-100.csv"
+    refusing: Any = FilePort(refuse=1)
+    failing = CsvSender(refusing, -100, "x", ("n",), limit=10)
+    await failing.add([(1,), (2,)])
+    await failing.add([(3,)])  # the first part is refused here
+    assert failing.failed
+    await failing.add([(4,)])
+    assert not await failing.finish("c")
+    assert refusing.files == []
+
+
+async def test_send_csv_one_file() -> None:
+    port: Any = FilePort()
+    assert await send_csv(port, -1, "points-1", ("a", "b"), [(1, "=x")], "cap", reply_to=5)
+    ((name, data, caption),) = port.files
+    assert (name, caption) == ("points-1.csv", "cap")
+    assert read(data) == [["a", "b"], ["1", "'=x"]]
+    assert not await send_csv(FilePort(refuse=1), -1, "p", ("a",), [], "")  # type: ignore[arg-type]
