@@ -34,6 +34,7 @@ from bot.platforms.polling import IntakeClosed, Poller, UpdateIntake
 from bot.platforms.shutdown import StopBudget
 from bot.platforms.telegram_events import chat_key, events_from_update
 from bot.platforms.telegram_port import TelegramPort
+from bot.platforms.telegram_retry import RetryPolicy
 from bot.platforms.webhook import WebhookServer, make_webhook_app
 from storage.unit import Store
 
@@ -99,7 +100,11 @@ class TelegramBot:
         await app.initialize()
         me = app.bot
         self.core = build_core(
-            self.settings, self.store, TelegramPort(me), bot_id=me.id, bot_username=me.username
+            self.settings,
+            self.store,
+            TelegramPort(me, RetryPolicy.from_config(self.settings.telegram)),
+            bot_id=me.id,
+            bot_username=me.username,
         )
         app.add_handler(TypeHandler(Update, self._on_update))
         app.add_error_handler(self._on_error)
