@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,30 @@ GROUP = -1001000000001
 ADMIN_ID = 100
 OWNER_ID = 4242
 
+SECRET = "s3cret-Token_1"
+
 BotFactory = Callable[..., Awaitable[TelegramBot]]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def webhook_bot(start_bot: BotFactory) -> tuple[TelegramBot, str]:
+    """The real bot in webhook mode on a free local port, and the URL Telegram would call."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram/hook"
+    bot = await start_bot(
+        BOT_TELEGRAM__MODE="webhook",
+        BOT_WEBHOOK__URL=url,
+        BOT_WEBHOOK__LISTEN="127.0.0.1",
+        BOT_WEBHOOK__PORT=str(port),
+        BOT_WEBHOOK__SECRET_TOKEN=SECRET,
+    )
+    return bot, url
 
 
 def e2e_settings(api: FakeBotApi, tmp_path: Path, **overrides: str) -> Settings:

@@ -23,25 +23,13 @@ from storage.models import NightModeRow
 from tests.e2e.conftest import ADMIN_ID, GROUP, BotFactory
 from tests.e2e.test_welcome_e2e import MEMBER, command
 from tests.fakes import FakeBotApi
-from tests.fakes.bot_api import Call, default_chat_permissions
+from tests.fakes.bot_api import SENDING_PERMISSIONS, Call, default_chat_permissions
 
 # Thursday 2026-11-26 in Shanghai, as UTC instants.
 NOON = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)  # 12:00
 NIGHT = datetime(2026, 11, 26, 15, 0, 30, tzinfo=UTC)  # 23:00:30
 LATE = datetime(2026, 11, 26, 19, 0, tzinfo=UTC)  # 03:00
 MORNING = datetime(2026, 11, 26, 23, 0, 30, tzinfo=UTC)  # 07:00:30 on the 27th
-SENDING = (
-    "can_send_messages",
-    "can_send_audios",
-    "can_send_documents",
-    "can_send_photos",
-    "can_send_videos",
-    "can_send_video_notes",
-    "can_send_voice_notes",
-    "can_send_polls",
-    "can_send_other_messages",
-    "can_add_web_page_previews",
-)
 
 
 class Clock:
@@ -111,7 +99,7 @@ async def test_night_closes_survives_a_restart_and_reopens_as_before(
     await watch(bot).sync()
     (closing,) = api.calls_to("setChatPermissions")
     closed = api.chat(GROUP).permissions
-    assert not any(closed[flag] for flag in SENDING), "members may not post at night"
+    assert not any(closed[flag] for flag in SENDING_PERMISSIONS), "members may not post at night"
     assert closed["can_invite_users"] is False and closed["can_react_to_messages"] is True
     (good_night,) = await api.wait_for(
         "sendMessage", predicate=lambda c: "晚安" in c.params["text"]

@@ -14,8 +14,7 @@ from telegram import Update
 from bot.events import Event
 from bot.platforms.telegram import TelegramBot
 from storage.receipts import Receipt
-from tests.e2e.conftest import GROUP, BotFactory
-from tests.e2e.test_webhook_and_process import SECRET, free_port
+from tests.e2e.conftest import GROUP, SECRET, BotFactory, webhook_bot
 from tests.fakes import FakeBotApi, make_user
 
 MEMBER = make_user(4711, "Lin")
@@ -75,20 +74,6 @@ class Gate:
             self.handled += 1
 
         dispatcher.handle = held  # type: ignore[method-assign]
-
-
-async def webhook_bot(start_bot: BotFactory) -> tuple[TelegramBot, str]:
-    """A bot in webhook mode, and its URL."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/hook"
-    bot = await start_bot(
-        BOT_TELEGRAM__MODE="webhook",
-        BOT_WEBHOOK__URL=url,
-        BOT_WEBHOOK__LISTEN="127.0.0.1",
-        BOT_WEBHOOK__PORT=str(port),
-        BOT_WEBHOOK__SECRET_TOKEN=SECRET,
-    )
-    return bot, url
 
 
 async def post(url: str, update: dict[str, Any]) -> int:

@@ -5,39 +5,22 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 from pathlib import Path
 
 import aiohttp
 
-from tests.e2e.conftest import GROUP, TOKEN, BotFactory
+from tests.e2e.conftest import GROUP, SECRET, TOKEN, BotFactory, webhook_bot
 from tests.fakes import FakeBotApi, make_user
 
 BOB = make_user(201, "Bob")
-SECRET = "s3cret-Token_1"
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def test_webhook_checks_the_secret_and_serves_updates(
     api: FakeBotApi, start_bot: BotFactory
 ) -> None:
     """Wrong or missing secret: 403 and nothing happens; right secret: the update is handled."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/telegram/hook"
-    await start_bot(
-        BOT_TELEGRAM__MODE="webhook",
-        BOT_WEBHOOK__URL=url,
-        BOT_WEBHOOK__LISTEN="127.0.0.1",
-        BOT_WEBHOOK__PORT=str(port),
-        BOT_WEBHOOK__SECRET_TOKEN=SECRET,
-    )
+    _, url = await webhook_bot(start_bot)
     registered = api.calls_to("setWebhook")[-1].params
     assert registered["url"] == url and registered["secret_token"] == SECRET
     assert "chat_member" in registered["allowed_updates"]
@@ -51,7 +34,7 @@ async def test_webhook_checks_the_secret_and_serves_updates(
         assert api.calls_to("sendMessage") == []
         async with http.post(url, json=update, headers={header: SECRET}) as response:
             assert response.status == 200
-        async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+        async with http.get(url.replace("/telegram/hook", "/healthz")) as response:
             assert response.status == 200
     calls = await api.wait_for("sendMessage")
     assert "Bob" in calls[0].params["text"]

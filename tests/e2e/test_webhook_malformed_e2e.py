@@ -7,8 +7,7 @@ import logging
 import aiohttp
 import pytest
 
-from tests.e2e.conftest import GROUP, BotFactory
-from tests.e2e.test_webhook_and_process import SECRET, free_port
+from tests.e2e.conftest import GROUP, SECRET, BotFactory, webhook_bot
 from tests.fakes import FakeBotApi, make_user
 
 BOB = make_user(201, "Bob")
@@ -29,15 +28,7 @@ MALFORMED = [
 async def test_malformed_bodies_are_dropped_and_a_valid_update_still_works(
     api: FakeBotApi, start_bot: BotFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/telegram/hook"
-    await start_bot(
-        BOT_TELEGRAM__MODE="webhook",
-        BOT_WEBHOOK__URL=url,
-        BOT_WEBHOOK__LISTEN="127.0.0.1",
-        BOT_WEBHOOK__PORT=str(port),
-        BOT_WEBHOOK__SECRET_TOKEN=SECRET,
-    )
+    _, url = await webhook_bot(start_bot)
     caplog.set_level(logging.INFO)
     async with aiohttp.ClientSession() as http:
         for body in MALFORMED:

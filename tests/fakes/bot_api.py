@@ -90,8 +90,8 @@ ADMIN_RIGHTS = (
     "can_manage_topics",
 )
 
-#: The permission flags of a restricted member (all required by PTB 22.8, some only at runtime).
-MEMBER_PERMISSIONS = (
+#: The permission flags that let a member post something.
+SENDING_PERMISSIONS = (
     "can_send_messages",
     "can_send_audios",
     "can_send_documents",
@@ -102,6 +102,10 @@ MEMBER_PERMISSIONS = (
     "can_send_polls",
     "can_send_other_messages",
     "can_add_web_page_previews",
+)
+#: The permission flags of a restricted member (all required by PTB 22.8, some only at runtime).
+MEMBER_PERMISSIONS = (
+    *SENDING_PERMISSIONS,
     "can_change_info",
     "can_invite_users",
     "can_pin_messages",
