@@ -26,7 +26,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot.config import ConfigError, Settings, load_settings
+from core.config import ConfigError, Settings, load_settings
 
 EXIT_CONFIG = 2
 EXIT_FAILURE = 1

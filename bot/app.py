@@ -10,19 +10,19 @@ import signal
 from dataclasses import dataclass
 
 from bot.cas import CasClient
-from bot.chat import ChatPort
-from bot.commands import Commands, CommandTable
-from bot.config import Settings
 from bot.dispatch import Dispatcher
-from bot.feature import Feature
 from bot.housekeeping import Housekeeping
-from bot.i18n import Translator
-from bot.leadership import leadership_for
-from bot.outbound import wrap_port
-from bot.permissions import AdminCache
-from bot.runtime import Runtime
-from bot.scheduling import Scheduler
-from bot.timed_work import TimedWork
+from core.chat import ChatPort
+from core.commands import Commands, CommandTable
+from core.config import Settings
+from core.feature import Feature
+from core.i18n import Translator
+from core.leadership import leadership_for
+from core.outbound import wrap_port
+from core.permissions import AdminCache
+from core.runtime import Runtime
+from core.scheduling import Scheduler
+from core.timed_work import TimedWork
 from handlers.activity import ActivityTracker
 from handlers.autoreply.feature import AutoReplies
 from handlers.basics import Basics
@@ -126,7 +126,7 @@ def build_core(
 ) -> Core:
     """Wire runtime services, features and the dispatcher for one platform port.
 
-    Every feature's platform calls go through the outbound queue (``bot.outbound``) unless
+    Every feature's platform calls go through the outbound queue (``core.outbound``) unless
     ``[outbound] enabled`` is off or the platform has no message limits (``queued=False``:
     the sandbox, benchmarks of the core alone).
     """

@@ -36,10 +36,10 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import BaseRequest, RequestData
 
-from bot.config import Settings
 from bot.platforms.ordering import PerChatUpdateProcessor
 from bot.platforms.telegram import TelegramBot
 from bot.platforms.telegram_events import chat_key
+from core.config import Settings
 from storage.unit import Store
 
 log = logging.getLogger(__name__)
@@ -369,7 +369,7 @@ def rate_limiter(settings: Settings, *, telegram_limits: bool) -> AIORateLimiter
     """The configured limiter; without Telegram's quotas unless ``telegram_limits``."""
     retries = settings.telegram.max_retries
     if telegram_limits:
-        # As build_application: per-group budgets are the outbound queue's (bot.outbound).
+        # As build_application: per-group budgets are the outbound queue's (core.outbound).
         return AIORateLimiter(group_max_rate=0, max_retries=retries)
     return AIORateLimiter(UNREACHABLE_RATE, 1, UNREACHABLE_RATE, 60, max_retries=retries)
 

@@ -10,7 +10,7 @@ refuses more than ``--group-limit`` messages (default 20) per ``--window`` secon
 
 Two runs in this process, each on a fresh SQLite file:
 
-- ours: the outbound queue (``bot.outbound``): replies queued and merged when the queue is
+- ours: the outbound queue (``core.outbound``): replies queued and merged when the queue is
   long, enforcement never queued, the captcha ahead of the replies;
 - baseline, the behaviour before it: no queue, every reply awaited inside its handler,
   PTB's per-group limiter on. It is measured for at most ``--cap`` seconds (default 60);
@@ -40,11 +40,11 @@ from typing import Any
 from telegram.ext import AIORateLimiter, ApplicationBuilder, BaseRateLimiter
 
 from bot.app import open_store
-from bot.config import Settings
-from bot.outbound import QueuedPort
 from bot.platforms.ordering import PerChatUpdateProcessor
 from bot.platforms.telegram import TelegramBot, build_application
 from bot.platforms.telegram_events import chat_key
+from core.config import Settings
+from core.outbound import QueuedPort
 from storage.captcha import CaptchaRepository
 from storage.unit import Store
 

@@ -43,9 +43,9 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import build_core
 from bot.bench import peak_rss_mb
-from bot.config import Settings
-from bot.events import Chat, Message, User, parse_command
-from bot.runtime import zone
+from core.config import Settings
+from core.events import Chat, Message, User, parse_command
+from core.runtime import zone
 from handlers.checkin.rules import PointsRules, checkin_reward
 from storage.models import CheckinRow, LedgerRow
 from storage.points import PointsRepository

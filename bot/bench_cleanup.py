@@ -42,9 +42,9 @@ from sqlalchemy import func, select, text
 
 from bot.app import build_core
 from bot.bench_checkin import postgres_database, postgres_unavailable
-from bot.config import Settings
-from bot.context import Context
-from bot.events import Chat, Command, Message, User
+from core.config import Settings
+from core.context import Context
+from core.events import Chat, Command, Message, User
 from handlers.cleanup.actions import candidates, exemptions
 from handlers.cleanup.feature import Cleanup
 from handlers.cleanup.job import AutoCleaner
@@ -377,6 +377,6 @@ async def run_cleanup_bench(settings: Settings, **options: Any) -> dict[str, Any
 
 
 if __name__ == "__main__":  # pragma: no cover
-    from bot.config import load_settings
+    from core.config import load_settings
 
     asyncio.run(run_cleanup_bench(load_settings(None)))

@@ -29,12 +29,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.config import Settings
-from bot.events import User
-from bot.i18n import Translator
-from bot.permissions import AdminCache
-from bot.runtime import Runtime
-from bot.scheduling import Scheduler
+from core.config import Settings
+from core.events import User
+from core.i18n import Translator
+from core.permissions import AdminCache
+from core.runtime import Runtime
+from core.scheduling import Scheduler
 from handlers.moderation.actions import Action, Case, enforce
 from handlers.moderation.lifting import RestrictionLifter
 from storage.models import ApprovedMemberRow, ModerationLogRow, utcnow

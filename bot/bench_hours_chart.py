@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
-from bot.i18n import Translator
+from core.i18n import Translator
 from handlers.stats.metrics import period_ending
 from handlers.stats.report import chart_labels, hour_labels
 from storage.stats import DayFigures

@@ -25,14 +25,14 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from bot.chat import MemberInfo
-from bot.config import load_settings
-from bot.context import Context
-from bot.events import Chat, Command, Message, User
-from bot.i18n import Translator
-from bot.permissions import AdminCache
-from bot.runtime import Runtime
-from bot.scheduling import Scheduler
+from core.chat import MemberInfo
+from core.config import load_settings
+from core.context import Context
+from core.events import Chat, Command, Message, User
+from core.i18n import Translator
+from core.permissions import AdminCache
+from core.runtime import Runtime
+from core.scheduling import Scheduler
 from handlers.checkin.ledger import export_ledger
 from storage.models import LedgerRow
 from storage.points import PointsRepository

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from statistics import median
 
 from bot.bench import peak_rss_mb
-from bot.events import Chat, Message, User
+from core.events import Chat, Message, User
 from handlers.moderation.compiled import CompiledRules, literal_key
 from handlers.moderation.policy import Decision, Policy, Sender, subject_for
 from handlers.moderation.rules import CHECKS, BadWord, GroupRules, Limits, build_rules

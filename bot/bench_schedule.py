@@ -24,11 +24,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import bindparam, insert, update
 
 from bot.bench import peak_rss_mb
-from bot.config import Settings
-from bot.i18n import Translator
-from bot.permissions import AdminCache
-from bot.runtime import Runtime, zone
-from bot.scheduling import Scheduler
+from core.config import Settings
+from core.i18n import Translator
+from core.permissions import AdminCache
+from core.runtime import Runtime, zone
+from core.scheduling import Scheduler
 from handlers.schedule.runner import ScheduleRunner
 from handlers.schedule.when import next_run, plan_from_spec
 from storage.models import ChatRow, ScheduleRow

@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from bot.bench_checkin import postgres_database, postgres_unavailable, sqlite_database
-from bot.i18n import Translator
+from core.i18n import Translator
 from handlers.stats.charts import render_blank
 from handlers.stats.metrics import MAU_DAYS, Period, period_ending
 from handlers.stats.report import (

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from bot.chat import MissingRight
-from bot.context import Context
-from bot.events import Event, event_user
-from bot.feature import Feature
-from bot.runtime import Runtime
+from core.chat import MissingRight
+from core.context import Context
+from core.events import Event, event_user
+from core.feature import Feature
+from core.runtime import Runtime
 from storage.receipts import Receipt
 
 log = logging.getLogger(__name__)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.context import Context
-from bot.events import AdminsChanged, BotStatusChanged, Event
-from bot.feature import Feature
+from core.context import Context
+from core.events import AdminsChanged, BotStatusChanged, Event
+from core.feature import Feature
 
 
 class Housekeeping(Feature):

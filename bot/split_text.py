@@ -20,7 +20,7 @@ from functools import lru_cache
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 
-# A tag, an entity, or one character; the text is valid markup (see bot.markup).
+# A tag, an entity, or one character; the text is valid markup (see core.markup).
 _TOKEN = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^>]*>|(&(?:#\d+|#x[0-9a-fA-F]+|\w+);)|[^<&]+|[<&]")
 _SPACES = frozenset(" \t")
 

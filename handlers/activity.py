@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.context import Context
-from bot.events import (
+from core.context import Context
+from core.events import (
     ButtonPress,
     Command,
     Event,
@@ -20,8 +20,8 @@ from bot.events import (
     Reaction,
     User,
 )
-from bot.feature import Feature
-from bot.runtime import Runtime
+from core.feature import Feature
+from core.runtime import Runtime
 from handlers.stats.recorder import note_event, store_batch
 from handlers.stats.tracking import StatsBuffer
 from storage.repositories import Activity, MemberRepository

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.commands import CommandTable
-from bot.context import Context
-from bot.events import Command
-from bot.feature import CommandSpec, Feature
-from bot.i18n import LANGUAGES, Translator
-from bot.markup import Html, escape
+from core.commands import CommandTable
+from core.context import Context
+from core.events import Command
+from core.feature import CommandSpec, Feature
+from core.i18n import LANGUAGES, Translator
+from core.markup import Html, escape
 from handlers.help_topics import Topic, find_topic, help_topics, member_commands
 from storage.repositories import ChatRepository
 

@@ -10,8 +10,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.commands import CommandTable
-from bot.feature import CommandSpec
+from core.commands import CommandTable
+from core.feature import CommandSpec
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.args import text_or_reply
-from bot.context import Context
-from bot.events import Command
-from bot.feature import CommandSpec, Feature
+from core.args import text_or_reply
+from core.context import Context
+from core.events import Command
+from core.feature import CommandSpec, Feature
 from storage.repositories import ChatRepository
 
 MAX_RULES_LENGTH = 3000

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.chat import ChatActionError
-from bot.config import load_settings
-from bot.i18n import Translator
-from bot.permissions import AdminCache
-from bot.runtime import Runtime
-from bot.scheduling import Scheduler
-from bot.timed_work import TimedWork
+from core.chat import ChatActionError
+from core.config import load_settings
+from core.i18n import Translator
+from core.permissions import AdminCache
+from core.runtime import Runtime
+from core.scheduling import Scheduler
+from core.timed_work import TimedWork
 from storage.unit import Store
 
 GROUP = -1001

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
-from bot.chat import ChatActionError
-from bot.config import load_settings
-from bot.context import Context
-from bot.events import Chat, Message, User
-from bot.permissions import (
+from core.chat import ChatActionError
+from core.config import load_settings
+from core.context import Context
+from core.events import Chat, Message, User
+from core.permissions import (
     ADMIN_RETRY_FIRST,
     ADMIN_RETRY_MOST,
     AdminCache,
@@ -22,7 +22,7 @@ from bot.permissions import (
     after_success,
     next_step,
 )
-from bot.runtime import Runtime
+from core.runtime import Runtime
 
 GROUP = -100
 CREATOR = 7

@@ -12,10 +12,10 @@ import pytest
 import pytest_asyncio
 
 from bot.app import Core, build_core
-from bot.config import load_settings
-from bot.context import Context
-from bot.events import Chat, Event, Message, User, parse_command
-from bot.feature import Feature
+from core.config import load_settings
+from core.context import Context
+from core.events import Chat, Event, Message, User, parse_command
+from core.feature import Feature
 from handlers.autoreply.cooldown import Cooldowns
 from handlers.autoreply.feature import AutoReplies
 from storage.replies import ReplyRepository

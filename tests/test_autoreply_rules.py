@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import load_catalog
+from core.i18n import load_catalog
 from handlers.autoreply.normalize import fold, whole_key
 from handlers.autoreply.rules import (
     Answer,

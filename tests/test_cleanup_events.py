@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from telegram import Bot, Update
 
-from bot.events import BotStatusChanged, Reaction
 from bot.platforms.telegram import ALLOWED_UPDATES
 from bot.platforms.telegram_events import events_from_update
+from core.events import BotStatusChanged, Reaction
 from tests.fakes import FakeBotApi, make_user
 
 GROUP = -1001000000001

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.chat import ChatActionError, MissingRight
+from core.chat import ChatActionError, MissingRight
 from handlers.cleanup.removal import remove_members
 from handlers.cleanup.rules import Member
 

@@ -245,7 +245,7 @@ def fake_t(key: str, **values: object) -> str:
 
 
 def test_a_full_page_stays_under_telegrams_limit() -> None:
-    from bot.i18n import Translator
+    from core.i18n import Translator
 
     translator = Translator("en")
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import cast
 
-from bot.runtime import Runtime
+from core.runtime import Runtime
 from handlers.cleanup.actions import silence_check
 from handlers.cleanup.rules import Member
 from storage.cleanup import CleanupRepository, SilentFilter

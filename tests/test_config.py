@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import DEFAULT_DATABASE_URL, ConfigError, Settings, load_settings
+from core.config import DEFAULT_DATABASE_URL, ConfigError, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.csvfiles import BOM, CsvParts, CsvSender, cell, csv_file, part_name, send_csv
+from core.csvfiles import BOM, CsvParts, CsvSender, cell, csv_file, part_name, send_csv
 
 
 @pytest.mark.parametrize(

@@ -8,16 +8,16 @@ from typing import Any
 
 import pytest
 
-from bot.chat import MissingRight
-from bot.config import load_settings
-from bot.context import Context
 from bot.dispatch import Dispatcher
-from bot.events import Chat, Event, Message, User
-from bot.feature import Feature
-from bot.i18n import Translator
-from bot.permissions import AdminCache
-from bot.runtime import Runtime
-from bot.scheduling import Scheduler
+from core.chat import MissingRight
+from core.config import load_settings
+from core.context import Context
+from core.events import Chat, Event, Message, User
+from core.feature import Feature
+from core.i18n import Translator
+from core.permissions import AdminCache
+from core.runtime import Runtime
+from core.scheduling import Scheduler
 from storage.repositories import ChatRepository
 from storage.unit import Store
 

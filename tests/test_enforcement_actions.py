@@ -11,13 +11,13 @@ import pytest
 import pytest_asyncio
 
 from bot.bench_enforcement import Sizes, run_enforcement_bench
-from bot.chat import ChatActionError, MissingRight
-from bot.config import load_settings
-from bot.events import User
-from bot.i18n import Translator
-from bot.permissions import AdminCache
-from bot.runtime import Runtime
-from bot.scheduling import Scheduler
+from core.chat import ChatActionError, MissingRight
+from core.config import load_settings
+from core.events import User
+from core.i18n import Translator
+from core.permissions import AdminCache
+from core.runtime import Runtime
+from core.scheduling import Scheduler
 from handlers.moderation.actions import CHANNEL_BOT_ID, Action, Case, enforce
 from handlers.moderation.lifting import RestrictionLifter, timer_id
 from handlers.moderation.reports import parse_press

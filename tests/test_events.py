@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.events import (
+from core.events import (
     AdminsChanged,
     BotStatusChanged,
     Chat,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_settings
+from core.config import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"

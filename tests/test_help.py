@@ -7,8 +7,8 @@ import re
 import pytest
 
 from bot.app import build_features
-from bot.i18n import LANGUAGES, Translator, load_catalog
-from bot.markup import to_plain
+from core.i18n import LANGUAGES, Translator, load_catalog
+from core.markup import to_plain
 from handlers.basics import help_overview, help_topic, topic_name, topic_names, unknown_topic
 from handlers.help_topics import Topic, find_topic, help_topics, normalize
 
@@ -147,8 +147,8 @@ def test_unknown_topic_escapes_what_was_typed_and_lists_the_topics() -> None:
 
 
 def test_features_may_share_a_topic_and_the_table_records_it() -> None:
-    from bot.commands import CommandTable
-    from bot.feature import CommandSpec, Feature
+    from core.commands import CommandTable
+    from core.feature import CommandSpec, Feature
 
     async def noop(command: object, ctx: object) -> None:
         return None

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-import bot.i18n as i18n
+import core.i18n as i18n
 from bot.app import build_features
-from bot.i18n import (
+from core.i18n import (
     LANGUAGES,
     Translator,
     choose_plural,
@@ -18,7 +18,7 @@ from bot.i18n import (
     placeholders,
     plural_forms,
 )
-from bot.markup import Html, bold
+from core.markup import Html, bold
 
 ZH = load_catalog("zh")
 EN = load_catalog("en")

@@ -11,8 +11,8 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot import leadership
-from bot.leadership import (
+from core import leadership
+from core.leadership import (
     LOCK_KEY,
     AdvisoryLockLeader,
     SoleLeader,
@@ -190,7 +190,7 @@ async def test_unreachable_server(caplog: pytest.LogCaptureFixture) -> None:
     """A closed port: start() does not raise, nobody leads, stop() works twice."""
     leader = fast_leader("postgresql+asyncpg://postgres:hunter2@127.0.0.1:1/test")
     recorder = Recorder()
-    with caplog.at_level(logging.DEBUG, logger="bot.leadership"):
+    with caplog.at_level(logging.DEBUG, logger="core.leadership"):
         await leader.start(recorder.on_gain, recorder.on_loss)
         await asyncio.sleep(3 * FAST)
         assert not leader.is_leader

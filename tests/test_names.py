@@ -9,16 +9,16 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.chat import ChatActionError, MemberInfo
-from bot.config import load_settings
-from bot.events import User
-from bot.i18n import Translator
-from bot.names import look_up, name_or_id, names_of, person, real_name, to_look_up
-from bot.permissions import AdminCache
 from bot.platforms.console import ADMIN, ConsolePort
 from bot.platforms.console import Group as SandboxGroup
-from bot.runtime import Runtime
-from bot.scheduling import Scheduler
+from core.chat import ChatActionError, MemberInfo
+from core.config import load_settings
+from core.events import User
+from core.i18n import Translator
+from core.names import look_up, name_or_id, names_of, person, real_name, to_look_up
+from core.permissions import AdminCache
+from core.runtime import Runtime
+from core.scheduling import Scheduler
 from handlers.moderation.actions import log_line
 from storage.moderation import LogEntry, member_names
 from storage.repositories import Activity, LearnedPerson, MemberRepository

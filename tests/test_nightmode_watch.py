@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.chat import SENDING_RIGHTS, ChatActionError, ChatRights, MissingRight
-from bot.runtime import Runtime
+from core.chat import SENDING_RIGHTS, ChatActionError, ChatRights, MissingRight
+from core.runtime import Runtime
 from handlers.nightmode.watch import NightWatch, switch_job
 from storage.nightmode import NightModeRepository
 from storage.repositories import ChatRepository

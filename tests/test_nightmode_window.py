@@ -7,7 +7,7 @@ from itertools import pairwise
 
 import pytest
 
-from bot.runtime import zone
+from core.runtime import zone
 from handlers.nightmode.window import decide, next_switch, night_at, nights
 from handlers.schedule.quiet import parse_quiet
 

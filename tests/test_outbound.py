@@ -14,13 +14,13 @@ from typing import Any, cast
 import pytest
 
 from bot.app import build_core
-from bot.chat import ChatActionError, ChatPort, Keyboard
-from bot.config import ConfigError, load_settings
-from bot.context import Context
-from bot.events import Chat, Message, User
-from bot.outbound import QueuedPort, reply_later
-from bot.outbound_rules import Budget, Merge
-from bot.runtime import Runtime
+from core.chat import ChatActionError, ChatPort, Keyboard
+from core.config import ConfigError, load_settings
+from core.context import Context
+from core.events import Chat, Message, User
+from core.outbound import QueuedPort, reply_later
+from core.outbound_rules import Budget, Merge
+from core.runtime import Runtime
 from storage.unit import Store
 
 GROUP = -100
@@ -234,7 +234,7 @@ async def test_a_failing_reply_does_not_stop_the_queue(
     out = queued(port, clock)
     out.enqueue(GROUP, "broken")
     out.enqueue(GROUP, "fine")
-    with caplog.at_level(logging.ERROR, "bot.outbound"):
+    with caplog.at_level(logging.ERROR, "core.outbound"):
         await settle()
     assert port.texts() == ["broken", "fine"]
     assert "queued reply to -100 failed" in caplog.text
@@ -305,7 +305,7 @@ async def test_drain_sends_what_it_can_and_drops_the_rest(
     # Too few to merge in a running bot; a draining one merges them.
     out.enqueue(OTHER, "c0", merge=Merge("c"))
     out.enqueue(OTHER, "c1", merge=Merge("c"))
-    with caplog.at_level(logging.WARNING, "bot.outbound"):
+    with caplog.at_level(logging.WARNING, "core.outbound"):
         dropped = await out.drain(0.05)
     assert port.texts(OTHER) == ["c0\nc1"]
     assert dropped == 3  # a0, a1 and b: GROUP's window is full

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.i18n import Translator
-from bot.outbound_rules import Pending, Priority, merged_text
+from core.i18n import Translator
+from core.outbound_rules import Pending, Priority, merged_text
 from handlers.checkin.burst import (
     CheckedIn,
     already_merge,

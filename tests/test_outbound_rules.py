@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from bot.chat import Button
-from bot.outbound_rules import (
+from core.chat import Button
+from core.outbound_rules import (
     Budget,
     Merge,
     Pending,

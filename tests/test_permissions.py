@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import CommandTable
-from bot.context import Context
-from bot.events import Command
-from bot.feature import CommandSpec, Feature
-from bot.permissions import ANONYMOUS_ADMIN_ID, AdminCache, is_admin_sender, may_run
+from core.commands import CommandTable
+from core.context import Context
+from core.events import Command
+from core.feature import CommandSpec, Feature
+from core.permissions import ANONYMOUS_ADMIN_ID, AdminCache, is_admin_sender, may_run
 
 GROUP = -1001234567890
 CHANNEL = -1009999999999

@@ -6,7 +6,7 @@ import asyncio
 import random
 from datetime import UTC, date, datetime, timedelta
 
-from bot.events import User
+from core.events import User
 from handlers.checkin.actions import CheckinResult, check_in, make_up, redeem, store_awards
 from handlers.checkin.activity import ActivityPoints
 from handlers.checkin.rules import PointsRules

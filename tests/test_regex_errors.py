@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import re2
 
-from bot.i18n import LANGUAGES, Translator, load_catalog
-from bot.regex_errors import KINDS, PatternProblem, pattern_problem, re2_message
+from core.i18n import LANGUAGES, Translator, load_catalog
+from core.regex_errors import KINDS, PatternProblem, pattern_problem, re2_message
 from handlers.autoreply.rules import regex_options
 
 

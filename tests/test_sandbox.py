@@ -13,9 +13,6 @@ from typing import cast
 import pytest
 
 from bot.app import Core
-from bot.chat import ChatActionError
-from bot.config import load_settings
-from bot.events import Command, Event, Message
 from bot.platforms.console import (
     BANNER,
     BOT_ID,
@@ -26,6 +23,9 @@ from bot.platforms.console import (
     humanize,
     run_sandbox,
 )
+from core.chat import ChatActionError
+from core.config import load_settings
+from core.events import Command, Event, Message
 
 
 async def session(tmp_path: Path, script: str, **env: str) -> str:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.chat import ChatActionError
+from core.chat import ChatActionError
 from handlers.schedule.notices import notice_targets
 from handlers.schedule.runner import ScheduleRunner, job_id
 from storage.moderation import ModerationRepository

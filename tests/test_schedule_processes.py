@@ -6,8 +6,8 @@ import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
-from bot.leadership import AdvisoryLockLeader
-from bot.timed_work import TimedWork
+from core.leadership import AdvisoryLockLeader
+from core.timed_work import TimedWork
 from handlers.schedule.runner import ScheduleRunner
 from storage.repositories import ChatRepository
 from storage.schedules import ScheduleRepository

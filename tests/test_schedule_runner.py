@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import pytest_asyncio
 
-from bot.chat import ChatActionError, MissingRight
+from core.chat import ChatActionError, MissingRight
 from handlers.schedule.runner import ScheduleRunner, job_id
 from handlers.schedule.when import parse_when
 from storage.models import ScheduleRow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from bot.scheduling import Scheduler
+from core.scheduling import Scheduler
 
 
 async def test_timer_fires_once_and_same_id_replaces() -> None:

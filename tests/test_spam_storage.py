@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import cast
 
-from bot.runtime import Runtime
+from core.runtime import Runtime
 from handlers.spam.feature import SpamFilter
 from handlers.spam.model import DEFAULT_THRESHOLD
 from handlers.spam.rules import sample_digest

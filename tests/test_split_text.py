@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from bot.markup import to_plain
 from bot.split_text import CAPTION_LIMIT, TEXT_LIMIT, split_html, units, visible_length
+from core.markup import to_plain
 
 _TAG = re.compile(r"<(/?)([a-z][\w-]*)[^>]*>")
 

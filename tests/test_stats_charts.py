@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import Translator
+from core.i18n import Translator
 from handlers.stats.charts import (
     ActivityLabels,
     cjk_font_path,

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.context import Context
-from bot.events import Chat, Event, MemberJoined, MemberLeft, Message, User
+from core.context import Context
+from core.events import Chat, Event, MemberJoined, MemberLeft, Message, User
 from handlers.activity import ActivityTracker
 from handlers.stats.metrics import period_ending
 from handlers.stats.report import activity_report, retention_cohorts, summary_text

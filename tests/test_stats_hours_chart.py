@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from matplotlib.colors import to_hex
 
-from bot.i18n import LANGUAGES, Translator
+from core.i18n import LANGUAGES, Translator
 from handlers.stats import charts, report
 from handlers.stats.charts import BAR, LINE, _figure, _hours_panel, render_activity
 from handlers.stats.labels import HourLabels

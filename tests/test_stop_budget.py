@@ -42,6 +42,6 @@ def test_phases(elapsed: float, handlers: float, flush: float, drain: float) -> 
 
 def test_the_default_budget_fits_dockers_stop_timeout() -> None:
     """Docker sends SIGKILL 10 s after SIGTERM; the default leaves room for process exit."""
-    from bot.config import BotConfig
+    from core.config import BotConfig
 
     assert BotConfig().stop_seconds + CLOSE_RESERVE < 10

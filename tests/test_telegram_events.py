@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from telegram import Bot, Update
 
-from bot.events import (
+from bot.platforms.telegram_events import chat_key, events_from_update
+from core.events import (
     AdminsChanged,
     Attachment,
     BotStatusChanged,
@@ -19,7 +20,6 @@ from bot.events import (
     MemberLeft,
     Message,
 )
-from bot.platforms.telegram_events import chat_key, events_from_update
 from tests.fakes import FakeBotApi, make_user
 
 GROUP = -1001000000001

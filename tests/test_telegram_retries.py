@@ -15,10 +15,10 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.chat import Button, ChatActionError
 from bot.platforms.telegram_port import TelegramPort
 from bot.platforms.telegram_retry import RetryPolicy, may_repeat, outcome
 from bot.split_text import visible_length
+from core.chat import Button, ChatActionError
 from tests.fakes import FakeBotApi
 
 TOKEN = "123:FAKE-not-a-token"

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.events import Chat, User
-from bot.markup import Html, bold, mention
-from bot.template import TemplateError, check_template, render_template, used_placeholders
+from core.events import Chat, User
+from core.markup import Html, bold, mention
+from core.template import TemplateError, check_template, render_template, used_placeholders
 from handlers.welcome import PLACEHOLDERS
 from handlers.welcome.batching import JoinBatcher, RecentJoins
 

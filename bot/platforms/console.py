@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import IO
 
 from bot.app import Core, build_core
-from bot.chat import SENDING_RIGHTS, ChatActionError, ChatRights, Keyboard, MemberInfo
-from bot.config import Settings
-from bot.events import (
+from core.chat import SENDING_RIGHTS, ChatActionError, ChatRights, Keyboard, MemberInfo
+from core.config import Settings
+from core.events import (
     Attachment,
     Chat,
     Event,
@@ -34,7 +34,7 @@ from bot.events import (
     User,
     parse_command,
 )
-from bot.markup import to_plain
+from core.markup import to_plain
 from storage.unit import Store
 
 SANDBOX_DB = "sqlite+aiosqlite:///data/sandbox.db"

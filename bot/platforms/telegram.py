@@ -24,10 +24,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, Contex
 
 from bot import heartbeat
 from bot.app import Core, build_core, open_store
-from bot.config import Settings
 from bot.delivery import UpdateLedger
-from bot.feature import CommandSpec
-from bot.i18n import LANGUAGES, Translator
 from bot.platforms import shutdown
 from bot.platforms.ordering import PerChatUpdateProcessor
 from bot.platforms.polling import IntakeClosed, Poller, UpdateIntake
@@ -36,6 +33,9 @@ from bot.platforms.telegram_events import chat_key, events_from_update
 from bot.platforms.telegram_port import TelegramPort
 from bot.platforms.telegram_retry import RetryPolicy
 from bot.platforms.webhook import WebhookServer, make_webhook_app
+from core.config import Settings
+from core.feature import CommandSpec
+from core.i18n import LANGUAGES, Translator
 from storage.unit import Store
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from telegram import Chat as TgChat
 from telegram import Message as TgMessage
 from telegram import User as TgUser
 
-from bot.events import (
+from core.events import (
     AdminsChanged,
     Attachment,
     BotStatusChanged,

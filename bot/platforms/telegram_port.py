@@ -23,10 +23,10 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.chat import ChatActionError, ChatRights, Keyboard, MemberInfo, MissingRight
 from bot.platforms.telegram_events import to_user
 from bot.platforms.telegram_retry import RetryPolicy, may_repeat, outcome
 from bot.split_text import CAPTION_LIMIT, TEXT_LIMIT, split_html
+from core.chat import ChatActionError, ChatRights, Keyboard, MemberInfo, MissingRight
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -14,14 +14,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.args import page_number
-from bot.chat import Button, ChatActionError
-from bot.context import Context
-from bot.events import ButtonPress, Command, Event, Message
-from bot.feature import CommandSpec, Feature
-from bot.markup import Html, code, escape, mention
-from bot.runtime import Runtime
-from bot.template import render_template
+from core.args import page_number
+from core.chat import Button, ChatActionError
+from core.context import Context
+from core.events import ButtonPress, Command, Event, Message
+from core.feature import CommandSpec, Feature
+from core.markup import Html, code, escape, mention
+from core.runtime import Runtime
+from core.template import render_template
 from handlers.autoreply.cooldown import Cooldowns
 from handlers.autoreply.importing import ImportReport, import_entries
 from handlers.autoreply.index import RuleIndex

@@ -16,8 +16,8 @@ from typing import Any
 
 import re2
 
-from bot.regex_errors import pattern_problem
-from bot.template import TemplateError, check_template
+from core.regex_errors import pattern_problem
+from core.template import TemplateError, check_template
 from handlers.autoreply.normalize import fold, whole_key
 
 CONTAINS, EXACT, REGEX = "contains", "exact", "regex"

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from bot.chat import Button, ChatActionError, Keyboard, MissingRight
-from bot.context import Context
-from bot.events import ButtonPress, Event, JoinRequest, MemberJoined, MemberLeft, User
-from bot.feature import CommandSpec, Feature
-from bot.markup import Html, escape, mention
-from bot.runtime import Runtime
+from core.chat import Button, ChatActionError, Keyboard, MissingRight
+from core.context import Context
+from core.events import ButtonPress, Event, JoinRequest, MemberJoined, MemberLeft, User
+from core.feature import CommandSpec, Feature
+from core.markup import Html, escape, mention
+from core.runtime import Runtime
 from handlers.captcha.commands import captcha_seconds, configure, set_fail_action, set_time
 from handlers.captcha.resolve import Greeter, Resolver
 from handlers.captcha.rules import (

@@ -9,10 +9,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.chat import ChatActionError, MissingRight
-from bot.context import chat_language, tell_missing_right
-from bot.events import Chat, User
-from bot.runtime import Runtime
+from core.chat import ChatActionError, MissingRight
+from core.context import chat_language, tell_missing_right
+from core.events import Chat, User
+from core.runtime import Runtime
 from handlers.captcha.rules import FAIL_ACTIONS
 from handlers.moderation.actions import Action, Case, enforce
 from storage.captcha import PendingCaptcha

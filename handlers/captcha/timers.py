@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.runtime import Runtime
+from core.runtime import Runtime
 from handlers.captcha.resolve import Resolver
 from handlers.captcha.rules import overdue
 from storage.captcha import CaptchaRepository

@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from bot.events import User
-from bot.senders import STAND_IN_IDS
+from core.events import User
+from core.senders import STAND_IN_IDS
 from handlers.checkin.activity import PendingAward
 from handlers.checkin.rules import (
     PointsRules,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.events import User
+from core.events import User
 from handlers.checkin.rules import PointsRules, activity_award
 
 

@@ -1,6 +1,6 @@
 """A burst of check-in replies as one message: "✅ Checked in: A +10 (3-day streak), B ...".
 
-When many members check in at once, the outbound queue (``bot.outbound``) merges their
+When many members check in at once, the outbound queue (``core.outbound``) merges their
 queued replies; these build the merged text from each reply's part, names escaped.
 """
 
@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 
-from bot.i18n import Translator
-from bot.markup import Html, escape
-from bot.outbound_rules import Merge
+from core.i18n import Translator
+from core.markup import Html, escape
+from core.outbound_rules import Merge
 
 
 @dataclass(frozen=True, slots=True)

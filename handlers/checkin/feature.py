@@ -15,14 +15,14 @@ from datetime import date, datetime
 from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
-from bot.context import Context, chat_language
-from bot.csvfiles import Cell, send_csv
-from bot.events import Command, Event, Message, User
-from bot.feature import CommandSpec, Feature
-from bot.markup import Html, code, escape, mention
-from bot.outbound import reply_later
-from bot.runtime import Runtime
-from bot.senders import STAND_IN_IDS, sent_as_chat
+from core.context import Context, chat_language
+from core.csvfiles import Cell, send_csv
+from core.events import Command, Event, Message, User
+from core.feature import CommandSpec, Feature
+from core.markup import Html, code, escape, mention
+from core.outbound import reply_later
+from core.runtime import Runtime
+from core.senders import STAND_IN_IDS, sent_as_chat
 from handlers.checkin import ledger
 from handlers.checkin.actions import adjust, check_in, make_up, redeem, store_awards
 from handlers.checkin.activity import ActivityPoints, PendingAward

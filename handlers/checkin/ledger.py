@@ -15,11 +15,11 @@ from contextlib import aclosing
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from bot.context import Context
-from bot.csvfiles import Cell, CsvSender
-from bot.events import Command
-from bot.markup import Html, escape
-from bot.names import MAX_LOOKUPS, name_or_id, names_of
+from core.context import Context
+from core.csvfiles import Cell, CsvSender
+from core.events import Command
+from core.markup import Html, escape
+from core.names import MAX_LOOKUPS, name_or_id, names_of
 from storage.points import LedgerEntry, PointsRepository
 from storage.repositories import ChatRepository
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.runtime import Runtime
+from core.runtime import Runtime
 from handlers.cleanup.removal import RemovalReport, StillSilent
 from handlers.cleanup.rules import (
     Exemptions,

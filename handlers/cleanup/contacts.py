@@ -7,9 +7,9 @@ This stage sits before the command stage, which would stop ``/start`` from going
 
 from __future__ import annotations
 
-from bot.context import Context
-from bot.events import Command, Event, Message
-from bot.feature import Feature
+from core.context import Context
+from core.events import Command, Event, Message
+from core.feature import Feature
 from storage.cleanup import CleanupRepository
 
 

@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from bot.chat import Button, Keyboard, MissingRight
-from bot.context import Context, tell_missing_right
-from bot.events import BotStatusChanged, ButtonPress, Command, Event, User
-from bot.feature import CommandSpec, Feature
-from bot.markup import Html, mention
-from bot.outbound import reply_later
-from bot.runtime import Runtime
+from core.chat import Button, Keyboard, MissingRight
+from core.context import Context, tell_missing_right
+from core.events import BotStatusChanged, ButtonPress, Command, Event, User
+from core.feature import CommandSpec, Feature
+from core.markup import Html, mention
+from core.outbound import reply_later
+from core.runtime import Runtime
 from handlers.cleanup.actions import (
     PendingSeen,
     candidates,

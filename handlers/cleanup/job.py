@@ -16,11 +16,11 @@ import logging
 from collections.abc import Mapping
 from datetime import timedelta
 
-from bot.chat import MissingRight
-from bot.context import chat_language, tell_missing_right
-from bot.markup import Html, escape
-from bot.outbound import reply_later
-from bot.runtime import Runtime
+from core.chat import MissingRight
+from core.context import chat_language, tell_missing_right
+from core.markup import Html, escape
+from core.outbound import reply_later
+from core.runtime import Runtime
 from handlers.cleanup.actions import (
     NeverSeen,
     PendingSeen,

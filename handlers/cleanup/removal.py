@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
-from bot.chat import ChatActionError, ChatPort, MissingRight
+from core.chat import ChatActionError, ChatPort, MissingRight
 from handlers.cleanup.rules import Member
 
 log = logging.getLogger(__name__)

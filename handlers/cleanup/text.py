@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 
-from bot.events import User
-from bot.markup import Html, escape, mention
-from bot.runtime import Runtime
+from core.events import User
+from core.markup import Html, escape, mention
+from core.runtime import Runtime
 from handlers.cleanup.actions import NeverSeen
 from handlers.cleanup.removal import REASONS, RemovalReport
 from handlers.cleanup.rules import Member, RunPlan, clip

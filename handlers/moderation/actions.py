@@ -13,15 +13,15 @@ from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from bot.chat import Button, ChatActionError, MissingRight
-from bot.context import chat_language, tell_missing_right
-from bot.events import Chat, User
-from bot.markup import Html, code, escape, mention
-from bot.names import look_up, names_of, real_name
-from bot.outbound import reply_later
-from bot.permissions import ANONYMOUS_ADMIN_ID
-from bot.runtime import Runtime
-from bot.senders import CHANNEL_BOT_ID
+from core.chat import Button, ChatActionError, MissingRight
+from core.context import chat_language, tell_missing_right
+from core.events import Chat, User
+from core.markup import Html, code, escape, mention
+from core.names import look_up, names_of, real_name
+from core.outbound import reply_later
+from core.permissions import ANONYMOUS_ADMIN_ID
+from core.runtime import Runtime
+from core.senders import CHANNEL_BOT_ID
 from handlers.moderation.durations import format_duration
 from handlers.moderation.warnings import (
     DEFAULT_EXPIRY,

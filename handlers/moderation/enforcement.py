@@ -14,13 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.chat import ChatActionError, MissingRight
-from bot.context import Context
-from bot.events import ButtonPress, Command, Event, User
-from bot.feature import CommandSpec, Feature
-from bot.markup import Html, mention
-from bot.names import look_up, names_of, person, real_name
-from bot.runtime import Runtime
+from core.chat import ChatActionError, MissingRight
+from core.context import Context
+from core.events import ButtonPress, Command, Event, User
+from core.feature import CommandSpec, Feature
+from core.markup import Html, mention
+from core.names import look_up, names_of, person, real_name
+from core.runtime import Runtime
 from handlers.moderation import reports
 from handlers.moderation.actions import (
     Action,

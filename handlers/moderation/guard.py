@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from bot.context import Context
-from bot.events import Command, Event, MemberJoined, Message
-from bot.feature import CommandSpec, Feature
-from bot.runtime import Runtime
+from core.context import Context
+from core.events import Command, Event, MemberJoined, Message
+from core.feature import CommandSpec, Feature
+from core.runtime import Runtime
 from handlers.moderation.actions import Case, enforce
 from handlers.moderation.checks import Subject
 from handlers.moderation.compiled import CompiledRules

@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from bot.chat import ChatActionError, MissingRight
-from bot.context import chat_language, tell_missing_right
-from bot.runtime import Runtime
+from core.chat import ChatActionError, MissingRight
+from core.context import chat_language, tell_missing_right
+from core.runtime import Runtime
 from handlers.moderation.actions import mirror_entries
 from storage.moderation import LogEntry, ModerationRepository, Restriction
 from storage.repositories import MemberRepository

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.events import Message
+from core.events import Message
 from handlers.moderation.actions import Action
 from handlers.moderation.checks import (
     Subject,

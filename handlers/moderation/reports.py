@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.context import Context
-from bot.events import ButtonPress, Command, User
-from bot.markup import Html, mention
-from bot.names import look_up, real_name
-from bot.outbound import reply_later
+from core.context import Context
+from core.events import ButtonPress, Command, User
+from core.markup import Html, mention
+from core.names import look_up, real_name
+from core.outbound import reply_later
 from handlers.moderation.actions import (
     REPORT_CHOICES,
     REPORT_PREFIX,

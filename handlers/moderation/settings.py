@@ -16,12 +16,12 @@ from functools import partial
 
 import re2
 
-from bot.args import page_number, parse_switch
-from bot.context import Context
-from bot.events import Command
-from bot.feature import CommandSpec
-from bot.markup import Html, code, escape
-from bot.regex_errors import pattern_problem
+from core.args import page_number, parse_switch
+from core.context import Context
+from core.events import Command
+from core.feature import CommandSpec
+from core.markup import Html, code, escape
+from core.regex_errors import pattern_problem
 from handlers.moderation.actions import Action
 from handlers.moderation.compiled import literal_key, regex_options
 from handlers.moderation.durations import format_duration, parse_duration

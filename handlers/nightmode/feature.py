@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.context import Context
-from bot.events import BotStatusChanged, Command, Event
-from bot.feature import CommandSpec, Feature
-from bot.runtime import Runtime
+from core.context import Context
+from core.events import BotStatusChanged, Command, Event
+from core.feature import CommandSpec, Feature
+from core.runtime import Runtime
 from handlers.nightmode.watch import NightWatch, local_clock, read_hours
 from handlers.nightmode.window import next_switch, night_at
 from handlers.schedule.quiet import parse_quiet

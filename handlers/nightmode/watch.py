@@ -18,9 +18,9 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.chat import ChatActionError, ChatRights, MissingRight
-from bot.context import chat_language, tell_missing_right
-from bot.runtime import Runtime
+from core.chat import ChatActionError, ChatRights, MissingRight
+from core.context import chat_language, tell_missing_right
+from core.runtime import Runtime
 from handlers.nightmode.window import Night, Step, decide
 from handlers.schedule.quiet import QuietHours, parse_quiet
 from handlers.schedule.when import WhenError

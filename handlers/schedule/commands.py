@@ -13,13 +13,13 @@ from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
-from bot.args import page_number
-from bot.chat import ChatActionError
-from bot.context import Context
-from bot.events import BotStatusChanged, Command, Event
-from bot.feature import CommandSpec, Feature
-from bot.markup import Html, escape
-from bot.runtime import Runtime
+from core.args import page_number
+from core.chat import ChatActionError
+from core.context import Context
+from core.events import BotStatusChanged, Command, Event
+from core.feature import CommandSpec, Feature
+from core.markup import Html, escape
+from core.runtime import Runtime
 from handlers.schedule.options import Options, merge_options, options_summary, parse_options
 from handlers.schedule.quiet import parse_quiet
 from handlers.schedule.runner import Post, ScheduleRunner

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.markup import Html
-from bot.runtime import Runtime
+from core.markup import Html
+from core.runtime import Runtime
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from bot.chat import ChatActionError, MissingRight
-from bot.context import tell_missing_right
-from bot.markup import escape
-from bot.runtime import Runtime
+from core.chat import ChatActionError, MissingRight
+from core.context import tell_missing_right
+from core.markup import escape
+from core.runtime import Runtime
 from handlers.schedule.decide import Decision, Due, decide
 from handlers.schedule.notices import FailureNotice, notice_targets, tell_failure
 from handlers.schedule.options import until_instant

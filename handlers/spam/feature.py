@@ -14,14 +14,14 @@ import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot.chat import Button, ChatActionError, MissingRight
-from bot.config import Settings
-from bot.context import Context, chat_language
-from bot.events import ButtonPress, Command, Event, MemberJoined, Message, User
-from bot.feature import CommandSpec, Feature
-from bot.markup import Html, code, mention
-from bot.outbound import reply_later
-from bot.runtime import Runtime
+from core.chat import Button, ChatActionError, MissingRight
+from core.config import Settings
+from core.context import Context, chat_language
+from core.events import ButtonPress, Command, Event, MemberJoined, Message, User
+from core.feature import CommandSpec, Feature
+from core.markup import Html, code, mention
+from core.outbound import reply_later
+from core.runtime import Runtime
 from handlers.moderation.actions import Action, Case, enforce, is_protected
 from handlers.moderation.durations import format_duration
 from handlers.moderation.rules import DRYRUN, OFF

@@ -14,12 +14,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.context import Context
-from bot.csvfiles import send_csv
-from bot.events import Command
-from bot.feature import CommandSpec, Feature
-from bot.markup import Html
-from bot.runtime import Runtime
+from core.context import Context
+from core.csvfiles import send_csv
+from core.events import Command
+from core.feature import CommandSpec, Feature
+from core.markup import Html
+from core.runtime import Runtime
 from handlers.stats.metrics import (
     PERIODS,
     TOP_PERIODS,

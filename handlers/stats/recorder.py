@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.context import Context
-from bot.events import Command, Event, MemberJoined, MemberLeft, Message
+from core.context import Context
+from core.events import Command, Event, MemberJoined, MemberLeft, Message
 from handlers.stats.tracking import StatsBatch, StatsBuffer, batch_rows
 from storage.repositories import ChatRepository
 from storage.stats import StatsRepository

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.i18n import Translator
-from bot.markup import Html
+from core.i18n import Translator
+from core.markup import Html
 from handlers.stats.labels import ActivityLabels, HourLabels
 from handlers.stats.metrics import (
     MAU_DAYS,

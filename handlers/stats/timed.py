@@ -13,10 +13,10 @@ import logging
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.context import chat_language
-from bot.markup import Html
-from bot.outbound import reply_later
-from bot.runtime import Runtime
+from core.context import chat_language
+from core.markup import Html
+from core.outbound import reply_later
+from core.runtime import Runtime
 from handlers.stats.metrics import (
     ALERT_WINDOW_DAYS,
     activity_dropped,

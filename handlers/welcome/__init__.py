@@ -11,14 +11,14 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.args import parse_switch, text_or_reply
-from bot.chat import MissingRight
-from bot.context import Context, chat_language, tell_missing_right
-from bot.events import Chat, Command, Event, MemberJoined, MemberLeft, User
-from bot.feature import CommandSpec, Feature
-from bot.markup import Html, escape, mention
-from bot.runtime import Runtime
-from bot.template import TemplateError, check_template, render_template, used_placeholders
+from core.args import parse_switch, text_or_reply
+from core.chat import MissingRight
+from core.context import Context, chat_language, tell_missing_right
+from core.events import Chat, Command, Event, MemberJoined, MemberLeft, User
+from core.feature import CommandSpec, Feature
+from core.markup import Html, escape, mention
+from core.runtime import Runtime
+from core.template import TemplateError, check_template, render_template, used_placeholders
 from handlers.welcome.batching import JoinBatcher, PendingWelcome, RecentJoins
 from storage.captcha import awaiting_captcha
 from storage.repositories import ChatRepository, WelcomeRepository

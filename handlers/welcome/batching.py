@@ -6,7 +6,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.events import Chat, User
+from core.events import Chat, User
 
 
 @dataclass

@@ -36,7 +36,7 @@ def _database_url() -> str:
     if url:
         return url
     # Imported here, for the command line only: storage itself imports nothing from bot.
-    from bot.config import ConfigError, load_settings
+    from core.config import ConfigError, load_settings
 
     config_file = context.get_x_argument(as_dictionary=True).get("config")
     try:

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest_asyncio
 
-from bot.config import Settings, load_settings
 from bot.platforms.telegram import TelegramBot
+from core.config import Settings, load_settings
 from tests.fakes import FakeBotApi
 
 TOKEN = "123456:TEST-not-a-real-token"

@@ -9,9 +9,9 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.chat import Button
 from bot.platforms.telegram import TelegramBot
 from bot.split_text import visible_length
+from core.chat import Button
 from storage.schedules import ScheduleRepository
 from tests.e2e.conftest import ADMIN_ID, GROUP, BotFactory
 from tests.e2e.test_schedule_e2e import schedule_id

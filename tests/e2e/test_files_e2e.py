@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.chat import ChatActionError, ChatPort
-from bot.config import DEFAULT_FILE_URL, TelegramConfig
 from bot.platforms.telegram import TelegramBot
+from core.chat import ChatActionError, ChatPort
+from core.config import DEFAULT_FILE_URL, TelegramConfig
 from tests.e2e.conftest import GROUP, TOKEN, BotFactory
 from tests.fakes import FakeBotApi, UploadedFile, bot_api, make_user
 

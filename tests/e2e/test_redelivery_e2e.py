@@ -11,8 +11,8 @@ from typing import Any
 import aiohttp
 from telegram import Update
 
-from bot.events import Event
 from bot.platforms.telegram import TelegramBot
+from core.events import Event
 from storage.receipts import Receipt
 from tests.e2e.conftest import GROUP, SECRET, BotFactory, webhook_bot
 from tests.fakes import FakeBotApi, make_user

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.i18n import Translator
+from core.i18n import Translator
 from tests.e2e.conftest import ADMIN_ID, BotFactory
 from tests.e2e.test_welcome_e2e import command
 from tests.fakes import FakeBotApi

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.chat import ChatActionError
+from core.chat import ChatActionError
 
 log = logging.getLogger(__name__)
 

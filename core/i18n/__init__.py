@@ -16,7 +16,7 @@ from importlib.resources.abc import Traversable
 from string import Formatter
 from typing import Any
 
-from bot.markup import Html, escape
+from core.markup import Html, escape
 
 LANGUAGES = ("zh", "en")
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
-from bot.chat import Keyboard
+from core.chat import Keyboard
 
 #: Telegram's limit on the text of one message.
 TEXT_LIMIT = 4096

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from bot.context import Context
-from bot.events import Command, Event
-from bot.feature import CommandSpec, Feature
-from bot.permissions import may_run
+from core.context import Context
+from core.events import Command, Event
+from core.feature import CommandSpec, Feature
+from core.permissions import may_run
 
 
 class CommandTable:

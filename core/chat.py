@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Protocol
 
-from bot.events import User
+from core.events import User
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +40,7 @@ class MissingRight(ChatActionError):
 
 
 class ChatPort(Protocol):
-    """What a feature may ask of the platform. Text is the HTML subset of ``bot.markup``."""
+    """What a feature may ask of the platform. Text is the HTML subset of ``core.markup``."""
 
     async def send(
         self,

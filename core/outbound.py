@@ -16,7 +16,7 @@ Every other ChatPort method (``edit``, ``pin``, ``admins``, ``answer_button``, l
 whatever is added to ChatPort later) passes through unchanged via ``__getattr__``.
 
 One sender task per chat with messages waiting sends them one at a time; it ends when the
-chat's queue is empty. ``drain`` is for shutdown. The decisions are in ``bot.outbound_rules``.
+chat's queue is empty. ``drain`` is for shutdown. The decisions are in ``core.outbound_rules``.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from bot.chat import ChatActionError, ChatPort, Keyboard
-from bot.config import OutboundConfig
-from bot.outbound_rules import Budget, Merge, Pending, Priority, Send, SendWindow, Wait, next_step
+from core.chat import ChatActionError, ChatPort, Keyboard
+from core.config import OutboundConfig
+from core.outbound_rules import Budget, Merge, Pending, Priority, Send, SendWindow, Wait, next_step
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

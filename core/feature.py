@@ -6,11 +6,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot.events import Command, Event
+from core.events import Command, Event
 
 if TYPE_CHECKING:
-    from bot.context import Context
-    from bot.runtime import Runtime
+    from core.context import Context
+    from core.runtime import Runtime
 
 CommandHandler = Callable[[Command, "Context"], Awaitable[None]]
 

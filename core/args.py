@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.events import Command
+from core.events import Command
 
 _ON = {"on", "yes", "true", "1", "开", "开启", "打开"}
 _OFF = {"off", "no", "false", "0", "关", "关闭"}

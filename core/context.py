@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.chat import Keyboard, MissingRight
-from bot.events import Chat, Command, Event, Message, User, event_user
-from bot.markup import Html
-from bot.outbound import reply_later
-from bot.outbound_rules import Merge
-from bot.permissions import is_admin_sender
-from bot.runtime import Runtime
+from core.chat import Keyboard, MissingRight
+from core.events import Chat, Command, Event, Message, User, event_user
+from core.markup import Html
+from core.outbound import reply_later
+from core.outbound_rules import Merge
+from core.permissions import is_admin_sender
+from core.runtime import Runtime
 from storage.repositories import ChatRepository
 from storage.unit import UnitOfWork
 
@@ -95,7 +95,7 @@ class Context:
 
         The reply is queued and None returned at once, so handling never waits for a
         throttled chat; ``wait=True`` sends it now and returns its id (or None if it failed).
-        ``merge`` lets a burst of such replies become one message (``bot.outbound``).
+        ``merge`` lets a burst of such replies become one message (``core.outbound``).
         """
         event = self.event
         message = event.message if isinstance(event, Command) else event

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from string import Formatter
 
-from bot.markup import Html, escape
+from core.markup import Html, escape
 
 
 class TemplateError(ValueError):

@@ -13,9 +13,9 @@ import asyncio
 import logging
 from collections.abc import Collection, Iterable, Mapping
 
-from bot.chat import ChatActionError, MemberInfo
-from bot.events import User
-from bot.runtime import Runtime
+from core.chat import ChatActionError, MemberInfo
+from core.events import User
+from core.runtime import Runtime
 from storage.moderation import member_names
 from storage.repositories import LearnedPerson, MemberRepository
 from storage.unit import UnitOfWork

@@ -14,7 +14,7 @@ import io
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date, datetime
 
-from bot.chat import ChatPort
+from core.chat import ChatPort
 
 PART_BYTES = 20 * 1024 * 1024
 BOM = "\ufeff"

@@ -7,8 +7,8 @@ users, so boards can leave them off.
 
 from __future__ import annotations
 
-from bot.events import Message
-from bot.permissions import ANONYMOUS_ADMIN_ID
+from core.events import Message
+from core.permissions import ANONYMOUS_ADMIN_ID
 
 # Telegram's own user that stands for "someone posting as a channel".
 CHANNEL_BOT_ID = 136817688

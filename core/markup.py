@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from bot.events import User
+from core.events import User
 
 _TAG = re.compile(r"<[^>]+>")
 

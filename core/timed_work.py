@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
-from bot.leadership import Leadership, SoleLeader
+from core.leadership import Leadership, SoleLeader
 
 log = logging.getLogger(__name__)
 

@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.chat import ChatPort
-from bot.config import Settings
-from bot.i18n import Translator
-from bot.permissions import AdminCache
-from bot.rights import RightsNotices
-from bot.scheduling import Scheduler
-from bot.timed_work import TimedWork
+from core.chat import ChatPort
+from core.config import Settings
+from core.i18n import Translator
+from core.permissions import AdminCache
+from core.rights import RightsNotices
+from core.scheduling import Scheduler
+from core.timed_work import TimedWork
 from storage.unit import Store
 
 
