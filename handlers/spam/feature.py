@@ -17,13 +17,13 @@ from pathlib import Path
 from core.chat import Button, ChatActionError, MissingRight
 from core.config import Settings
 from core.context import Context, chat_language
+from core.durations import format_duration
 from core.events import ButtonPress, Command, Event, MemberJoined, Message, User
 from core.feature import CommandSpec, Feature
 from core.markup import Html, code, mention
 from core.outbound import reply_later
 from core.runtime import Runtime
 from handlers.moderation.actions import Action, Case, enforce, is_protected
-from handlers.moderation.durations import format_duration
 from handlers.moderation.rules import DRYRUN, OFF
 from handlers.spam.cas import CasCache, CasLookup
 from handlers.spam.model import Sample, SpamModel

@@ -7,8 +7,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from core.durations import parse_duration
 from handlers.moderation.actions import KINDS, Action
-from handlers.moderation.durations import parse_duration
 from handlers.moderation.normalize import normalize
 
 SCOPES = ("new", "all")
