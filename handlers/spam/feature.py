@@ -21,6 +21,7 @@ from core.durations import format_duration
 from core.events import ButtonPress, Command, Event, MemberJoined, Message, User
 from core.feature import CommandSpec, Feature
 from core.markup import Html, code, mention
+from core.newcomers import Newcomer, Newcomers
 from core.outbound import reply_later
 from core.runtime import Runtime
 from handlers.moderation.actions import Action, Case, enforce, is_protected
@@ -30,8 +31,6 @@ from handlers.spam.model import Sample, SpamModel
 from handlers.spam.rules import (
     SCOPES,
     ActionsError,
-    Newcomer,
-    Newcomers,
     format_actions,
     in_scope,
     parse_actions,
@@ -208,7 +207,7 @@ class SpamFilter(Feature):
             row = await MemberRepository(uow).get(chat_id, user_id)
             joined = row.joined_at if row is not None else None
             count = row.message_count if row is not None else 0
-            member = self.newcomers.put(chat_id, user_id, Newcomer(joined, count))
+            member = self.newcomers.remember(chat_id, user_id, joined, count)
         if not message.edited:
             member.messages += 1
         return member
