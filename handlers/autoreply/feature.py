@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from core.args import page_number
 from core.chat import Button, ChatActionError
 from core.context import Context
+from core.csvfiles import export_stem
 from core.durations import parse_duration
 from core.events import ButtonPress, Command, Event, Message
 from core.feature import CommandSpec, Feature
@@ -332,7 +333,11 @@ class AutoReplies(Feature):
         caption = await ctx.t("autoreply.exported", count=len(rows))
         reply_to = command.message.message_id
         sent = await ctx.port.send_file(
-            ctx.chat.id, data, f"replies-{abs(ctx.chat.id)}.json", caption, reply_to=reply_to
+            ctx.chat.id,
+            data,
+            export_stem("replies", ctx.chat.id) + ".json",
+            caption,
+            reply_to=reply_to,
         )
         if sent is None:
             await ctx.say("autoreply.export_failed")
