@@ -151,10 +151,8 @@ async def test_send_csv_one_file() -> None:
         ("replies", 77, (), "replies-77"),
     ],
 )
-def test_export_stem(
-    kind: str, chat_id: int, qualifiers: tuple[int | None, ...], stem: str
-) -> None:
-    assert export_stem(kind, chat_id, *qualifiers) == stem
+def test_export_stem(kind: str, chat_id: int, extra: tuple[int | None, ...], stem: str) -> None:
+    assert export_stem(kind, chat_id, *extra) == stem
 
 
 async def test_send_csv_in_parts_past_the_limit() -> None:
