@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from cachetools import TTLCache
-
 from core.events import Chat, User
+from core.recent import RecentKeys
 
 
 @dataclass
@@ -60,20 +59,12 @@ class RecentJoins:
     """Remembers joins for a while, so one join reported twice is welcomed once."""
 
     def __init__(self, ttl_seconds: float = 300.0, limit: int = 100_000) -> None:
-        # The caller's clock, as the cache's timer: `first_time` sets it before each use.
-        self._now = 0.0
-        self._seen: TTLCache[tuple[int, int], bool] = TTLCache(
-            maxsize=limit, ttl=ttl_seconds, timer=lambda: self._now
-        )
+        self._seen: RecentKeys[tuple[int, int]] = RecentKeys(timedelta(seconds=ttl_seconds), limit)
 
     def first_time(self, chat_id: int, user_id: int, now: datetime) -> bool:
         """True if this join was not seen within the TTL; records it either way."""
-        self._now = now.timestamp()
-        key = (chat_id, user_id)
-        seen = key in self._seen
-        self._seen[key] = True
-        return not seen
+        return self._seen.see((chat_id, user_id), now)
 
     def forget(self, chat_id: int, user_id: int) -> None:
         """Drop a member (they left), so a later rejoin is welcomed again."""
-        self._seen.pop((chat_id, user_id), None)
+        self._seen.forget((chat_id, user_id))
