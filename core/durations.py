@@ -1,8 +1,9 @@
 """Durations as people type them: ``30s`` ``10m`` ``2h`` ``3d`` ``1w``, or 10分钟 2小时 3天.
 
 The one unit table of the bot (English, Simplified and Traditional Chinese). Several units may
-follow one another (``1h30m``, ``1天12小时``, ``1d 12h``). Digits are ASCII; unit letters
-ignore ASCII case only, so ``ſ`` is not ``s`` and ``ı`` is not ``i``. Parsing knows nothing of
+follow one another (``1h30m``, ``1天12小时``, ``1d 12h``). Digits are any decimal digits
+(``１０分钟`` too); unit letters ignore ASCII case only, so ``ſ`` is not ``s`` and ``ı`` is
+not ``i``. Parsing knows nothing of
 bounds: a mute of a week or of a second is the caller's to allow or refuse.
 """
 
@@ -26,10 +27,10 @@ UNITS: dict[str, int] = {
 }
 # Longest spellings first, so "min" is not read as "m" followed by "in".
 _UNIT_PATTERN = "|".join(re.escape(unit) for unit in sorted(UNITS, key=len, reverse=True))
-# (?ai:...): unit letters ignore ASCII case only; the digits are spelled out as ASCII.
+# (?ai:...): unit letters ignore ASCII case only; digits (\d) stay Unicode decimal digits.
 _UNIT_GROUP = rf"(?ai:{_UNIT_PATTERN})"
-_PART = re.compile(rf"([0-9]+)\s*({_UNIT_GROUP})")
-_WHOLE = re.compile(rf"(?:[0-9]+\s*{_UNIT_GROUP}\s*)+")
+_PART = re.compile(rf"(\d+)\s*({_UNIT_GROUP})")
+_WHOLE = re.compile(rf"(?:\d+\s*{_UNIT_GROUP}\s*)+")
 _UNIT_ONLY = re.compile(_UNIT_GROUP)
 _DEFAULT_DIGITS = 9
 
@@ -68,7 +69,10 @@ def is_unit(word: str) -> bool:
 
 
 def parse_day_count(text: str, *, max_digits: int = 6) -> int | None:
-    """A number of whole days: ``30``, ``30d``, ``30天``, ``2w``; None otherwise."""
+    """A number of whole days: ``30``, ``30d``, ``30天``, ``2w``; None otherwise.
+
+    A bare number must be ASCII digits (``３０`` alone is refused, as /inactive always did).
+    """
     word = text.strip()
     if word.isascii() and word.isdigit():
         return int(word) if len(word) <= max_digits else None

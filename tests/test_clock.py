@@ -21,6 +21,7 @@ from core.clock import CLOCK_PATTERN, parse_clock
         ("00:00", time(0)),
         ("21：30", time(21, 30)),
         (" 08:15 ", time(8, 15)),
+        ("１２:００", time(12)),
     ],
 )
 def test_parse_clock_reads(text: str, expected: time) -> None:
@@ -29,7 +30,7 @@ def test_parse_clock_reads(text: str, expected: time) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["24:00", "12:60", "noon", "12", "12:5", "-1:00", "09:00:00", "", "１２:００", "123:00"],
+    ["24:00", "12:60", "noon", "12", "12:5", "-1:00", "09:00:00", "", "123:00", "12:00pm"],
 )
 def test_parse_clock_refuses(text: str) -> None:
     assert parse_clock(text) is None

@@ -63,6 +63,8 @@ def test_every_old_unit_is_read(unit: str, size: int) -> None:
         ("2个钟头", 7_200),
         (" 5m ", 300),
         ("0s", 0),
+        ("１０分钟", 600),
+        ("٣h", 10_800),
     ],
 )
 def test_parse_duration_reads(text: str, seconds: int) -> None:
@@ -83,7 +85,7 @@ def test_parse_duration_reads(text: str, seconds: int) -> None:
         "1h junk",
         "forever",
         "1e3s",
-        "１０分钟",
+        "１０分钟x",
         "10ſ",
         "10mın",
         "1天后",
@@ -119,6 +121,7 @@ def test_is_unit_refuses(word: str) -> None:
         ("2w", 14),
         ("48h", 2),
         ("000007", 7),
+        ("３０d", 30),
     ],
 )
 def test_parse_day_count_reads(text: str, days: int) -> None:

@@ -420,7 +420,7 @@ def _loose_trigger(word: str, limits: Limits) -> Trigger:
 def _seconds(text: str) -> int | None:
     """``30``, ``30s``, ``5m``, ``1h``, ``2分钟`` as seconds within the allowed range; else None."""
     text = text.strip()
-    if text.isascii() and text.isdigit():
+    if text.isdecimal():
         seconds: int | None = int(text) if len(text) <= _COOLDOWN_DIGITS else None
     else:
         seconds = parse_duration(text, max_digits=_COOLDOWN_DIGITS)

@@ -138,7 +138,7 @@ def _read_duration(text: str, pos: int) -> tuple[int, int]:
         token, end = _token(text, pos)
         if duration_parts(token) is not None:
             seconds = _duration_seconds(token)
-        elif token.isascii() and token.isdigit() and is_unit(unit := _token(text, end)[0]):
+        elif token.isdecimal() and is_unit(unit := _token(text, end)[0]):
             seconds, end = _duration_seconds(token + unit), _token(text, end)[1]
         else:
             break
