@@ -17,6 +17,8 @@ from datetime import date, datetime
 from core.chat import ChatPort
 
 PART_BYTES = 20 * 1024 * 1024
+# Rows written at a time: a part may pass its limit by at most one such chunk.
+CHUNK_ROWS = 500
 BOM = "\ufeff"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -79,6 +81,12 @@ class CsvParts:
         data, self._part = bytes(self._part), bytearray()
         self.parts += 1
         return data
+
+
+def export_stem(kind: str, chat_id: int, *qualifiers: int | str | None) -> str:
+    """The one naming of export files: ``points-1001234``, ``ledger-1001234-42`` (no None)."""
+    words = [kind, str(abs(chat_id)), *(str(q) for q in qualifiers if q is not None)]
+    return "-".join(words)
 
 
 def part_name(stem: str, number: int, only: bool) -> str:
@@ -154,8 +162,15 @@ async def send_csv(
     caption: str,
     *,
     reply_to: int | None = None,
+    limit: int = PART_BYTES,
 ) -> bool:
-    """Send a small table as one CSV file ``<stem>.csv``; False if it could not be sent."""
-    data = csv_file(header, rows)
-    sent = await port.send_file(chat_id, data, f"{stem}.csv", caption, reply_to=reply_to)
-    return sent is not None
+    """Send a table as ``<stem>.csv`` (in parts past ``limit``); False if it was not sent."""
+    sender = CsvSender(port, chat_id, stem, header, reply_to=reply_to, limit=limit)
+    chunk: list[Sequence[Cell]] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == CHUNK_ROWS:
+            await sender.add(chunk)
+            chunk = []
+    await sender.add(chunk)
+    return await sender.finish(caption)

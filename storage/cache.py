@@ -11,9 +11,10 @@ cost no query at all.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Hashable, Iterable
 from typing import Any
+
+from cachetools import LRUCache
 
 #: What ``get`` returns for a key it does not hold.
 MISSING: Any = object()
@@ -23,8 +24,7 @@ class SnapshotCache:
     """A bounded least-recently-used map of snapshots that tracks invalidations."""
 
     def __init__(self, limit: int = 20_000) -> None:
-        self._limit = limit
-        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._items: LRUCache[Hashable, Any] = LRUCache(maxsize=limit)
         self._stored: dict[str, set[Hashable]] = {}
         self.version = 0
 
@@ -33,19 +33,13 @@ class SnapshotCache:
 
     def get(self, key: Hashable) -> Any:
         """The snapshot for ``key``, or ``MISSING``."""
-        value = self._items.get(key, MISSING)
-        if value is not MISSING:
-            self._items.move_to_end(key)
-        return value
+        return self._items.get(key, MISSING)
 
     def put(self, key: Hashable, value: Any, version: int) -> None:
         """Keep ``value`` unless something was invalidated since ``version`` was read."""
         if version != self.version:
             return
         self._items[key] = value
-        self._items.move_to_end(key)
-        if len(self._items) > self._limit:
-            self._items.popitem(last=False)
 
     def know(self, kind: str, ids: Iterable[Hashable]) -> None:
         """Record every id of ``kind`` that has a stored row."""

@@ -9,7 +9,16 @@ from typing import Any
 
 import pytest
 
-from core.csvfiles import BOM, CsvParts, CsvSender, cell, csv_file, part_name, send_csv
+from core.csvfiles import (
+    BOM,
+    CsvParts,
+    CsvSender,
+    cell,
+    csv_file,
+    export_stem,
+    part_name,
+    send_csv,
+)
 
 
 @pytest.mark.parametrize(
@@ -131,3 +140,25 @@ async def test_send_csv_one_file() -> None:
     assert (name, caption) == ("points-1.csv", "cap")
     assert read(data) == [["a", "b"], ["1", "'=x"]]
     assert not await send_csv(FilePort(refuse=1), -1, "p", ("a",), [], "")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kind", "chat_id", "extra", "stem"),
+    [
+        ("points", -1001234, (), "points-1001234"),
+        ("ledger", -1001234, (42,), "ledger-1001234-42"),
+        ("ledger", -1001234, (None,), "ledger-1001234"),
+        ("replies", 77, (), "replies-77"),
+    ],
+)
+def test_export_stem(kind: str, chat_id: int, extra: tuple[int | None, ...], stem: str) -> None:
+    assert export_stem(kind, chat_id, *extra) == stem
+
+
+async def test_send_csv_in_parts_past_the_limit() -> None:
+    port = FilePort()
+    rows = [(i, "x" * 50) for i in range(1_200)]
+    assert await send_csv(port, -1, "stats-1", ("n", "t"), rows, "cap", limit=40_000)  # type: ignore[arg-type]
+    names = [name for name, _, _ in port.files]
+    assert len(names) > 1 and names[0] == "stats-1-1.csv"
+    assert sum(len(read(data)) - 1 for _, data, _ in port.files) == 1_200

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from handlers.moderation.durations import format_duration, parse_duration
+from core.durations import format_duration, parse_duration
 from handlers.moderation.warnings import (
     DEFAULT_LADDER,
     LadderError,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
+from core.newcomers import Newcomers
 from handlers.moderation.actions import Action
 from handlers.moderation.checks import Subject
 from handlers.moderation.compiled import CompiledRules
-from handlers.moderation.newcomers import Newcomers
 from handlers.moderation.normalize import normalize
 from handlers.moderation.policy import Policy, Sender, merge_actions
 from handlers.moderation.rules import (
@@ -128,6 +129,11 @@ def test_the_same_text_from_several_new_members_is_a_wave() -> None:
 # ------------------------------------------------------------------ newcomers with a clock
 
 
+def at(seconds: float) -> datetime:
+    """The instant ``seconds`` after the Unix epoch."""
+    return datetime.fromtimestamp(seconds, UTC)
+
+
 @pytest.mark.parametrize(
     ("seconds", "messages", "after", "posted", "new"),
     [
@@ -144,19 +150,19 @@ def test_the_same_text_from_several_new_members_is_a_wave() -> None:
 )
 def test_newcomer_window(seconds: int, messages: int, after: int, posted: int, new: bool) -> None:
     newcomers = Newcomers()
-    newcomers.joined(CHAT, 1, 1000.0)
+    newcomers.joined(CHAT, 1, at(1000.0))
     for _ in range(posted):
         newcomers.posted(CHAT, 1)
-    assert newcomers.is_new(CHAT, 1, 1000.0 + after, seconds, messages) is new
+    assert newcomers.is_new(CHAT, 1, at(1000.0 + after), seconds, messages) is new
 
 
 def test_unknown_members_are_not_new_and_stored_records_count() -> None:
     newcomers = Newcomers()
-    assert not newcomers.is_new(CHAT, 1, 10.0, 3600, 0)
-    newcomers.remember(CHAT, 1, joined=5.0, messages=0)
-    assert newcomers.is_new(CHAT, 1, 10.0, 3600, 0)
+    assert not newcomers.is_new(CHAT, 1, at(10.0), 3600, 0)
+    newcomers.remember(CHAT, 1, joined=at(5.0), messages=0)
+    assert newcomers.is_new(CHAT, 1, at(10.0), 3600, 0)
     newcomers.remember(CHAT, 2, joined=None, messages=3)
-    assert not newcomers.is_new(CHAT, 2, 10.0, 3600, 10)
+    assert not newcomers.is_new(CHAT, 2, at(10.0), 3600, 10)
 
 
 def test_newcomer_check_in_the_policy() -> None:

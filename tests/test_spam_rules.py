@@ -6,12 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from core.newcomers import Newcomer, Newcomers
 from handlers.moderation.actions import Action
 from handlers.spam.feature import parse_press
 from handlers.spam.rules import (
     ActionsError,
-    Newcomer,
-    Newcomers,
     format_actions,
     in_scope,
     parse_actions,

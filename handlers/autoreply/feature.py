@@ -17,6 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from core.args import page_number
 from core.chat import Button, ChatActionError
 from core.context import Context
+from core.csvfiles import export_stem
+from core.durations import parse_duration
 from core.events import ButtonPress, Command, Event, Message
 from core.feature import CommandSpec, Feature
 from core.markup import Html, code, escape, mention
@@ -47,6 +49,7 @@ PAGE_SIZE = 20
 PREVIEW_CHARS = 30
 CONFIRM_SECONDS = 120
 MAX_COOLDOWN = 86_400
+_COOLDOWN_DIGITS = 6
 MAX_REJECTS_SHOWN = 15
 CLEAR, KEEP = "ar:clear", "ar:keep"
 
@@ -330,7 +333,11 @@ class AutoReplies(Feature):
         caption = await ctx.t("autoreply.exported", count=len(rows))
         reply_to = command.message.message_id
         sent = await ctx.port.send_file(
-            ctx.chat.id, data, f"replies-{abs(ctx.chat.id)}.json", caption, reply_to=reply_to
+            ctx.chat.id,
+            data,
+            export_stem("replies", ctx.chat.id) + ".json",
+            caption,
+            reply_to=reply_to,
         )
         if sent is None:
             await ctx.say("autoreply.export_failed")
@@ -411,14 +418,13 @@ def _loose_trigger(word: str, limits: Limits) -> Trigger:
 
 
 def _seconds(text: str) -> int | None:
-    """``30``, ``30s``, ``5m``, ``1h`` as seconds within the allowed range; None otherwise."""
-    text = text.strip().lower()
-    scale = {"s": 1, "m": 60, "h": 3600}.get(text[-1:], 0)
-    digits = text[:-1] if scale else text
-    if not digits.isdigit() or len(digits) > 6:
-        return None
-    seconds = int(digits) * (scale or 1)
-    return seconds if seconds <= MAX_COOLDOWN else None
+    """``30``, ``30s``, ``5m``, ``1h``, ``2分钟`` as seconds within the allowed range; else None."""
+    text = text.strip()
+    if text.isdecimal():
+        seconds: int | None = int(text) if len(text) <= _COOLDOWN_DIGITS else None
+    else:
+        seconds = parse_duration(text, max_digits=_COOLDOWN_DIGITS)
+    return seconds if seconds is not None and seconds <= MAX_COOLDOWN else None
 
 
 async def _error_text(ctx: Context, error: RuleError) -> Html:

@@ -8,22 +8,14 @@ another bot process are picked up too; changes made here drop the entry at once.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+from core.rule_index import RuleIndex as GroupRuleIndex
 from handlers.autoreply.matcher import Matcher, Rule
 from handlers.autoreply.rules import Answer
 from storage.replies import ReplyRepository, Signature
 from storage.unit import UnitOfWork
-
-
-@dataclass(slots=True)
-class _Entry:
-    matcher: Matcher
-    signature: Signature
-    checked: float
 
 
 def to_rule(rule_id: int, mode: str, match_key: str, answers: list[dict[str, Any]]) -> Rule:
@@ -31,16 +23,13 @@ def to_rule(rule_id: int, mode: str, match_key: str, answers: list[dict[str, Any
     return Rule(rule_id, mode, match_key, tuple(Answer.from_dict(item) for item in answers))
 
 
-class RuleIndex:
+class RuleIndex(GroupRuleIndex[Signature, Matcher]):
     """Compiled matchers for the most recently active groups."""
 
     def __init__(
         self, limit: int, recheck_seconds: float, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        self._limit = limit
-        self._recheck = recheck_seconds
-        self._clock = clock
-        self._entries: OrderedDict[int, _Entry] = OrderedDict()
+        super().__init__(limit, recheck_seconds, clock)
         self._chats: set[int] | None = None
         self._chats_loaded = 0.0
 
@@ -52,33 +41,21 @@ class RuleIndex:
             self._chats_loaded = now
         if chat_id not in self._chats:
             return None
-        entry = self._entries.get(chat_id)
-        if entry is not None and now - entry.checked < self._recheck:
-            self._entries.move_to_end(chat_id)
-            return entry.matcher
-        return await self._revalidate(uow, chat_id, entry, now)
+        return await self.compiled(uow, chat_id)
 
-    async def _revalidate(
-        self, uow: UnitOfWork, chat_id: int, entry: _Entry | None, now: float
-    ) -> Matcher | None:
-        repo = ReplyRepository(uow)
-        signature = await repo.signature(chat_id)
-        if entry is None or entry.signature != signature:
-            if signature[0] == 0:
-                self.forget(chat_id)
-                return None
-            rules = [to_rule(*row) for row in await repo.for_matching(chat_id)]
-            entry = _Entry(Matcher(rules), signature, now)
-        entry.checked = now
-        self._entries[chat_id] = entry
-        self._entries.move_to_end(chat_id)
-        if len(self._entries) > self._limit:
-            self._entries.popitem(last=False)
-        return entry.matcher
+    async def _fresh(self, uow: UnitOfWork, chat_id: int) -> Signature:
+        return await ReplyRepository(uow).signature(chat_id)
+
+    async def _build(self, uow: UnitOfWork, chat_id: int, source: Signature) -> Matcher | None:
+        if source[0] == 0:
+            self.forget(chat_id)
+            return None
+        rules = [to_rule(*row) for row in await ReplyRepository(uow).for_matching(chat_id)]
+        return Matcher(rules)
 
     def changed(self, chat_id: int, has_rules: bool) -> None:
         """This process changed a group's rules: rebuild on the next message."""
-        self._entries.pop(chat_id, None)
+        self.invalidate(chat_id)
         if self._chats is not None:
             if has_rules:
                 self._chats.add(chat_id)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from core.args import parse_switch
 from core.context import Context
+from core.durations import format_duration, parse_duration
 from core.events import Command
 from handlers.captcha.rules import SettingError, check_fail_action, check_mode, check_seconds
-from handlers.moderation.durations import format_duration, parse_duration
 from storage.captcha import CaptchaRepository, StoredSettings
 
 

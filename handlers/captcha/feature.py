@@ -10,6 +10,7 @@ from datetime import datetime
 
 from core.chat import Button, ChatActionError, Keyboard, MissingRight
 from core.context import Context
+from core.durations import format_duration
 from core.events import ButtonPress, Event, JoinRequest, MemberJoined, MemberLeft, User
 from core.feature import CommandSpec, Feature
 from core.markup import Html, escape, mention
@@ -30,7 +31,6 @@ from handlers.captcha.rules import (
     parse_press,
 )
 from handlers.captcha.timers import CaptchaTimers
-from handlers.moderation.durations import format_duration
 from handlers.welcome.batching import RecentJoins
 from storage.captcha import CaptchaRepository, NewCaptcha, PendingCaptcha, StoredSettings
 

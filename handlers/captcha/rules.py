@@ -10,6 +10,8 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from core.recent import RecentKeys
+
 MODES = ("button", "math")
 FAIL_ACTIONS = ("kick", "ban", "mute")
 MIN_SECONDS = 30
@@ -151,27 +153,15 @@ class Approvals:
     """
 
     def __init__(self, ttl: timedelta = timedelta(hours=1), limit: int = 100_000) -> None:
-        self._ttl = ttl
-        self._limit = limit
-        self._at: dict[tuple[int, int], datetime] = {}
+        self._approved: RecentKeys[tuple[int, int]] = RecentKeys(ttl, limit)
 
     def add(self, chat_id: int, user_id: int, now: datetime) -> None:
         """Remember an approval."""
-        self._prune(now)
-        self._at.pop((chat_id, user_id), None)
-        self._at[(chat_id, user_id)] = now
+        self._approved.see((chat_id, user_id), now)
 
     def take(self, chat_id: int, user_id: int, now: datetime) -> bool:
         """Whether the member's request was approved lately (and forget it)."""
-        when = self._at.pop((chat_id, user_id), None)
-        return when is not None and now - when < self._ttl
-
-    def _prune(self, now: datetime) -> None:
-        # Insertion order is age order: drop from the front while too old or too many.
-        for key, when in list(self._at.items()):
-            if now - when < self._ttl and len(self._at) < self._limit:
-                break
-            del self._at[key]
+        return self._approved.take((chat_id, user_id), now)
 
 
 # ------------------------------------------------------------------ admin settings

@@ -16,7 +16,7 @@ from datetime import time as clock_time
 from zoneinfo import ZoneInfo
 
 from core.context import Context, chat_language
-from core.csvfiles import Cell, send_csv
+from core.csvfiles import Cell, export_stem, send_csv
 from core.events import Command, Event, Message, User
 from core.feature import CommandSpec, Feature
 from core.markup import Html, code, escape, mention
@@ -511,7 +511,7 @@ class Points(Feature):
         sent = await send_csv(
             ctx.port,
             ctx.chat.id,
-            f"points-{abs(ctx.chat.id)}",
+            export_stem("points", ctx.chat.id),
             POINTS_HEADER,
             rows,
             await ctx.t("checkin.exported", count=len(accounts)),

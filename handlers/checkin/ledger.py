@@ -16,7 +16,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from core.context import Context
-from core.csvfiles import Cell, CsvSender
+from core.csvfiles import Cell, CsvSender, export_stem
 from core.events import Command
 from core.markup import Html, escape
 from core.names import MAX_LOOKUPS, name_or_id, names_of
@@ -137,7 +137,7 @@ async def export_ledger(command: Command, ctx: Context) -> None:
     sender = CsvSender(
         ctx.port,
         ctx.chat.id,
-        f"ledger-{abs(ctx.chat.id)}" + (f"-{user_id}" if user_id is not None else ""),
+        export_stem("ledger", ctx.chat.id, user_id),
         LEDGER_HEADER,
         reply_to=command.message.message_id,
         # No read transaction stays open while a part is uploaded.

@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from core.durations import parse_day_count
+
 MAX_DAYS = 3_650
 # Button data carries a Unix time; anything beyond this is no time we issued.
 MAX_EPOCH = 10**11
 # A daily run fires at a slightly different time each day: a warning this much younger
 # than the window still counts as old enough, so removal does not slip by a whole day.
 RUN_SLACK = timedelta(hours=1)
-_DAY_SUFFIXES = ("days", "day", "d", "天")
 _OFF = {"off", "stop", "关", "关闭"}
 _TEST = {"test", "preview", "预览", "测试"}
 _DRY = {"dry", "dryrun", "dry-run", "演练"}
@@ -211,16 +212,9 @@ def plan_run(
 
 
 def parse_days(text: str) -> int:
-    """``30``, ``30d`` or ``30天`` as a number of days in 1..MAX_DAYS; CleanupError if not."""
-    word = text.strip().lower()
-    for suffix in _DAY_SUFFIXES:
-        if word.endswith(suffix) and word[: -len(suffix)].isdigit():
-            word = word[: -len(suffix)]
-            break
-    if not word.isascii() or not word.isdigit() or len(word) > 6:
-        raise CleanupError("cleanup.bad_days", text=text[:20], max=MAX_DAYS)
-    days = int(word)
-    if not 1 <= days <= MAX_DAYS:
+    """``30``, ``30d``, ``30天`` or ``4w`` as a number of days in 1..MAX_DAYS; else CleanupError."""
+    days = parse_day_count(text)
+    if days is None or not 1 <= days <= MAX_DAYS:
         raise CleanupError("cleanup.bad_days", text=text[:20], max=MAX_DAYS)
     return days
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from core.chat import Button, ChatActionError, MissingRight
 from core.context import chat_language, tell_missing_right
+from core.durations import format_duration
 from core.events import Chat, User
 from core.markup import Html, code, escape, mention
 from core.names import look_up, names_of, real_name
@@ -22,7 +23,6 @@ from core.outbound import reply_later
 from core.permissions import ANONYMOUS_ADMIN_ID
 from core.runtime import Runtime
 from core.senders import CHANNEL_BOT_ID
-from handlers.moderation.durations import format_duration
 from handlers.moderation.warnings import (
     DEFAULT_EXPIRY,
     Ladder,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from handlers.moderation.durations import parse_duration
+from core.durations import parse_duration
 from handlers.moderation.warnings import check_restriction
 
 MAX_REASON = 200

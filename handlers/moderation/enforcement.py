@@ -16,6 +16,7 @@ from datetime import datetime
 
 from core.chat import ChatActionError, MissingRight
 from core.context import Context
+from core.durations import format_duration, parse_duration
 from core.events import ButtonPress, Command, Event, User
 from core.feature import CommandSpec, Feature
 from core.markup import Html, mention
@@ -39,7 +40,6 @@ from handlers.moderation.arguments import (
     parse_who,
     split_first,
 )
-from handlers.moderation.durations import format_duration, parse_duration
 from handlers.moderation.lifting import RestrictionLifter
 from handlers.moderation.warnings import (
     MAX_EXPIRY,

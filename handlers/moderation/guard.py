@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 
 from core.context import Context
 from core.events import Command, Event, MemberJoined, Message
 from core.feature import CommandSpec, Feature
+from core.newcomers import Newcomers
 from core.runtime import Runtime
 from handlers.moderation.actions import Case, enforce
 from handlers.moderation.checks import Subject
 from handlers.moderation.compiled import CompiledRules
 from handlers.moderation.index import RulesIndex
-from handlers.moderation.newcomers import Newcomers
 from handlers.moderation.people import People
 from handlers.moderation.policy import Decision, Policy, Sender, subject_for
 from handlers.moderation.rules import DRYRUN, OFF
@@ -69,7 +70,7 @@ class Moderation(Feature):
     async def on_event(self, event: Event, ctx: Context) -> bool:
         """Check a group message; True (stop) if it was deleted."""
         if isinstance(event, MemberJoined):
-            self.newcomers.joined(event.chat.id, event.user.id, event.date.timestamp())
+            self.newcomers.joined(event.chat.id, event.user.id, event.date)
             self.people.saw(event.chat.id, event.user.username)
             return False
         message = event.message if isinstance(event, Command) else event
@@ -95,8 +96,9 @@ class Moderation(Feature):
         if counted:
             self.newcomers.posted(chat_id, user.id)
         subject = subject_for(message)
-        now = ctx.runtime.now().timestamp()
-        subject.newcomer = await self._is_new(message, subject, compiled, ctx, now)
+        at = ctx.runtime.now()
+        now = at.timestamp()
+        subject.newcomer = await self._is_new(message, subject, compiled, ctx, at)
         people = (
             await self.people.names(ctx.uow, chat_id)
             if "link" in compiled.enabled and "@" in subject.normalized
@@ -106,7 +108,12 @@ class Moderation(Feature):
         return self.policy.decide(compiled, subject, sender, now, counted=counted, people=people)
 
     async def _is_new(
-        self, message: Message, subject: Subject, compiled: CompiledRules, ctx: Context, now: float
+        self,
+        message: Message,
+        subject: Subject,
+        compiled: CompiledRules,
+        ctx: Context,
+        now: datetime,
     ) -> bool:
         """Whether the sender is new; stored records are read only when it matters."""
         chat_id, user_id, limits = message.chat.id, message.sender.id, compiled.rules.limits
@@ -118,7 +125,7 @@ class Moderation(Feature):
             row = await MemberRepository(ctx.uow).get(chat_id, user_id)
             joined = row.joined_at if row is not None else None
             count = row.message_count if row is not None else 0
-            self.newcomers.remember(chat_id, user_id, joined.timestamp() if joined else None, count)
+            self.newcomers.remember(chat_id, user_id, joined, count)
         return self.newcomers.is_new(
             chat_id, user_id, now, limits.newcomer_seconds, limits.newcomer_messages
         )

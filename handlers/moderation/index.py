@@ -8,64 +8,44 @@ matchers are rebuilt (and the cached snapshot dropped) only if what was read dif
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass
-
+from core.rule_index import Entry, RuleIndex
 from handlers.moderation.compiled import CompiledRules
 from handlers.moderation.rules import GroupRules
 from storage.moderation_rules import ModerationRulesRepository, rules_key
 from storage.unit import UnitOfWork
 
 
-@dataclass(slots=True)
-class _Entry:
-    compiled: CompiledRules
-    loaded: float
-
-
-class RulesIndex:
+class RulesIndex(RuleIndex[GroupRules, CompiledRules]):
     """Compiled rules of the most recently active groups."""
-
-    def __init__(
-        self, limit: int, recheck_seconds: float, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._limit = limit
-        self._recheck = recheck_seconds
-        self._clock = clock
-        self._entries: OrderedDict[int, _Entry] = OrderedDict()
 
     async def get(self, uow: UnitOfWork, chat_id: int) -> CompiledRules:
         """The group's compiled rules."""
-        now = self._clock()
-        repo = ModerationRulesRepository(uow)
-        entry = self._entries.get(chat_id)
-        if entry is not None and now - entry.loaded >= self._recheck:
-            entry.loaded = now
-            stored = await repo.fresh(chat_id)
-            if stored != entry.compiled.rules:
-                # Changed elsewhere: forget the cached snapshot, and read it from now on.
-                uow.cache.drop(rules_key(chat_id))
-                uow.cache.stored(rules_key(chat_id))
-                return self._put(chat_id, stored, now)
-        rules = await repo.rules(chat_id)
-        if (
-            entry is not None
-            and entry.compiled.rules is not rules
-            and entry.compiled.rules == rules
-        ):
-            # Read again but unchanged: keep the matchers, remember the new snapshot.
-            entry.compiled.rules = rules
-        if entry is not None and entry.compiled.rules is rules:
-            self._entries.move_to_end(chat_id)
-            return entry.compiled
-        return self._put(chat_id, rules, now)
+        compiled = await self.compiled(uow, chat_id)
+        assert compiled is not None  # _build always compiles: no rules are rules too
+        return compiled
 
-    def _put(self, chat_id: int, rules: GroupRules, now: float) -> CompiledRules:
-        entry = _Entry(CompiledRules(rules), now)
-        self._entries[chat_id] = entry
-        self._entries.move_to_end(chat_id)
-        if len(self._entries) > self._limit:
-            self._entries.popitem(last=False)
-        return entry.compiled
+    async def _first(self, uow: UnitOfWork, chat_id: int) -> GroupRules:
+        return await ModerationRulesRepository(uow).rules(chat_id)
+
+    async def _fresh(self, uow: UnitOfWork, chat_id: int) -> GroupRules:
+        return await ModerationRulesRepository(uow).fresh(chat_id)
+
+    def _changed_elsewhere(self, uow: UnitOfWork, chat_id: int) -> None:
+        # Forget the cached snapshot, and read it from now on.
+        uow.cache.drop(rules_key(chat_id))
+        uow.cache.stored(rules_key(chat_id))
+
+    async def _current(
+        self, uow: UnitOfWork, chat_id: int, entry: Entry[GroupRules, CompiledRules], now: float
+    ) -> CompiledRules | None:
+        rules = await ModerationRulesRepository(uow).rules(chat_id)
+        if rules is entry.source:
+            return entry.compiled
+        if rules == entry.source:
+            # Read again but unchanged: keep the matchers, remember the new snapshot.
+            entry.source = entry.compiled.rules = rules
+            return entry.compiled
+        return await self._keep(uow, chat_id, rules, now)
+
+    async def _build(self, uow: UnitOfWork, chat_id: int, source: GroupRules) -> CompiledRules:
+        return CompiledRules(source)

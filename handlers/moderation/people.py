@@ -7,8 +7,7 @@ messages and joins this process sees. Bounded: the least recently used groups go
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
+from cachetools import FIFOCache, LRUCache
 from sqlalchemy import select
 
 from storage.models import MemberRow
@@ -21,9 +20,9 @@ class People:
     """Known member usernames per group (lowercase, without the @)."""
 
     def __init__(self, groups: int = 1_000) -> None:
-        self._groups = groups
-        self._loaded: OrderedDict[int, set[str]] = OrderedDict()
-        self._seen: dict[int, set[str]] = {}
+        self._loaded: LRUCache[int, set[str]] = LRUCache(maxsize=groups)
+        # Names of groups never asked about are only a head start: the oldest go first.
+        self._seen: FIFOCache[int, set[str]] = FIFOCache(maxsize=groups)
         self._always: set[str] = set()
 
     def always(self, username: str) -> None:
@@ -37,9 +36,6 @@ class People:
         names = self._loaded.get(chat_id)
         if names is None:
             names = self._seen.setdefault(chat_id, set())
-            if len(self._seen) > self._groups:
-                # Names of groups never asked about are only a head start: drop the oldest.
-                del self._seen[next(iter(self._seen))]
         if len(names) < MAX_NAMES_PER_GROUP:
             names.add(username.lower())
 
@@ -55,8 +51,4 @@ class People:
             names |= self._seen.pop(chat_id, set())
             names |= self._always
             self._loaded[chat_id] = names
-            if len(self._loaded) > self._groups:
-                self._loaded.popitem(last=False)
-        else:
-            self._loaded.move_to_end(chat_id)
         return names

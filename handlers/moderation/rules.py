@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from core.durations import format_duration, parse_duration
 from handlers.moderation.actions import Action
-from handlers.moderation.durations import format_duration, parse_duration
 
 ON, OFF, DRYRUN = "on", "off", "dryrun"
 MODES = (ON, OFF, DRYRUN)

@@ -18,13 +18,13 @@ import re2
 
 from core.args import page_number, parse_switch
 from core.context import Context
+from core.durations import format_duration, parse_duration
 from core.events import Command
 from core.feature import CommandSpec
 from core.markup import Html, code, escape
 from core.regex_errors import pattern_problem
 from handlers.moderation.actions import Action
 from handlers.moderation.compiled import literal_key, regex_options
-from handlers.moderation.durations import format_duration, parse_duration
 from handlers.moderation.normalize import normalize
 from handlers.moderation.rules import (
     CHECKS,

@@ -7,8 +7,10 @@ caller's clock (``now`` in seconds), so tests control time.
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+from collections import deque
 from dataclasses import dataclass, field
+
+from cachetools import LRUCache
 
 # Texts shorter than this (after normalising) are not compared: "ok", "好的", "+1".
 MIN_REPEAT_CHARS = 6
@@ -27,7 +29,8 @@ class Recent:
 
 @dataclass(slots=True)
 class _Group:
-    members: OrderedDict[int, Recent] = field(default_factory=OrderedDict)
+    # member id -> what is remembered; the least recently active go first
+    members: LRUCache[int, Recent]
     # normalised text -> {new member id: last time}: the same text from several newcomers
     waves: dict[str, dict[int, float]] = field(default_factory=dict)
 
@@ -42,18 +45,18 @@ class Tracker:
 
     def member(self, chat_id: int, user_id: int) -> Recent:
         """What is remembered of a member (created on first sight)."""
+        group = self._group(chat_id)
+        member = group.members.get(user_id)
+        if member is None:
+            member = group.members[user_id] = Recent()
+        return member
+
+    def _group(self, chat_id: int) -> _Group:
+        """What is remembered of a group (created on first sight)."""
         group = self._groups.get(chat_id)
         if group is None:
-            group = self._groups[chat_id] = _Group()
-        members = group.members
-        member = members.get(user_id)
-        if member is None:
-            member = members[user_id] = Recent()
-            if len(members) > self._limit:
-                members.popitem(last=False)
-        else:
-            members.move_to_end(user_id)
-        return member
+            group = self._groups[chat_id] = _Group(LRUCache(maxsize=self._limit))
+        return group
 
     @staticmethod
     def flood(member: Recent, now: float, window: float) -> int:
@@ -86,7 +89,7 @@ class Tracker:
         """Count this new member's text; return how many new members posted it lately."""
         if len(key) < MIN_REPEAT_CHARS:
             return 1
-        group = self._groups.setdefault(chat_id, _Group())
+        group = self._group(chat_id)
         horizon = now - self._repeat_window
         if len(group.waves) > self._limit:
             for old in [k for k, s in group.waves.items() if max(s.values()) <= horizon]:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from handlers.moderation.durations import DAY, HOUR, format_duration, parse_duration
+from core.durations import DAY, HOUR, compact_duration, parse_duration
 
 MAX_RUNGS = 10
 MAX_WARNINGS = 100
@@ -51,15 +51,10 @@ class Rung:
         """The rung as it is written."""
         if self.seconds is None:
             return f"{self.count}:{self.kind}"
-        return f"{self.count}:{self.kind}:{compact(self.seconds)}"
+        return f"{self.count}:{self.kind}:{compact_duration(self.seconds)}"
 
 
 Ladder = tuple[Rung, ...]
-
-
-def compact(seconds: int) -> str:
-    """A duration in the ladder's own spelling (``1h30m``), read back by ``parse_duration``."""
-    return format_duration(seconds, "en").replace(" ", "")
 
 
 def check_restriction(seconds: int) -> bool:

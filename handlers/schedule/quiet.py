@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from core.clock import CLOCK_PATTERN
 from handlers.schedule.when import WhenError, clip, parse_time, wall_instants
 
-_QUIET = re.compile(r"(\d{1,2}[:：]\d{2})\s*(?:-|~|～|–|—|到|至)\s*(\d{1,2}[:：]\d{2})")
+_QUIET = re.compile(rf"({CLOCK_PATTERN})\s*(?:-|~|～|–|—|到|至)\s*({CLOCK_PATTERN})")
 
 
 @dataclass(frozen=True, slots=True)

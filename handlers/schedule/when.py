@@ -21,6 +21,9 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
+from core.clock import parse_clock
+from core.durations import compact_duration, duration_parts, is_unit
+
 # One-offs may be at most this far ahead (five years, leap days included).
 MAX_AHEAD = timedelta(days=1827)
 MIN_INTERVAL = timedelta(minutes=1)
@@ -88,15 +91,12 @@ def _token(text: str, pos: int) -> tuple[str, int]:
     return (match.group(1), match.end()) if match else ("", len(text))
 
 
-_TIME = re.compile(r"(\d{1,2})[:：](\d{2})")
-
-
 def parse_time(token: str) -> time:
     """Read a 24-hour ``9:00`` / ``09:00`` (``24:00`` is not a time)."""
-    match = _TIME.fullmatch(token)
-    if match is None or int(match[1]) > 23 or int(match[2]) > 59:
+    at = parse_clock(token)
+    if at is None:
         raise WhenError("bad_time", value=clip(token))
-    return time(int(match[1]), int(match[2]))
+    return at
 
 
 def _looks_like_time(token: str) -> bool:
@@ -118,29 +118,13 @@ def parse_date(token: str) -> date:
         raise WhenError("bad_date", value=clip(token)) from None
 
 
-_UNITS: dict[str, int] = {
-    **dict.fromkeys(("s", "sec", "secs", "second", "seconds", "秒", "秒钟", "秒鐘"), 1),
-    **dict.fromkeys(("m", "min", "mins", "minute", "minutes", "分", "分钟", "分鐘"), 60),
-    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours", "小时", "个小时", "小時", "個小時"), 3600),
-    **dict.fromkeys(("d", "day", "days", "天", "日"), 86400),
-    **dict.fromkeys(("w", "wk", "wks", "week", "weeks", "周", "週", "星期", "个星期"), 604800),
-}
-_UNIT_ALTERNATIVES = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
-# ASCII: in Unicode mode "ſ" would match "s" without ignoring case (and "ı" match "i").
-_CASELESS = re.IGNORECASE | re.ASCII
-_DURATION = re.compile(rf"(?:\d+(?:{_UNIT_ALTERNATIVES}))+", _CASELESS)
-_DURATION_PART = re.compile(rf"(\d+)({_UNIT_ALTERNATIVES})", _CASELESS)
-_UNIT = re.compile(_UNIT_ALTERNATIVES, _CASELESS)
-_NUMBER = re.compile(r"\d+", re.ASCII)
-
-
 def _duration_seconds(token: str) -> int:
-    """Seconds in a compact duration token such as ``1h30m`` (already matched by _DURATION)."""
+    """Seconds in a compact duration token such as ``1h30m`` (a core.durations form)."""
     total = 0
-    for number, unit in _DURATION_PART.findall(token):
-        if len(number) > _MAX_DIGITS:
+    for digits, size in duration_parts(token) or ():
+        if len(digits) > _MAX_DIGITS:
             raise WhenError("too_far")
-        total += int(number) * _UNITS[unit.lower()]
+        total += int(digits) * size
     return total
 
 
@@ -152,9 +136,9 @@ def _read_duration(text: str, pos: int) -> tuple[int, int]:
     total, found = 0, False
     while True:
         token, end = _token(text, pos)
-        if _DURATION.fullmatch(token):
+        if duration_parts(token) is not None:
             seconds = _duration_seconds(token)
-        elif _NUMBER.fullmatch(token) and _UNIT.fullmatch(unit := _token(text, end)[0]):
+        elif token.isdecimal() and is_unit(unit := _token(text, end)[0]):
             seconds, end = _duration_seconds(token + unit), _token(text, end)[1]
         else:
             break
@@ -164,16 +148,6 @@ def _read_duration(text: str, pos: int) -> tuple[int, int]:
     if not found:
         raise WhenError("bad_duration", value=clip(first))
     return total, pos
-
-
-def format_duration(seconds: int) -> str:
-    """Canonical duration words: 5400 -> ``1h30m``."""
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        count, seconds = divmod(seconds, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return "".join(parts) or "0s"
 
 
 # --- local wall times and DST ------------------------------------------------------------------
@@ -412,7 +386,7 @@ def _read_every(text: str, pos: int) -> tuple[Plan, int]:
     seconds, end = _read_duration(text, pos)
     if seconds < MIN_INTERVAL.total_seconds():
         raise WhenError("too_frequent")
-    return Plan("every", f"every {format_duration(seconds)}"), end
+    return Plan("every", f"every {compact_duration(seconds, weeks=False)}"), end
 
 
 # --- cron --------------------------------------------------------------------------------------

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Protocol
+
+from cachetools import TTLCache
 
 
 class CasLookup(Protocol):
@@ -35,20 +36,16 @@ class CasCache:
         self.ttl = ttl
         self.limit = limit
         self.clock = clock
-        self._known: OrderedDict[int, tuple[float, bool]] = OrderedDict()
+        self._known: TTLCache[int, bool] = TTLCache(maxsize=limit, ttl=ttl, timer=clock)
 
     async def is_banned(self, user_id: int) -> bool | None:
         """The remembered or freshly looked-up verdict; None when CAS could not say."""
-        now = self.clock()
         known = self._known.get(user_id)
-        if known is not None and now - known[0] < self.ttl:
-            return known[1]
+        if known is not None:
+            return known
         answer = await self.lookup.is_banned(user_id)
         if answer is not None:
-            self._known[user_id] = (now, answer)
-            self._known.move_to_end(user_id)
-            while len(self._known) > self.limit:
-                self._known.popitem(last=False)
+            self._known[user_id] = answer
         return answer
 
     async def close(self) -> None:

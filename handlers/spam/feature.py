@@ -17,21 +17,20 @@ from pathlib import Path
 from core.chat import Button, ChatActionError, MissingRight
 from core.config import Settings
 from core.context import Context, chat_language
+from core.durations import format_duration
 from core.events import ButtonPress, Command, Event, MemberJoined, Message, User
 from core.feature import CommandSpec, Feature
 from core.markup import Html, code, mention
+from core.newcomers import Newcomer, Newcomers
 from core.outbound import reply_later
 from core.runtime import Runtime
 from handlers.moderation.actions import Action, Case, enforce, is_protected
-from handlers.moderation.durations import format_duration
 from handlers.moderation.rules import DRYRUN, OFF
 from handlers.spam.cas import CasCache, CasLookup
 from handlers.spam.model import Sample, SpamModel
 from handlers.spam.rules import (
     SCOPES,
     ActionsError,
-    Newcomer,
-    Newcomers,
     format_actions,
     in_scope,
     parse_actions,
@@ -208,7 +207,7 @@ class SpamFilter(Feature):
             row = await MemberRepository(uow).get(chat_id, user_id)
             joined = row.joined_at if row is not None else None
             count = row.message_count if row is not None else 0
-            member = self.newcomers.put(chat_id, user_id, Newcomer(joined, count))
+            member = self.newcomers.remember(chat_id, user_id, joined, count)
         if not message.edited:
             member.messages += 1
         return member

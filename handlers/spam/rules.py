@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from core.durations import parse_duration
+from core.newcomers import Newcomer
 from handlers.moderation.actions import KINDS, Action
-from handlers.moderation.durations import parse_duration
 from handlers.moderation.normalize import normalize
 
 SCOPES = ("new", "all")
@@ -85,14 +84,6 @@ def sample_digest(text: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-@dataclass(slots=True)
-class Newcomer:
-    """What the filter knows of one member in one group."""
-
-    joined_at: datetime | None
-    messages: int
-
-
 def in_scope(
     scope: str,
     member: Newcomer,
@@ -107,30 +98,3 @@ def in_scope(
         return True
     # ``messages`` counts the one being judged.
     return member.messages <= first_messages
-
-
-class Newcomers:
-    """Join times and message counts per (group, member), bounded in memory; no I/O."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._items: OrderedDict[tuple[int, int], Newcomer] = OrderedDict()
-
-    def get(self, chat_id: int, user_id: int) -> Newcomer | None:
-        """The member's record, if known."""
-        item = self._items.get((chat_id, user_id))
-        if item is not None:
-            self._items.move_to_end((chat_id, user_id))
-        return item
-
-    def put(self, chat_id: int, user_id: int, item: Newcomer) -> Newcomer:
-        """Remember a member (the oldest entries go when full)."""
-        self._items[(chat_id, user_id)] = item
-        self._items.move_to_end((chat_id, user_id))
-        while len(self._items) > self.limit:
-            self._items.popitem(last=False)
-        return item
-
-    def joined(self, chat_id: int, user_id: int, when: datetime) -> None:
-        """A member (re)joined: a fresh start."""
-        self.put(chat_id, user_id, Newcomer(when, 0))

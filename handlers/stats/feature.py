@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from core.context import Context
-from core.csvfiles import send_csv
+from core.csvfiles import export_stem, send_csv
 from core.events import Command
 from core.feature import CommandSpec, Feature
 from core.markup import Html
@@ -295,7 +295,7 @@ class Stats(Feature):
         sent = await send_csv(
             ctx.port,
             ctx.chat.id,
-            f"stats-{abs(ctx.chat.id)}",
+            export_stem("stats", ctx.chat.id),
             header,
             rows,
             await ctx.t("stats.exported", days=len(days)),

@@ -21,6 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
+from core.clock import parse_clock as read_clock
+from core.durations import parse_day_count
 from storage.stats import DayFigures, MemberEvent
 
 PERIODS = (7, 30, 90)
@@ -31,8 +33,6 @@ RETENTION_WEEKS = 8
 ALERT_WINDOW_DAYS = 28
 BUSIEST = 3
 
-_PERIOD = re.compile(r"(\d{1,3})\s*(d|天|日)?", re.IGNORECASE)
-_CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
 _PERCENT = re.compile(r"(\d{1,3})\s*%?")
 
 
@@ -71,8 +71,7 @@ def parse_period(args: Sequence[str], allowed: Sequence[int], default: int) -> i
     """``7d`` / ``30`` / ``90天`` -> days; the default without an argument."""
     if not args:
         return default
-    match = _PERIOD.fullmatch(args[0].strip())
-    days = int(match.group(1)) if match else None
+    days = parse_day_count(args[0])
     if days not in allowed:
         raise StatsInputError("bad_period", allowed=" | ".join(f"{n}d" for n in allowed))
     return days
@@ -80,10 +79,10 @@ def parse_period(args: Sequence[str], allowed: Sequence[int], default: int) -> i
 
 def parse_clock(text: str) -> time:
     """``HH:MM`` (24-hour) -> a time."""
-    match = _CLOCK.fullmatch(text.strip())
-    if match is None or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+    at = read_clock(text)
+    if at is None:
         raise StatsInputError("bad_time", text=text[:20])
-    return time(int(match.group(1)), int(match.group(2)))
+    return at
 
 
 def parse_percent(text: str) -> int:

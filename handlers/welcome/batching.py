@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from core.events import Chat, User
+from core.recent import RecentKeys
 
 
 @dataclass
@@ -59,26 +59,12 @@ class RecentJoins:
     """Remembers joins for a while, so one join reported twice is welcomed once."""
 
     def __init__(self, ttl_seconds: float = 300.0, limit: int = 100_000) -> None:
-        self._ttl = timedelta(seconds=ttl_seconds)
-        self._limit = limit
-        self._seen: OrderedDict[tuple[int, int], datetime] = OrderedDict()
+        self._seen: RecentKeys[tuple[int, int]] = RecentKeys(timedelta(seconds=ttl_seconds), limit)
 
     def first_time(self, chat_id: int, user_id: int, now: datetime) -> bool:
         """True if this join was not seen within the TTL; records it either way."""
-        self._prune(now)
-        key = (chat_id, user_id)
-        seen = key in self._seen
-        self._seen[key] = now
-        self._seen.move_to_end(key)
-        return not seen
+        return self._seen.see((chat_id, user_id), now)
 
     def forget(self, chat_id: int, user_id: int) -> None:
         """Drop a member (they left), so a later rejoin is welcomed again."""
-        self._seen.pop((chat_id, user_id), None)
-
-    def _prune(self, now: datetime) -> None:
-        while self._seen:
-            _key, when = next(iter(self._seen.items()))
-            if now - when < self._ttl and len(self._seen) < self._limit:
-                break
-            self._seen.popitem(last=False)
+        self._seen.forget((chat_id, user_id))
