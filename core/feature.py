@@ -1,4 +1,4 @@
-"""What a feature declares: the commands it answers and the events it reacts to."""
+"""What a feature declares: the commands and buttons it answers, the events it reacts to."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from core.buttons import Ack, Press
 from core.events import Command, Event
 
 if TYPE_CHECKING:
@@ -13,6 +14,8 @@ if TYPE_CHECKING:
     from core.runtime import Runtime
 
 CommandHandler = Callable[[Command, "Context"], Awaitable[None]]
+# A press handler returns what the press is acknowledged with (None: a silent ack).
+ButtonHandler = Callable[[Press, "Context"], Awaitable[Ack | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +33,21 @@ class CommandSpec:
         return f"commands.{self.name}"
 
 
+@dataclass(frozen=True, slots=True)
+class ButtonSpec:
+    """The buttons whose actions start with ``prefix.``: their handler and who may press.
+
+    ``admin_only``: only the admins of the chat the button is in (the dispatch stage
+    refuses anyone else, with ``refusal``, a catalog key). Buttons about another chat
+    (a report shown in a log chat) check that chat's admins in their handler.
+    """
+
+    prefix: str
+    handler: ButtonHandler
+    admin_only: bool = False
+    refusal: str = "buttons.admins_only"
+
+
 class Feature:
     """Base for features; override what applies. No work at construction time."""
 
@@ -45,6 +63,10 @@ class Feature:
 
     def commands(self) -> Sequence[CommandSpec]:
         """The commands this feature answers."""
+        return ()
+
+    def buttons(self) -> Sequence[ButtonSpec]:
+        """The button actions this feature answers (see ``core.buttons``)."""
         return ()
 
     async def on_event(self, event: Event, ctx: Context) -> bool:

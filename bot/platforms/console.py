@@ -22,7 +22,14 @@ from pathlib import Path
 from typing import IO
 
 from bot.app import Core, build_core
-from core.chat import SENDING_RIGHTS, ChatActionError, ChatRights, Keyboard, MemberInfo
+from core.chat import (
+    SENDING_RIGHTS,
+    Capabilities,
+    ChatActionError,
+    ChatRights,
+    Keyboard,
+    MemberInfo,
+)
 from core.config import Settings
 from core.events import (
     Attachment,
@@ -111,8 +118,17 @@ class Group:
         return Attachment(file_id, file_name, len(data), mime_type)
 
 
+# What a terminal transcript really is: lines cannot be pressed, changed or pinned, no
+# other message can be reposted and nobody forwards or asks to join; files are kept (/upload).
+CONSOLE_CAPABILITIES = Capabilities(
+    buttons=False, edit=False, copy=False, pin=False, forward_names=False, join_requests=False
+)
+
+
 class ConsolePort:
     """The ChatPort of the sandbox: prints what the bot does."""
+
+    capabilities = CONSOLE_CAPABILITIES
 
     def __init__(self, group: Group, write: Callable[[str], None]) -> None:
         self.group = group
