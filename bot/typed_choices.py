@@ -120,7 +120,7 @@ class ChoiceBook:
             return event
         offer, button = found
         spec = stage.spec_for(button.action or "")
-        admins_only = spec is not None and spec.admin_only
+        admins_only = spec is not None and spec.for_admins
         if admins_only and not await runtime.is_admin_of(event.chat.id, event.sender.id):
             return event
         data = button.data or ""

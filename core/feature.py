@@ -38,14 +38,22 @@ class ButtonSpec:
     """The buttons whose actions start with ``prefix.``: their handler and who may press.
 
     ``admin_only``: only the admins of the chat the button is in (the dispatch stage
-    refuses anyone else, with ``refusal``, a catalog key). Buttons about another chat
-    (a report shown in a log chat) check that chat's admins in their handler.
+    refuses anyone else, with ``refusal``, a catalog key). ``group_admins``: buttons about
+    a group that may be shown in another chat (a report in the log chat): the handler
+    checks the group's admins, which only it can look up; typed choices are then taken from
+    admins alone, as with ``admin_only``.
     """
 
     prefix: str
     handler: ButtonHandler
     admin_only: bool = False
     refusal: str = "buttons.admins_only"
+    group_admins: bool = False
+
+    @property
+    def for_admins(self) -> bool:
+        """Whether only admins may press (checked here or by the handler)."""
+        return self.admin_only or self.group_admins
 
 
 class Feature:

@@ -153,7 +153,7 @@ class Enforcement(Feature):
 
     def buttons(self) -> Sequence[ButtonSpec]:
         """The report buttons (the group's admins: checked on press, they may be elsewhere)."""
-        return (ButtonSpec(REPORT_PREFIX, reports.on_press),)
+        return (ButtonSpec(REPORT_PREFIX, reports.on_press, group_admins=True),)
 
     # ------------------------------------------------------------------ allow list
 

@@ -97,7 +97,7 @@ class SpamFilter(Feature):
 
     def buttons(self) -> Sequence[ButtonSpec]:
         """The verdict buttons under a flagged message (the group's admins: see on_press)."""
-        return (ButtonSpec(PRESS_PREFIX, self.on_press),)
+        return (ButtonSpec(PRESS_PREFIX, self.on_press, group_admins=True),)
 
     def commands(self) -> Sequence[CommandSpec]:
         """Verdicts and settings, all for admins."""
