@@ -200,7 +200,8 @@ class ChatPort(Protocol):
         ...
 
     async def answer_button(self, press_id: str, text: str = "", alert: bool = False) -> None:
-        """Acknowledge a button press, optionally with a toast."""
+        """Acknowledge a button press, optionally with a toast (``bot.presses`` calls this
+        once per press; a typed choice's press id is ``typed:<n>``, shown as the port can)."""
         ...
 
     async def member_info(self, chat_id: int, user_id: int) -> MemberInfo | None:
