@@ -153,3 +153,12 @@ async def test_cleanup_confirmed_by_typing(tmp_path: Path) -> None:
     assert "1. " in asked and "2. " in asked
     assert "[kicked Bob]" not in after(asked, "Carol: 1").split("admin: 1")[0]
     assert "[kicked Bob]" in after(output, "admin: 1")
+
+
+async def test_schedule_by_reply_posts_the_text_where_messages_cannot_be_copied(
+    tmp_path: Path,
+) -> None:
+    """The sandbox cannot copy a message: a /schedule reply keeps the message's text."""
+    script = "hello world notice\n/as admin\n/reply 1 /schedule every 2h\n/schedules\n"
+    listing = after(await session(tmp_path, script), "/schedules")
+    assert "#1 · every 2h" in listing and "    hello world notice" in listing
