@@ -88,7 +88,7 @@ class Captcha(Feature):
         return self._resolver
 
     async def on_event(self, event: Event, ctx: Context) -> bool:
-        """Start captchas for joins and join requests; take answers (and stop those events)."""
+        """Start captchas for joins and join requests (answers come through ``on_press``)."""
         if isinstance(event, MemberJoined) and event.chat.is_group:
             await self._on_join(event, ctx)
         elif isinstance(event, MemberLeft) and event.chat.is_group:
