@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 
 from bot.presses import ButtonStage, Route, acknowledge, stale_ack
-from bot.typed_choices import ChoiceBook
+from bot.typed_choices import ChoiceBook, is_typed
 from core.buttons import Ack
 from core.chat import MissingRight
 from core.context import Context
@@ -53,7 +53,7 @@ class Dispatcher:
 
     async def _press(self, event: ButtonPress, ctx: Context) -> None:
         """Features before the declaring one see the press; it is acknowledged once."""
-        route = self.buttons.route(event, typed=event.press_id.startswith("typed:"))
+        route = self.buttons.route(event, typed=is_typed(event.press_id))
         ack: Ack | None = None if route else await stale_ack(ctx)
         if route is not None:
             ack = await self._route(route, event, ctx)

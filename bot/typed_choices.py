@@ -28,6 +28,13 @@ from storage.unit import UnitOfWork
 OFFER_TTL = timedelta(minutes=30)
 # Offers kept per chat; the oldest goes first.
 MAX_OFFERS = 20
+# The press id of a typed choice (a platform's own press ids never look like this).
+TYPED = "typed:"
+
+
+def is_typed(press_id: str) -> bool:
+    """Whether a press was typed rather than pressed."""
+    return press_id.startswith(TYPED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +131,7 @@ class ChoiceBook:
         if admins_only and not await runtime.is_admin_of(event.chat.id, event.sender.id):
             return event
         data = button.data or ""
-        press_id = f"typed:{next(self._ids)}"
+        press_id = f"{TYPED}{next(self._ids)}"
         return ButtonPress(
             event.chat, event.sender, offer.message_id, data, press_id, update_id=event.update_id
         )
