@@ -8,13 +8,16 @@ import gc
 import logging
 import signal
 from dataclasses import dataclass
+from typing import cast
 
 from bot.cas import CasClient
 from bot.dispatch import Dispatcher
 from bot.housekeeping import Housekeeping
+from bot.typed_choices import ChoiceBook, ChoicePort
 from core.chat import ChatPort
 from core.commands import Commands, CommandTable
 from core.config import Settings
+from core.fallbacks import NEEDS_FILES, capabilities_of, with_fallbacks
 from core.feature import Feature
 from core.i18n import Translator
 from core.leadership import leadership_for
@@ -131,13 +134,20 @@ def build_core(
     the sandbox, benchmarks of the core alone).
     """
     built, table = build_features()
+    translator = Translator(settings.bot.default_language)
+    # Missing capabilities take their one fallback; missing buttons become typed choices.
+    port = with_fallbacks(port, translator(settings.bot.default_language, NEEDS_FILES))
+    choices: ChoiceBook | None = None
+    if not capabilities_of(port).buttons:
+        choices = ChoiceBook()
+        port = cast(ChatPort, ChoicePort(port, choices))
     if queued:
         port = wrap_port(port, settings.outbound)
     runtime = Runtime(
         settings=settings,
         store=store,
         port=port,
-        translator=Translator(settings.bot.default_language),
+        translator=translator,
         admins=AdminCache(port.admins, settings.bot.admin_cache_seconds),
         scheduler=Scheduler(),
         timed=TimedWork(
@@ -150,7 +160,9 @@ def build_core(
         bot_id=bot_id,
         bot_username=bot_username,
     )
-    return Core(runtime, Dispatcher(runtime, built), table)
+    if choices is not None:
+        choices.clock = runtime.now  # offers expire on the runtime's (testable) clock
+    return Core(runtime, Dispatcher(runtime, built, choices), table)
 
 
 def configure_logging(settings: Settings) -> None:

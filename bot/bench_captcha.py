@@ -37,9 +37,10 @@ from sqlalchemy import select
 
 from bot.app import Core, build_core
 from bot.bench import peak_rss_mb
+from core.buttons import encode
 from core.config import Settings
 from core.events import ButtonPress, Chat, Event, MemberJoined, User
-from handlers.captcha.rules import button_data
+from handlers.captcha.rules import ANSWER, button_args
 from storage.captcha import CaptchaRepository
 from storage.models import PendingCaptchaRow
 from storage.repositories import load_stored_ids
@@ -178,7 +179,7 @@ async def _presses(store: Store, share: float) -> list[list[Event]]:
             chat,
             User(row.user_id, f"Newcomer {row.user_id}"),
             row.message_id,
-            button_data(row.id, str(row.answer)),
+            encode(ANSWER, button_args(row.id, str(row.answer))),
             f"press-{row.id}",
         )
         lanes.setdefault(row.chat_id, []).append(press)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from bot.presses import ButtonStage, Route, acknowledge, stale_ack
+from bot.typed_choices import ChoiceBook, is_typed
+from core.buttons import Ack
 from core.chat import MissingRight
 from core.context import Context
-from core.events import Event, event_user
+from core.events import ButtonPress, Event, event_user
 from core.feature import Feature
 from core.runtime import Runtime
 from storage.receipts import Receipt
@@ -18,9 +21,17 @@ log = logging.getLogger(__name__)
 class Dispatcher:
     """Hands events to features in order; one failing feature never stops the rest."""
 
-    def __init__(self, runtime: Runtime, features: Sequence[Feature]) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        features: Sequence[Feature],
+        choices: ChoiceBook | None = None,
+    ) -> None:
         self.runtime = runtime
         self.features = tuple(features)
+        self.buttons = ButtonStage(self.features)
+        # Typed choices stand in for buttons where the platform has none (the sandbox).
+        self.choices = choices
 
     async def handle(self, event: Event, receipt: Receipt | None = None) -> None:
         """Handle one event end to end and commit its unit of work once.
@@ -30,10 +41,31 @@ class Dispatcher:
         """
         async with self.runtime.store.unit() as uow:
             uow.receipt = receipt
+            if self.choices is not None:
+                event = await self.choices.as_press(event, self.buttons, self.runtime, uow)
             ctx = Context(event, self.runtime, uow)
+            if isinstance(event, ButtonPress):
+                await self._press(event, ctx)
+                return
             for feature in self.features:
                 if await self._run(feature, event, ctx):
                     break
+
+    async def _press(self, event: ButtonPress, ctx: Context) -> None:
+        """Features before the declaring one see the press; it is acknowledged once."""
+        route = self.buttons.route(event, typed=is_typed(event.press_id))
+        ack: Ack | None = None if route else await stale_ack(ctx)
+        if route is not None:
+            ack = await self._route(route, event, ctx)
+        await acknowledge(ctx, event, ack or Ack())
+
+    async def _route(self, route: Route, event: ButtonPress, ctx: Context) -> Ack | None:
+        for feature in self.features:
+            if feature is route.feature:
+                return await self.buttons.answer(route, ctx)
+            if await self._run(feature, event, ctx):
+                return None
+        return None
 
     async def _run(self, feature: Feature, event: Event, ctx: Context) -> bool:
         try:

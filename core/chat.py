@@ -7,19 +7,62 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Protocol
 
+from core.buttons import Arg, ButtonDataError, encode
 from core.events import User
 
 
 @dataclass(frozen=True, slots=True)
 class Button:
-    """An inline button: a callback (``data``) or a link (``url``)."""
+    """An inline button: an action with its arguments (``core.buttons``), or a link.
+
+    ``only`` names the one person who may answer it (a newcomer's captcha), so a platform
+    offering typed choices instead takes that person's typed reply alone; it is not sent.
+    """
 
     text: str
-    data: str | None = None
+    action: str | None = None
+    args: tuple[Arg, ...] = ()
     url: str | None = None
+    only: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.action is None) == (self.url is None):
+            raise ButtonDataError(f"button {self.text!r} needs an action or a url, not both")
+        if self.action is not None:
+            encode(self.action, self.args)  # raises now, where the button is built
+
+    @property
+    def data(self) -> str | None:
+        """The callback data a platform sends for this button (None for a link)."""
+        return None if self.action is None else encode(self.action, self.args)
 
 
 Keyboard = Sequence[Sequence[Button]]
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a platform can do beyond posting text; ``core.fallbacks`` covers what it cannot.
+
+    ``buttons``: inline buttons (else typed choices); ``edit``: change a sent message (else
+    it is sent anew); ``copy``: repost any message (else its text); ``pin``; ``files``:
+    documents that can be downloaded again by id; ``forward_names``: the names of forwarded
+    messages' origins; ``join_requests``: requests to approve; ``member_list``: who the
+    admins are and how many members there are.
+    """
+
+    buttons: bool = True
+    edit: bool = True
+    copy: bool = True
+    pin: bool = True
+    files: bool = True
+    forward_names: bool = True
+    join_requests: bool = True
+    member_list: bool = True
+
+
+# Everything; the Telegram platform can do it all.
+ALL_CAPABILITIES = Capabilities()
 
 
 class ChatActionError(Exception):
@@ -41,6 +84,9 @@ class MissingRight(ChatActionError):
 
 class ChatPort(Protocol):
     """What a feature may ask of the platform. Text is the HTML subset of ``core.markup``."""
+
+    # What this platform can do; wrappers (the outbound queue) pass it through.
+    capabilities: Capabilities
 
     async def send(
         self,
@@ -154,7 +200,8 @@ class ChatPort(Protocol):
         ...
 
     async def answer_button(self, press_id: str, text: str = "", alert: bool = False) -> None:
-        """Acknowledge a button press, optionally with a toast."""
+        """Acknowledge a button press, optionally with a toast (``bot.presses`` calls this
+        once per press; a typed choice's press id is ``typed:<n>``, shown as the port can)."""
         ...
 
     async def member_info(self, chat_id: int, user_id: int) -> MemberInfo | None:

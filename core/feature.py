@@ -1,4 +1,4 @@
-"""What a feature declares: the commands it answers and the events it reacts to."""
+"""What a feature declares: the commands and buttons it answers, the events it reacts to."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from core.buttons import Ack, Press
 from core.events import Command, Event
 
 if TYPE_CHECKING:
@@ -13,6 +14,8 @@ if TYPE_CHECKING:
     from core.runtime import Runtime
 
 CommandHandler = Callable[[Command, "Context"], Awaitable[None]]
+# A press handler returns what the press is acknowledged with (None: a silent ack).
+ButtonHandler = Callable[[Press, "Context"], Awaitable[Ack | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +33,29 @@ class CommandSpec:
         return f"commands.{self.name}"
 
 
+@dataclass(frozen=True, slots=True)
+class ButtonSpec:
+    """The buttons whose actions start with ``prefix.``: their handler and who may press.
+
+    ``admin_only``: only the admins of the chat the button is in (the dispatch stage
+    refuses anyone else, with ``refusal``, a catalog key). ``group_admins``: buttons about
+    a group that may be shown in another chat (a report in the log chat): the handler
+    checks the group's admins, which only it can look up; typed choices are then taken from
+    admins alone, as with ``admin_only``.
+    """
+
+    prefix: str
+    handler: ButtonHandler
+    admin_only: bool = False
+    refusal: str = "buttons.admins_only"
+    group_admins: bool = False
+
+    @property
+    def for_admins(self) -> bool:
+        """Whether only admins may press (checked here or by the handler)."""
+        return self.admin_only or self.group_admins
+
+
 class Feature:
     """Base for features; override what applies. No work at construction time."""
 
@@ -45,6 +71,10 @@ class Feature:
 
     def commands(self) -> Sequence[CommandSpec]:
         """The commands this feature answers."""
+        return ()
+
+    def buttons(self) -> Sequence[ButtonSpec]:
+        """The button actions this feature answers (see ``core.buttons``)."""
         return ()
 
     async def on_event(self, event: Event, ctx: Context) -> bool:

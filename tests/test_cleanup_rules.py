@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from core.buttons import decode, encode, verb_of
 from handlers.cleanup.removal import RemovalReport
 from handlers.cleanup.rules import (
     AutoPolicy,
@@ -14,12 +15,12 @@ from handlers.cleanup.rules import (
     Exemptions,
     Member,
     clip,
-    confirm_data,
+    confirm_args,
     exemption,
     is_silent,
     never_seen,
     never_seen_are_silent,
-    page_data,
+    page_args,
     pages_for,
     parse_autoclean,
     parse_days,
@@ -212,25 +213,27 @@ def test_parse_autoclean_refuses(args: tuple[str, ...], key: str) -> None:
 
 
 def test_button_data_round_trip_and_junk() -> None:
-    data = confirm_data("ok", 30, 123456789012, NOW)
+    data = encode("cln.ok", confirm_args(30, 123456789012, NOW))
     assert len(data.encode()) <= 64
-    press = parse_press(data)
+    decoded = decode(data)
+    assert decoded is not None and decoded[0] == "cln.ok"
+    press = parse_press(verb_of(decoded[0]), decoded[1])
     assert press is not None and (press.verb, press.days, press.owner) == ("ok", 30, 123456789012)
     assert press.issued == int(NOW.timestamp())
-    page = parse_press(page_data(30, 4))
+    page = parse_press("page", tuple(str(a) for a in page_args(30, 4)))
     assert page is not None and (page.verb, page.days, page.owner) == ("page", 30, 4)
     junk_data = (
-        "cln:ok:30",
-        "cln:zap:1:2:3",
-        "other:ok:1:2:3",
-        "cln:ok:a:b:c",
-        "cln:page:1",
-        "cln:ok:0:1:2",
-        "cln:ok:30:1:9999999999999999999",
-        "cln:page:99999:1",
+        ("ok", ("30",)),
+        ("zap", ("1", "2", "3")),
+        ("ok", ()),
+        ("ok", ("a", "b", "c")),
+        ("page", ("1",)),
+        ("ok", ("0", "1", "2")),
+        ("ok", ("30", "1", "9999999999999999999")),
+        ("page", ("99999", "1")),
     )
-    for junk in junk_data:
-        assert parse_press(junk) is None
+    for verb, args in junk_data:
+        assert parse_press(verb, args) is None
 
 
 def test_pages_and_clip() -> None:

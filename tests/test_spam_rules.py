@@ -112,13 +112,13 @@ def test_sample_digest_ignores_styling_and_spacing() -> None:
 @pytest.mark.parametrize(
     ("data", "parsed"),
     [
-        ("sp:12:s", (12, True)),
-        ("sp:7:h", (7, False)),
-        ("sp:7:x", None),
-        ("sp:abc:s", None),
-        ("sp:1234567890123:s", None),
-        ("mr:1:d", None),
+        (("12", "s"), (12, True)),
+        (("7", "h"), (7, False)),
+        (("7", "x"), None),
+        (("abc", "s"), None),
+        (("1234567890123", "s"), None),
+        (("1", "d", "x"), None),
     ],
 )
-def test_parse_press(data: str, parsed: tuple[int, bool] | None) -> None:
+def test_parse_press(data: tuple[str, ...], parsed: tuple[int, bool] | None) -> None:
     assert parse_press(data) == parsed

@@ -260,7 +260,7 @@ async def test_a_long_reply_arrives_in_parts_reply_on_the_first_buttons_on_the_l
 ) -> None:
     asked = await port.post(GROUP, "question")
     text = "\n".join(f"<b>{n:03d}</b> " + "word " * 20 for n in range(60))  # ~6,500 chars
-    buttons = [[Button("OK", data="ok")]]
+    buttons = [[Button("OK", "test.ok")]]
     last_id = await port.send(GROUP, text, reply_to=asked, buttons=buttons)
     calls = api.calls_to("sendMessage")[1:]
     assert len(calls) == 2

@@ -22,7 +22,14 @@ from pathlib import Path
 from typing import IO
 
 from bot.app import Core, build_core
-from core.chat import SENDING_RIGHTS, ChatActionError, ChatRights, Keyboard, MemberInfo
+from core.chat import (
+    SENDING_RIGHTS,
+    Capabilities,
+    ChatActionError,
+    ChatRights,
+    Keyboard,
+    MemberInfo,
+)
 from core.config import Settings
 from core.events import (
     Attachment,
@@ -55,14 +62,16 @@ BANNER = {
         "沙盒群已就绪。输入的每一行都是当前成员发的消息。\n"
         "/as admin 或 /as 名字 切换发言人，/join 名字 模拟新成员入群，/leave 名字 退群，\n"
         "/reply 编号 文字 回复某条消息，/upload 路径 [说明] 把本地文件作为文档发送，\n"
-        "/who 查看成员，/quit 退出。机器人命令（如 /help）照常使用。"
+        "/who 查看成员，/quit 退出。机器人命令（如 /help）照常使用。\n"
+        "机器人消息下的按钮显示为编号选项：输入编号（或选项文字）即等于点击。"
     ),
     "en": (
         "The sandbox group is ready. Each line you type is a message from the current member.\n"
         "/as admin or /as NAME switches the speaker, /join NAME simulates a newcomer, /leave NAME\n"
         "a departure, /reply N TEXT answers message N, /upload PATH [CAPTION] sends a local\n"
         "file as a document, /who lists members, /quit exits.\n"
-        "Bot commands such as /help work as usual."
+        "Bot commands such as /help work as usual. Buttons under the bot's messages are\n"
+        "numbered choices: type the number (or the choice's words) to press one."
     ),
 }
 
@@ -111,8 +120,17 @@ class Group:
         return Attachment(file_id, file_name, len(data), mime_type)
 
 
+# What a terminal transcript really is: lines cannot be pressed, changed or pinned, no
+# other message can be reposted and nobody forwards or asks to join; files are kept (/upload).
+CONSOLE_CAPABILITIES = Capabilities(
+    buttons=False, edit=False, copy=False, pin=False, forward_names=False, join_requests=False
+)
+
+
 class ConsolePort:
     """The ChatPort of the sandbox: prints what the bot does."""
+
+    capabilities = CONSOLE_CAPABILITIES
 
     def __init__(self, group: Group, write: Callable[[str], None]) -> None:
         self.group = group

@@ -26,7 +26,14 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot.platforms.telegram_events import to_user
 from bot.platforms.telegram_retry import RetryPolicy, may_repeat, outcome
 from bot.split_text import CAPTION_LIMIT, TEXT_LIMIT, split_html
-from core.chat import ChatActionError, ChatRights, Keyboard, MemberInfo, MissingRight
+from core.chat import (
+    ALL_CAPABILITIES,
+    ChatActionError,
+    ChatRights,
+    Keyboard,
+    MemberInfo,
+    MissingRight,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -90,6 +97,8 @@ class TelegramPort:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.bot = bot
+        # Telegram can do everything the contract names.
+        self.capabilities = ALL_CAPABILITIES
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self._clock = clock

@@ -15,12 +15,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 
 from core.args import page_number
+from core.buttons import Ack, Press, StaleButton, refusal
 from core.chat import Button, ChatActionError
 from core.context import Context
 from core.csvfiles import export_stem
 from core.durations import parse_duration
-from core.events import ButtonPress, Command, Event, Message
-from core.feature import CommandSpec, Feature
+from core.events import Command, Event, Message
+from core.feature import ButtonSpec, CommandSpec, Feature
 from core.markup import Html, code, escape, mention
 from core.runtime import Runtime
 from core.template import render_template
@@ -51,7 +52,9 @@ CONFIRM_SECONDS = 120
 MAX_COOLDOWN = 86_400
 _COOLDOWN_DIGITS = 6
 MAX_REJECTS_SHOWN = 15
-CLEAR, KEEP = "ar:clear", "ar:keep"
+# The /clearreplies confirmation buttons (no arguments: the pending ask is per chat).
+PREFIX = "ar"
+CLEAR, KEEP = "ar.clear", "ar.keep"
 
 
 class AutoReplies(Feature):
@@ -67,6 +70,13 @@ class AutoReplies(Feature):
         self._hits: dict[int, Hits] = {}
         # Open /clearreplies confirmations: chat -> (the question's message id, expiry).
         self._clears: dict[int, tuple[int, datetime]] = {}
+
+    def buttons(self) -> Sequence[ButtonSpec]:
+        """The /clearreplies confirmation: admins only."""
+        spec = ButtonSpec(
+            PREFIX, self.on_clear_press, admin_only=True, refusal="autoreply.clear_admins_only"
+        )
+        return (spec,)
 
     def commands(self) -> Sequence[CommandSpec]:
         """The auto-reply commands, all for admins."""
@@ -104,9 +114,6 @@ class AutoReplies(Feature):
 
     async def on_event(self, event: Event, ctx: Context) -> bool:
         """Answer a member's message if a rule matches; handle the clear confirmation."""
-        if isinstance(event, ButtonPress) and event.data in (CLEAR, KEEP):
-            await self._on_clear_press(event, ctx)
-            return True
         if isinstance(event, Message) and _answerable(event):
             await self._answer(event, ctx)
         return False
@@ -268,8 +275,8 @@ class AutoReplies(Feature):
             return
         buttons = [
             [
-                Button(await ctx.t("autoreply.clear_yes"), data=CLEAR),
-                Button(await ctx.t("autoreply.clear_no"), data=KEEP),
+                Button(await ctx.t("autoreply.clear_yes"), CLEAR),
+                Button(await ctx.t("autoreply.clear_no"), KEEP),
             ]
         ]
         # The buttons' message id is remembered, so this reply is sent now, not queued.
@@ -280,29 +287,25 @@ class AutoReplies(Feature):
             expires = ctx.runtime.now() + timedelta(seconds=CONFIRM_SECONDS)
             self._clears[ctx.chat.id] = (message_id, expires)
 
-    async def _on_clear_press(self, press: ButtonPress, ctx: Context) -> None:
+    async def on_clear_press(self, press: Press, ctx: Context) -> Ack | None:
+        """Clear or keep every rule, if this is the chat's latest fresh confirmation."""
+        if press.action not in (CLEAR, KEEP) or press.args:
+            raise StaleButton(f"autoreply press {press.action} {press.args}")
         port = ctx.port
-        if not await ctx.is_admin():
-            await port.answer_button(
-                press.press_id, await ctx.t("autoreply.clear_admins_only"), True
-            )
-            return
         pending = self._clears.get(press.chat.id)
         if pending is None or pending[0] != press.message_id or pending[1] < ctx.runtime.now():
-            await port.answer_button(press.press_id, await ctx.t("autoreply.clear_expired"), True)
             await port.edit(press.chat.id, press.message_id, await ctx.t("autoreply.clear_expired"))
-            return
+            return refusal(await ctx.t("autoreply.clear_expired"))
         del self._clears[press.chat.id]
-        if press.data == KEEP:
-            await port.answer_button(press.press_id)
+        if press.action == KEEP:
             await port.edit(press.chat.id, press.message_id, await ctx.t("autoreply.clear_kept"))
-            return
+            return None
         count = await ReplyRepository(ctx.uow).clear(press.chat.id)
         await ctx.uow.commit()
         self._index.forget(press.chat.id)
-        await port.answer_button(press.press_id)
         done = await ctx.t("autoreply.cleared", count=count, who=mention(press.user))
         await port.edit(press.chat.id, press.message_id, done)
+        return None
 
     async def cooldown(self, command: Command, ctx: Context) -> None:
         """/replycooldown [seconds]: show or set how long a rule waits before answering again."""

@@ -8,27 +8,30 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
+from core.buttons import Ack, Press, StaleButton
 from core.chat import Button, ChatActionError, Keyboard, MissingRight
 from core.context import Context
 from core.durations import format_duration
-from core.events import ButtonPress, Event, JoinRequest, MemberJoined, MemberLeft, User
-from core.feature import CommandSpec, Feature
+from core.events import Event, JoinRequest, MemberJoined, MemberLeft, User
+from core.feature import ButtonSpec, CommandSpec, Feature
 from core.markup import Html, escape, mention
 from core.runtime import Runtime
 from handlers.captcha.commands import captcha_seconds, configure, set_fail_action, set_time
 from handlers.captcha.resolve import Greeter, Resolver
 from handlers.captcha.rules import (
+    ANSWER,
+    PREFIX,
     Approvals,
     Challenge,
     Joiner,
     Pending,
-    button_data,
+    button_args,
     choices,
     deadline,
     judge,
     make_challenge,
     needs_captcha,
-    parse_press,
+    read_press,
 )
 from handlers.captcha.timers import CaptchaTimers
 from handlers.welcome.batching import RecentJoins
@@ -60,6 +63,10 @@ class Captcha(Feature):
             CommandSpec("captchafail", set_fail_action, admin_only=True),
         )
 
+    def buttons(self) -> Sequence[ButtonSpec]:
+        """The answer buttons, for the newcomer they were shown to (checked on press)."""
+        return (ButtonSpec(PREFIX, self.on_press),)
+
     async def start(self, runtime: Runtime) -> None:
         """Load which groups have settings; register the deadline timers as timed work."""
         self._resolver = Resolver(runtime, self._greet)
@@ -81,13 +88,7 @@ class Captcha(Feature):
         return self._resolver
 
     async def on_event(self, event: Event, ctx: Context) -> bool:
-        """Start captchas for joins and join requests; take answers (and stop those events)."""
-        if isinstance(event, ButtonPress):
-            press = parse_press(event.data)
-            if press is None:
-                return False
-            await self._on_press(event, press.pending_id, press.choice, ctx)
-            return True
+        """Start captchas for joins and join requests (answers come through ``on_press``)."""
         if isinstance(event, MemberJoined) and event.chat.is_group:
             await self._on_join(event, ctx)
         elif isinstance(event, MemberLeft) and event.chat.is_group:
@@ -122,7 +123,7 @@ class Captcha(Feature):
             await self._drop(ctx, pending_id)
             return
         text = await self._question(ctx, settings, challenge, mention(user), request=False)
-        buttons = _keyboard(pending_id, challenge, await self._human(ctx))
+        buttons = _keyboard(pending_id, challenge, await self._human(ctx), user.id)
         message_id = await ctx.port.send(chat.id, text, buttons=buttons)
         if message_id is None:
             # Nobody can answer a challenge that was never shown: let the newcomer be.
@@ -168,7 +169,7 @@ class Captcha(Feature):
             return
         group = Html(f"<b>{escape(chat.title)}</b>")
         text = await self._question(ctx, settings, challenge, group, request=True)
-        buttons = _keyboard(pending_id, challenge, await self._human(ctx))
+        buttons = _keyboard(pending_id, challenge, await self._human(ctx), user.id)
         message_id = await ctx.port.send(user.id, text, buttons=buttons)
         if message_id is None:
             # The requester cannot be reached privately: leave the request to the admins.
@@ -244,35 +245,31 @@ class Captcha(Feature):
 
     # ------------------------------------------------------------------ answers
 
-    async def _on_press(
-        self, press: ButtonPress, pending_id: int, choice: str, ctx: Context
-    ) -> None:
-        repo, port = CaptchaRepository(ctx.uow), ctx.port
-        pending = await repo.get(pending_id)
+    async def on_press(self, press: Press, ctx: Context) -> Ack:
+        """An answer button: judged for the newcomer it was shown to."""
+        answer = read_press(press.args) if press.action == ANSWER else None
+        if answer is None:
+            raise StaleButton(f"captcha press {press.action} {press.args}")
+        pending = await CaptchaRepository(ctx.uow).get(answer.pending_id)
         if pending is None or not _shown_at(pending, press):
-            await port.answer_button(press.press_id, await self._t(ctx, pending, "expired"), True)
-            return
-        verdict = judge(_view(pending), press.user.id, choice, ctx.runtime.now())
+            return Ack(await self._t(ctx, pending, "expired"), True)
+        verdict = judge(_view(pending), press.user.id, answer.choice, ctx.runtime.now())
         if verdict == "not_yours":
-            await port.answer_button(press.press_id, await self._t(ctx, pending, "not_yours"), True)
-        elif verdict == "retry":
-            await self._retry(press, pending, ctx)
-        else:
-            await self._finish(press, pending, verdict, ctx)
+            return Ack(await self._t(ctx, pending, "not_yours"), True)
+        if verdict == "retry":
+            return await self._retry(press, pending, ctx)
+        return await self._finish(press, pending, verdict, ctx)
 
-    async def _retry(self, press: ButtonPress, pending: PendingCaptcha, ctx: Context) -> None:
+    async def _retry(self, press: Press, pending: PendingCaptcha, ctx: Context) -> Ack:
         """A wrong sum with attempts left: a new sum in the same message."""
         challenge = make_challenge("math", self.rng)
         async with ctx.uow.alone():
             changed = await CaptchaRepository(ctx.uow).retry(pending, challenge.answer)
             await ctx.uow.commit()
         if not changed:
-            await ctx.port.answer_button(press.press_id, await self._t(ctx, pending, "expired"))
-            return
+            return Ack(await self._t(ctx, pending, "expired"))
         left = pending.attempts_left - 1
-        await ctx.port.answer_button(
-            press.press_id, await self._t(ctx, pending, "wrong_retry", left=left), True
-        )
+        ack = Ack(await self._t(ctx, pending, "wrong_retry", left=left), True)
         chat, language = await self.resolver.chat(pending)
         request = pending.kind == "request"
         who = Html(f"<b>{escape(chat.title)}</b>") if request else mention(press.user)
@@ -287,29 +284,30 @@ class Captcha(Feature):
             time=format_duration(remaining, language),
         )
         human = t.plain(language, "captcha.button_human")
-        buttons = _keyboard(pending.id, challenge, human)
+        buttons = _keyboard(pending.id, challenge, human, pending.user_id)
         await ctx.port.edit(press.chat.id, press.message_id, text, buttons=buttons)
+        return ack
 
     async def _finish(
-        self, press: ButtonPress, pending: PendingCaptcha, verdict: str, ctx: Context
-    ) -> None:
+        self, press: Press, pending: PendingCaptcha, verdict: str, ctx: Context
+    ) -> Ack:
         async with ctx.uow.alone():
             claimed = await CaptchaRepository(ctx.uow).claim(pending.id)
             await ctx.uow.commit()
         if claimed is None:
-            await ctx.port.answer_button(press.press_id, await self._t(ctx, pending, "expired"))
-            return
+            return Ack(await self._t(ctx, pending, "expired"))
         self.timers.cancel(claimed.id)
         claimed = replace(claimed, message_id=press.message_id)
         if verdict == "pass":
-            await ctx.port.answer_button(press.press_id, await self._t(ctx, pending, "passed"))
+            ack = Ack(await self._t(ctx, pending, "passed"))
             if claimed.kind == "request":
                 self._approved.add(claimed.chat_id, claimed.user_id, ctx.runtime.now())
             await self.resolver.passed(claimed)
-            return
+            return ack
         reason = "timeout" if verdict == "expired" else "wrong"
-        await ctx.port.answer_button(press.press_id, await self._t(ctx, pending, reason), True)
+        ack = Ack(await self._t(ctx, pending, reason), True)
         await self.resolver.failed(claimed, reason)
+        return ack
 
     async def _language(self, ctx: Context, pending: PendingCaptcha | None) -> str:
         """The group's language, also for presses in a requester's private chat."""
@@ -324,7 +322,7 @@ class Captcha(Feature):
         return ctx.runtime.translator(language, f"captcha.toast_{key}", **values)
 
 
-def _shown_at(pending: PendingCaptcha, press: ButtonPress) -> bool:
+def _shown_at(pending: PendingCaptcha, press: Press) -> bool:
     """Whether the press came from the message that shows this captcha.
 
     A press on a requester's private message may arrive before the message id was stored
@@ -341,9 +339,10 @@ def _view(pending: PendingCaptcha) -> Pending:
     )
 
 
-def _keyboard(pending_id: int, challenge: Challenge, human: str) -> Keyboard:
+def _keyboard(pending_id: int, challenge: Challenge, human: str, user_id: int) -> Keyboard:
     """The answer buttons: one "I am human" button, or the sum's options in one row."""
-    data = [button_data(pending_id, choice) for choice in choices(challenge)]
+    args = [button_args(pending_id, choice) for choice in choices(challenge)]
     if challenge.mode != "math":
-        return [[Button(human, data[0])]]
-    return [[Button(str(n), d) for n, d in zip(challenge.options, data, strict=True)]]
+        return [[Button(human, ANSWER, args[0], only=user_id)]]
+    options = zip(challenge.options, args, strict=True)
+    return [[Button(str(n), ANSWER, a, only=user_id) for n, a in options]]

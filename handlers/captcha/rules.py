@@ -16,8 +16,9 @@ MODES = ("button", "math")
 FAIL_ACTIONS = ("kick", "ban", "mute")
 MIN_SECONDS = 30
 MAX_SECONDS = 3600
-# Callback data of captcha buttons: "captcha:<pending id>:<choice>" (well under 64 bytes).
-PREFIX = "captcha:"
+# Captcha buttons: the action "captcha.answer" with (pending id, choice).
+PREFIX = "captcha"
+ANSWER = "captcha.answer"
 BUTTON_CHOICE = "ok"
 MATH_OPTIONS = 4
 MATH_MAX_TERM = 20
@@ -73,9 +74,9 @@ def make_challenge(mode: str, rng: random.Random) -> Challenge:
     return Challenge("math", a, b, tuple(options), options.index(right))
 
 
-def button_data(pending_id: int, choice: str) -> str:
-    """The callback data of one captcha button."""
-    return f"{PREFIX}{pending_id}:{choice}"
+def button_args(pending_id: int, choice: str) -> tuple[int, str]:
+    """The arguments of one captcha button."""
+    return (pending_id, choice)
 
 
 def choices(challenge: Challenge) -> list[str]:
@@ -87,18 +88,18 @@ def choices(challenge: Challenge) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class Press:
-    """A press on a captcha button, read from its callback data."""
+    """A press on a captcha button, read from its arguments."""
 
     pending_id: int
     choice: str
 
 
-def parse_press(data: str) -> Press | None:
-    """Read a captcha button's data; None if it is not one (or is malformed)."""
-    if not data.startswith(PREFIX):
+def read_press(args: tuple[str, ...]) -> Press | None:
+    """Read a captcha button's arguments; None if they are malformed."""
+    if len(args) != 2:
         return None
-    ident, sep, choice = data[len(PREFIX) :].partition(":")
-    if not sep or not ident.isdigit() or len(ident) > 18 or not choice or len(choice) > 8:
+    ident, choice = args
+    if not ident.isdigit() or len(ident) > 18 or not choice or len(choice) > 8:
         return None
     return Press(int(ident), choice)
 

@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from core.buttons import Ack, Press, StaleButton, refusal
 from core.chat import Button, Keyboard, MissingRight
 from core.context import Context, tell_missing_right
-from core.events import BotStatusChanged, ButtonPress, Command, Event, User
-from core.feature import CommandSpec, Feature
+from core.events import BotStatusChanged, Command, Event, User
+from core.feature import ButtonSpec, CommandSpec, Feature
 from core.markup import Html, mention
 from core.outbound import reply_later
 from core.runtime import Runtime
@@ -36,11 +37,11 @@ from handlers.cleanup.actions import (
 from handlers.cleanup.job import AutoCleaner
 from handlers.cleanup.removal import remove_members
 from handlers.cleanup.rules import (
+    PREFIX,
     AutoRequest,
     CleanupError,
-    Press,
-    confirm_data,
-    page_data,
+    confirm_args,
+    page_args,
     pages_for,
     parse_autoclean,
     parse_days,
@@ -117,12 +118,11 @@ class Cleanup(Feature):
                 await ChatRepository(ctx.uow).ensure_exists(ctx.chat.id)
                 await CleanupRepository(ctx.uow).note_bot_joined(ctx.chat.id, ctx.runtime.now())
             return False
-        if isinstance(event, ButtonPress):
-            press = parse_press(event.data)
-            if press is not None:
-                await self._on_press(event, press, ctx)
-                return True
         return False
+
+    def buttons(self) -> Sequence[ButtonSpec]:
+        """Page, confirm and cancel buttons: admins only (confirm: by who asked)."""
+        return (ButtonSpec(PREFIX, self.on_press, admin_only=True, refusal="cleanup.admins_only"),)
 
     # ------------------------------------------------------------ /inactive
 
@@ -188,41 +188,38 @@ class Cleanup(Feature):
             [
                 Button(
                     t("cleanup.confirm_yes", count=len(chosen)),
-                    confirm_data("ok", days, admin, now),
+                    "cln.ok",
+                    confirm_args(days, admin, now),
                 ),
-                Button(t("cleanup.confirm_no"), confirm_data("no", days, admin, now)),
+                Button(t("cleanup.confirm_no"), "cln.no", confirm_args(days, admin, now)),
             ]
         ]
         text = t("cleanup.confirm", count=len(chosen), days=days, names=names(chosen, t))
         await ctx.reply(text, buttons=buttons)
 
-    async def _on_press(self, press: ButtonPress, parsed: Press, ctx: Context) -> None:
-        """A page, confirm or cancel button: admins only; confirm only by who asked."""
+    async def on_press(self, press: Press, ctx: Context) -> Ack | None:
+        """A page, confirm or cancel button (admins only); confirm only by who asked."""
+        parsed = parse_press(press.verb, press.args)
+        if parsed is None:
+            raise StaleButton(f"cleanup press {press.action} {press.args}")
         port, t = ctx.port, await _translate(ctx)
-        if not await ctx.is_admin(press.user):
-            await port.answer_button(press.press_id, t("cleanup.admins_only"), True)
-            return
         if parsed.verb == "page":
             text, buttons = await self.inactive_page(ctx, parsed.days, parsed.owner)
-            await port.answer_button(press.press_id)
             await port.edit(press.chat.id, press.message_id, text, buttons=buttons)
-            return
+            return None
         if press.user.id != parsed.owner:
-            await port.answer_button(press.press_id, t("cleanup.not_yours"), True)
-            return
+            return refusal(t("cleanup.not_yours"))
         issued = datetime.fromtimestamp(parsed.issued, UTC)
         age = (ctx.runtime.now() - issued).total_seconds()
         if age > ctx.runtime.settings.cleanup.confirm_seconds or age < -60:
-            await port.answer_button(press.press_id, t("cleanup.expired"), True)
             await port.edit(press.chat.id, press.message_id, t("cleanup.expired"))
-            return
-        await port.answer_button(press.press_id)
+            return refusal(t("cleanup.expired"))
         if parsed.verb == "no":
             await port.edit(press.chat.id, press.message_id, t("cleanup.cancelled"))
-            return
+            return None
         if press.chat.id in self._running:
             await port.edit(press.chat.id, press.message_id, t("cleanup.busy"))
-            return
+            return None
         await port.edit(
             press.chat.id, press.message_id, t("cleanup.started", who=mention(press.user))
         )
@@ -230,6 +227,7 @@ class Cleanup(Feature):
         task = asyncio.create_task(self._run_cleanup(press.chat.id, parsed.days, language))
         self._running[press.chat.id] = task
         task.add_done_callback(lambda _: self._running.pop(press.chat.id, None))
+        return None
 
     async def _run_cleanup(self, chat_id: int, days: int, language: str) -> None:
         """Remove the members silent ``days`` days (chosen afresh), then report."""
@@ -385,9 +383,9 @@ def _page_buttons(days: int, page: int, pages: int) -> Keyboard | None:
         return None
     row: list[Button] = []
     if page > 1:
-        row.append(Button(f"◀ {page - 1}/{pages}", page_data(days, page - 1)))
+        row.append(Button(f"◀ {page - 1}/{pages}", "cln.page", page_args(days, page - 1)))
     if page < pages:
-        row.append(Button(f"{page + 1}/{pages} ▶", page_data(days, page + 1)))
+        row.append(Button(f"{page + 1}/{pages} ▶", "cln.page", page_args(days, page + 1)))
     return [row]
 
 

@@ -277,9 +277,14 @@ def _parse_warn(text: str) -> int:
     return parse_days(text)
 
 
-def confirm_data(verb: str, days: int, admin_id: int, issued: datetime) -> str:
-    """Callback data of a /cleanup button: ``cln:<verb>:<days>:<admin>:<epoch>``."""
-    return f"cln:{verb}:{days}:{admin_id}:{int(issued.timestamp())}"
+# The cleanup's buttons: actions ``cln.ok`` / ``cln.no`` (days, admin, epoch) and
+# ``cln.page`` (days, page).
+PREFIX = "cln"
+
+
+def confirm_args(days: int, admin_id: int, issued: datetime) -> tuple[int, int, int]:
+    """The arguments of a /cleanup confirm or cancel button."""
+    return (days, admin_id, int(issued.timestamp()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,27 +297,25 @@ class Press:
     issued: int = 0
 
 
-def parse_press(data: str) -> Press | None:
-    """A cleanup button's data, or None if it is none of ours (or malformed)."""
-    parts = data.split(":")
-    if len(parts) < 4 or parts[0] != "cln" or parts[1] not in ("ok", "no", "page"):
+def parse_press(verb: str, args: Sequence[str]) -> Press | None:
+    """A cleanup button's verb and arguments, or None if malformed."""
+    if verb not in ("ok", "no", "page") or not args:
         return None
-    numbers = parts[2:]
-    if not all(p.isascii() and p.isdigit() and len(p) < 20 for p in numbers):
+    if not all(p.isascii() and p.isdigit() and len(p) < 20 for p in args):
         return None
-    values = [int(p) for p in numbers]
+    values = [int(p) for p in args]
     if not 1 <= values[0] <= MAX_DAYS:
         return None
-    if parts[1] == "page":
+    if verb == "page":
         return Press("page", values[0], values[1]) if len(values) == 2 else None
     if len(values) != 3 or values[2] > MAX_EPOCH:
         return None
-    return Press(parts[1], values[0], values[1], values[2])
+    return Press(verb, values[0], values[1], values[2])
 
 
-def page_data(days: int, page: int) -> str:
-    """Callback data of an /inactive page button."""
-    return f"cln:page:{days}:{page}"
+def page_args(days: int, page: int) -> tuple[int, int]:
+    """The arguments of an /inactive page button."""
+    return (days, page)
 
 
 def pages_for(items: int, size: int) -> int:

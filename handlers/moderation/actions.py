@@ -41,8 +41,9 @@ log = logging.getLogger(__name__)
 KINDS = ("delete", "warn", "mute", "kick", "ban", "report")
 # Message text kept in the log and shown in reports.
 MAX_QUOTE = 300
-# The report buttons: "mr:<report id>:<d|w|b>" (well under Telegram's 64 bytes).
-REPORT_PREFIX = "mr:"
+# The report buttons: the action "mr.report" with (report id, d|w|b).
+REPORT_PREFIX = "mr"
+REPORT_ACTION = "mr.report"
 REPORT_CHOICES = {"d": "delete", "w": "warn", "b": "ban"}
 
 
@@ -383,7 +384,7 @@ def report_buttons(runtime: Runtime, language: str, report_id: int) -> list[list
     t = runtime.translator
     return [
         [
-            Button(t(language, f"enforcement.button.{name}"), f"{REPORT_PREFIX}{report_id}:{key}")
+            Button(t(language, f"enforcement.button.{name}"), REPORT_ACTION, (report_id, key))
             for key, name in REPORT_CHOICES.items()
         ]
     ]

@@ -17,13 +17,14 @@ from datetime import datetime
 from core.chat import ChatActionError, MissingRight
 from core.context import Context
 from core.durations import format_duration, parse_duration
-from core.events import ButtonPress, Command, Event, User
-from core.feature import CommandSpec, Feature
+from core.events import Command, User
+from core.feature import ButtonSpec, CommandSpec, Feature
 from core.markup import Html, mention
 from core.names import look_up, names_of, person, real_name
 from core.runtime import Runtime
 from handlers.moderation import reports
 from handlers.moderation.actions import (
+    REPORT_PREFIX,
     Action,
     Case,
     enforce,
@@ -150,11 +151,9 @@ class Enforcement(Feature):
         async with runtime.store.unit() as uow:
             await load_known_ids(uow)
 
-    async def on_event(self, event: Event, ctx: Context) -> bool:
-        """Report buttons."""
-        if isinstance(event, ButtonPress):
-            return await reports.on_press(event, ctx)
-        return False
+    def buttons(self) -> Sequence[ButtonSpec]:
+        """The report buttons (the group's admins: checked on press, they may be elsewhere)."""
+        return (ButtonSpec(REPORT_PREFIX, reports.on_press, group_admins=True),)
 
     # ------------------------------------------------------------------ allow list
 

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from core.buttons import Ack, Press, StaleButton, refusal
 from core.context import Context
-from core.events import ButtonPress, Command, User
+from core.events import Command, User
 from core.markup import Html, mention
 from core.names import look_up, real_name
 from core.outbound import reply_later
 from handlers.moderation.actions import (
+    REPORT_ACTION,
     REPORT_CHOICES,
-    REPORT_PREFIX,
     Action,
     Case,
     enforce,
@@ -41,11 +42,11 @@ BUTTON_ACTIONS: dict[str, tuple[Action, ...]] = {
 }
 
 
-def parse_press(data: str) -> tuple[int, str] | None:
-    """``mr:<report id>:<d|w|b>`` as (report id, choice name); None if it is not one."""
-    if not data.startswith(REPORT_PREFIX):
+def parse_press(args: tuple[str, ...]) -> tuple[int, str] | None:
+    """A report button's (report id, d|w|b) as (report id, choice name); None if malformed."""
+    if len(args) != 2:
         return None
-    number, _, key = data[len(REPORT_PREFIX) :].partition(":")
+    number, key = args
     if not number.isdigit() or len(number) > 12 or key not in REPORT_CHOICES:
         return None
     return int(number), REPORT_CHOICES[key]
@@ -99,25 +100,22 @@ async def report(command: Command, ctx: Context) -> None:
     await ctx.say("enforcement.report_sent")
 
 
-async def on_press(press: ButtonPress, ctx: Context) -> bool:
+async def on_press(press: Press, ctx: Context) -> Ack:
     """A report button: only the group's admins may press; the first press wins."""
-    parsed = parse_press(press.data)
+    parsed = parse_press(press.args) if press.action == REPORT_ACTION else None
     if parsed is None:
-        return False
+        raise StaleButton(f"report press {press.action} {press.args}")
     report_id, choice = parsed
     port, runtime = ctx.port, ctx.runtime
     repo = ModerationRepository(ctx.uow)
     row = await repo.report(report_id)
     if row is None:
-        await port.answer_button(press.press_id, await ctx.t("enforcement.button_gone"), True)
-        return True
+        return refusal(await ctx.t("enforcement.button_gone"))
     # The buttons may be in the log chat: what counts is being an admin of the group.
     if not await runtime.is_admin_of(row.chat_id, press.user.id):
-        await port.answer_button(press.press_id, await ctx.t("enforcement.button_admins"), True)
-        return True
+        return refusal(await ctx.t("enforcement.button_admins"))
     if not await repo.handle_report(report_id, press.user.id, choice):
-        await port.answer_button(press.press_id, await ctx.t("enforcement.button_handled"), True)
-        return True
+        return refusal(await ctx.t("enforcement.button_handled"))
     target = User(row.target_id, real_name(row.target_name, row.target_id))
     if not target.name:
         target = await look_up(runtime, ctx.uow, row.chat_id, row.target_id) or target
@@ -135,9 +133,8 @@ async def on_press(press: ButtonPress, ctx: Context) -> bool:
     action = await ctx.t(f"enforcement.button.{choice}")
     if not taken:
         await ctx.uow.rollback()  # the report stays open for another try
-        await port.answer_button(press.press_id, await ctx.t("enforcement.button_failed"), True)
-        return True
-    await port.answer_button(press.press_id, await ctx.t("enforcement.button_done", action=action))
+        return refusal(await ctx.t("enforcement.button_failed"))
+    ack = Ack(await ctx.t("enforcement.button_done", action=action))
     text = await ctx.t(
         "enforcement.report_handled",
         id=report_id,
@@ -146,7 +143,7 @@ async def on_press(press: ButtonPress, ctx: Context) -> bool:
         admin=mention(press.user),
     )
     await port.edit(press.chat.id, press.message_id, text)
-    return True
+    return ack
 
 
 async def modlog(command: Command, ctx: Context) -> None:

@@ -17,6 +17,7 @@ from core.args import page_number
 from core.chat import ChatActionError
 from core.context import Context
 from core.events import BotStatusChanged, Command, Event
+from core.fallbacks import capabilities_of
 from core.feature import CommandSpec, Feature
 from core.markup import Html, escape
 from core.runtime import Runtime
@@ -92,6 +93,9 @@ class Schedules(Feature):
         except WhenError as error:
             await _say_when_error(ctx, error)
             return
+        if not text and reply is not None and not capabilities_of(ctx.port).copy:
+            # A platform that cannot repost a message gets its text (the copy fallback).
+            text = reply.text.strip()
         if not text and reply is None:
             await ctx.say("schedule.nothing_to_post")
             return

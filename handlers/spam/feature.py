@@ -14,12 +14,13 @@ import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from core.buttons import Ack, Press, StaleButton, refusal
 from core.chat import Button, ChatActionError, MissingRight
 from core.config import Settings
 from core.context import Context, chat_language
 from core.durations import format_duration
-from core.events import ButtonPress, Command, Event, MemberJoined, Message, User
-from core.feature import CommandSpec, Feature
+from core.events import Command, Event, MemberJoined, Message, User
+from core.feature import ButtonSpec, CommandSpec, Feature
 from core.markup import Html, code, mention
 from core.newcomers import Newcomer, Newcomers
 from core.outbound import reply_later
@@ -48,18 +49,19 @@ from storage.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-# Buttons under a flagged message: "sp:<flag id>:s" (spam) or "sp:<flag id>:h" (not spam).
-PRESS_PREFIX = "sp:"
+# Buttons under a flagged message: "sp.verdict" with (flag id, "s" spam | "h" not spam).
+PRESS_PREFIX = "sp"
+VERDICT = "sp.verdict"
 QUOTE_CHARS = 300
 
 CasFactory = Callable[[str, float], CasLookup]
 
 
-def parse_press(data: str) -> tuple[int, bool] | None:
-    """``sp:<id>:s|h`` as (flag id, is spam); None if it is not one of ours."""
-    if not data.startswith(PRESS_PREFIX):
+def parse_press(args: tuple[str, ...]) -> tuple[int, bool] | None:
+    """A verdict button's (flag id, "s"|"h") as (flag id, is spam); None if malformed."""
+    if len(args) != 2:
         return None
-    number, _, key = data[len(PRESS_PREFIX) :].partition(":")
+    number, key = args
     if not number.isdigit() or len(number) > 12 or key not in ("s", "h"):
         return None
     return int(number), key == "s"
@@ -91,6 +93,10 @@ class SpamFilter(Feature):
         self._runtime: Runtime | None = None
         self._last_id = 0
         self._mine: set[int] = set()
+
+    def buttons(self) -> Sequence[ButtonSpec]:
+        """The verdict buttons under a flagged message (the group's admins: see on_press)."""
+        return (ButtonSpec(PRESS_PREFIX, self.on_press, group_admins=True),)
 
     def commands(self) -> Sequence[CommandSpec]:
         """Verdicts and settings, all for admins."""
@@ -159,8 +165,6 @@ class SpamFilter(Feature):
         if isinstance(event, MemberJoined):
             self.newcomers.joined(event.chat.id, event.user.id, event.date)
             return False
-        if isinstance(event, ButtonPress):
-            return await self._press(event, ctx)
         if not isinstance(event, Message) or not event.chat.is_group:
             return False
         if event.sender.is_bot or event.sender_chat_id is not None or not event.text.strip():
@@ -296,8 +300,8 @@ class SpamFilter(Feature):
         text = await ctx.t(key, user=mention(user), score=f"{score:.2f}")
         buttons = [
             [
-                Button(await ctx.t("spam.button.spam"), f"{PRESS_PREFIX}{flag_id}:s"),
-                Button(await ctx.t("spam.button.ham"), f"{PRESS_PREFIX}{flag_id}:h"),
+                Button(await ctx.t("spam.button.spam"), VERDICT, (flag_id, "s")),
+                Button(await ctx.t("spam.button.ham"), VERDICT, (flag_id, "h")),
             ]
         ]
         if caught:
@@ -380,24 +384,22 @@ class SpamFilter(Feature):
             return
         await ctx.say("spam.learned_ham", user=mention(user))
 
-    async def _press(self, press: ButtonPress, ctx: Context) -> bool:
+    async def on_press(self, press: Press, ctx: Context) -> Ack:
         """A spam / not-spam button: the group's admins only; the first verdict wins."""
-        parsed = parse_press(press.data)
+        parsed = parse_press(press.args) if press.action == VERDICT else None
         if parsed is None:
-            return False
+            raise StaleButton(f"spam press {press.action} {press.args}")
         flag_id, spam = parsed
         runtime, port = ctx.runtime, ctx.port
         repo = SpamRepository(ctx.uow)
         flag = await repo.flag(flag_id)
         if flag is None:
-            await port.answer_button(press.press_id, await ctx.t("spam.button_gone"), True)
-            return True
+            return refusal(await ctx.t("spam.button_gone"))
+        # The buttons may be in the log chat: what counts is being an admin of the group.
         if not await runtime.is_admin_of(flag.chat_id, press.user.id):
-            await port.answer_button(press.press_id, await ctx.t("spam.button_admins"), True)
-            return True
+            return refusal(await ctx.t("spam.button_admins"))
         if not await repo.resolve_flag(flag_id, "spam" if spam else "ham"):
-            await port.answer_button(press.press_id, await ctx.t("spam.button_handled"), True)
-            return True
+            return refusal(await ctx.t("spam.button_handled"))
         user = User(flag.user_id, flag.user_name or str(flag.user_id))
         await self.learn(ctx.uow, flag.text, spam, flag.chat_id, press.user.id)
         if spam and not flag.caught:
@@ -421,8 +423,7 @@ class SpamFilter(Feature):
         if press.chat.id != flag.chat_id:
             verdict_line = verdict_line + Html("\n") + code(flag.text[:QUOTE_CHARS])
         await port.edit(press.chat.id, press.message_id, verdict_line)
-        await port.answer_button(press.press_id, await ctx.t("spam.button_done"))
-        return True
+        return Ack(await ctx.t("spam.button_done"))
 
     # ------------------------------------------------------------------ settings
 

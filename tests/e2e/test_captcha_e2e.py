@@ -37,7 +37,7 @@ def is_captcha(call: Call) -> bool:
     """A sendMessage carrying captcha buttons."""
     markup = call.params.get("reply_markup") or {}
     rows = markup.get("inline_keyboard") or []
-    return any(str(b.get("callback_data", "")).startswith("captcha:") for r in rows for b in r)
+    return any(str(b.get("callback_data", "")).startswith("b1|captcha.") for r in rows for b in r)
 
 
 def buttons(params: dict[str, Any]) -> list[tuple[str, str]]:

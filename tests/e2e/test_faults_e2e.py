@@ -188,7 +188,7 @@ async def test_a_long_reply_arrives_as_two_messages(api: FakeBotApi, start_bot: 
     text = "\n".join(f"<b>{n:03d}</b> " + "签到 points " * 10 for n in range(58))
     assert visible_length(text) > 6000
     before = len(api.calls_to("sendMessage"))
-    await bot.core.runtime.port.send(GROUP, text, buttons=[[Button("OK", data="ok")]])
+    await bot.core.runtime.port.send(GROUP, text, buttons=[[Button("OK", "test.ok")]])
     calls = (await api.wait_for("sendMessage", before + 2))[before:]
     assert len(calls) == 2
     assert all(c.status == 200 and visible_length(c.params["text"]) <= 4096 for c in calls)

@@ -136,7 +136,7 @@ async def test_spam_command_teaches_the_filter(
     assert not can_send(restrictions(api, SECOND["id"])[-1])
     # A caught message offers only "not spam"; pressing it restores the member.
     (button,) = buttons(report)
-    assert button["callback_data"].endswith(":h")
+    assert button["callback_data"].endswith("|h")
     answer_call = await press(api, ADMIN_ID, report, button["callback_data"])
     assert "learned" in answer_call.params.get("text", "")
     assert can_send(restrictions(api, SECOND["id"])[-1])
@@ -178,7 +178,7 @@ async def test_grey_band_reports_and_the_spam_button_acts(
     await press(api, ADMIN_ID, report, spam_button["callback_data"])
     assert deleted(api, doubtful)
     assert not can_send(restrictions(api, NEWBIE["id"])[-1])
-    assert ham_button["callback_data"].endswith(":h")
+    assert ham_button["callback_data"].endswith("|h")
 
 
 async def test_scope_threshold_action_and_opt_out(

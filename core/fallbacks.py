@@ -1,0 +1,101 @@
+"""What happens when a platform lacks a capability: one defined fallback each, here only.
+
+``with_fallbacks`` wraps a port whose ``capabilities`` say it cannot do something; the
+features keep calling the port as before:
+
+- no ``edit``: the new text (and its buttons) is sent as a new message;
+- no ``pin``: skipped, and logged;
+- no ``copy``: ``ChatActionError("unsupported")`` (a scheduled copy says it failed);
+- no ``files``: ``send_file`` posts the ``needs_files`` notice instead and returns None (not
+  sent); ``download`` raises ``ChatActionError("no_files")``;
+- no ``buttons``: typed choices, by the shell (``bot.typed_choices``), because answering
+  them takes part in dispatching.
+
+Features that need to choose ahead ask ``capabilities_of(port)``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from core.chat import ALL_CAPABILITIES, Capabilities, ChatActionError, ChatPort, Keyboard
+
+log = logging.getLogger(__name__)
+
+# The reason ``download`` and ``send_file`` give on a platform without files.
+NO_FILES = "no_files"
+NEEDS_FILES = "capabilities.needs_files"
+
+
+def capabilities_of(port: object) -> Capabilities:
+    """What a port says it can do; a port that does not say is taken to do everything."""
+    found = getattr(port, "capabilities", None)
+    return found if isinstance(found, Capabilities) else ALL_CAPABILITIES
+
+
+def with_fallbacks(port: ChatPort, needs_files: str = "") -> ChatPort:
+    """The port itself if it can do everything, else wrapped in its fallbacks.
+
+    ``needs_files`` is the notice posted instead of a file (``NEEDS_FILES``, translated).
+    """
+    if capabilities_of(port) == ALL_CAPABILITIES:
+        return port
+    wrapped: Any = FallbackPort(port, needs_files)
+    return wrapped
+
+
+class FallbackPort:
+    """A port whose missing capabilities take their defined fallback; the rest passes."""
+
+    def __init__(self, inner: ChatPort, needs_files: str = "") -> None:
+        self.inner = inner
+        self.capabilities = capabilities_of(inner)
+        self.needs_files = needs_files
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def edit(
+        self, chat_id: int, message_id: int, text: str, *, buttons: Keyboard | None = None
+    ) -> bool:
+        """Edit, or (without ``edit``) send the new text anew."""
+        if self.capabilities.edit:
+            return await self.inner.edit(chat_id, message_id, text, buttons=buttons)
+        return await self.inner.send(chat_id, text, buttons=buttons) is not None
+
+    async def pin(self, chat_id: int, message_id: int) -> None:
+        """Pin, or (without ``pin``) skip it and log."""
+        if self.capabilities.pin:
+            await self.inner.pin(chat_id, message_id)
+            return
+        log.info("chat %s: not pinning message %s, the platform cannot pin", chat_id, message_id)
+
+    async def copy(self, chat_id: int, from_chat_id: int, message_id: int) -> int:
+        """Copy, or (without ``copy``) raise ChatActionError("unsupported")."""
+        if self.capabilities.copy:
+            return await self.inner.copy(chat_id, from_chat_id, message_id)
+        raise ChatActionError("unsupported", "this platform cannot copy messages")
+
+    async def send_file(
+        self,
+        chat_id: int,
+        data: bytes,
+        filename: str,
+        caption: str = "",
+        *,
+        reply_to: int | None = None,
+    ) -> int | None:
+        """Send a document, or (without ``files``) post the notice instead and return None."""
+        if self.capabilities.files:
+            return await self.inner.send_file(chat_id, data, filename, caption, reply_to=reply_to)
+        log.info("chat %s: not sending %s, the platform cannot send files", chat_id, filename)
+        if self.needs_files:
+            await self.inner.send(chat_id, self.needs_files, reply_to=reply_to)
+        return None
+
+    async def download(self, file_id: str, max_bytes: int) -> bytes:
+        """Fetch a file, or (without ``files``) raise ChatActionError(NO_FILES)."""
+        if self.capabilities.files:
+            return await self.inner.download(file_id, max_bytes)
+        raise ChatActionError(NO_FILES, "this platform cannot fetch files")
