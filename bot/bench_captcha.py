@@ -84,10 +84,10 @@ class CountingPort:
     async def ban(self, chat_id: int, user_id: int, until: datetime | None = None) -> None:
         self.calls["ban"] += 1
 
-    async def approve_join(self, chat_id: int, user_id: int) -> None:
+    async def approve_join(self, chat_id: int, user_id: int, reference: str = "") -> None:
         self.calls["approve"] += 1
 
-    async def decline_join(self, chat_id: int, user_id: int) -> None:
+    async def decline_join(self, chat_id: int, user_id: int, reference: str = "") -> None:
         self.calls["decline"] += 1
 
     async def admins(self, chat_id: int) -> frozenset[int]:

@@ -8,9 +8,10 @@ users, so boards can leave them off.
 from __future__ import annotations
 
 from core.events import Message
-from core.permissions import ANONYMOUS_ADMIN_ID
 
-# Telegram's own user that stands for "someone posting as a channel".
+# Telegram's stand-ins in stored records (live events say ``sender_chat_id`` instead): the
+# user an anonymous admin posts as, and the one that stands for a channel posting.
+ANONYMOUS_ADMIN_ID = 1087968824
 CHANNEL_BOT_ID = 136817688
 # Users that stand for a chat speaking, never for a person.
 STAND_IN_IDS = frozenset({ANONYMOUS_ADMIN_ID, CHANNEL_BOT_ID})

@@ -49,10 +49,10 @@ class ModerationPort:
     async def unmute(self, chat_id: int, user_id: int) -> None:
         self.done.append(("unmute", chat_id, user_id))
 
-    async def decline_join(self, chat_id: int, user_id: int) -> None:
+    async def decline_join(self, chat_id: int, user_id: int, reference: str = "") -> None:
         self.done.append(("decline", chat_id, user_id))
 
-    async def approve_join(self, chat_id: int, user_id: int) -> None:
+    async def approve_join(self, chat_id: int, user_id: int, reference: str = "") -> None:
         self.done.append(("approve", chat_id, user_id))
 
     async def admins(self, chat_id: int) -> frozenset[int]:

@@ -163,7 +163,9 @@ class Captcha(Feature):
         settings = await CaptchaRepository(ctx.uow).settings(chat.id)
         if not settings.enabled or user.is_bot:
             return
-        pending_id, challenge, due = await self._store(ctx, settings, user, "request", user.id)
+        pending_id, challenge, due = await self._store(
+            ctx, settings, user, "request", user.id, event.reference
+        )
         if pending_id is None:
             return
         group = Html(f"<b>{escape(chat.title)}</b>")
@@ -179,7 +181,13 @@ class Captcha(Feature):
     # ------------------------------------------------------------------ starting
 
     async def _store(
-        self, ctx: Context, settings: StoredSettings, user: User, kind: str, where: int
+        self,
+        ctx: Context,
+        settings: StoredSettings,
+        user: User,
+        kind: str,
+        where: int,
+        reference: str = "",
     ) -> tuple[int | None, Challenge, datetime]:
         """Store and commit the pending captcha: its id (None if the member has one already).
 
@@ -202,6 +210,7 @@ class Captcha(Feature):
             fail_action=settings.fail_action,
             deadline=due,
             created_at=now,
+            reference=reference,
         )
         async with ctx.uow.alone():
             pending_id = await CaptchaRepository(ctx.uow).start(new)
