@@ -30,6 +30,7 @@ from bot.platforms.ordering import PerChatUpdateProcessor
 from bot.platforms.polling import IntakeClosed, Poller, UpdateIntake
 from bot.platforms.shutdown import StopBudget
 from bot.platforms.telegram_events import chat_key, events_from_update
+from bot.platforms.telegram_joins import JoinReports
 from bot.platforms.telegram_port import TelegramPort
 from bot.platforms.telegram_retry import RetryPolicy
 from bot.platforms.webhook import WebhookServer, make_webhook_app
@@ -85,6 +86,8 @@ class TelegramBot:
         self.ledger: UpdateLedger | None = None
         self._webhook: WebhookServer | None = None
         self._receiving: asyncio.Task[None] | None = None
+        # Telegram reports each join twice; features see it once.
+        self.joins = JoinReports()
         hb = settings.bot.heartbeat_file
         self._heartbeat = Path(hb) if hb else None
 
@@ -264,7 +267,10 @@ class TelegramBot:
                         "update %s (event %d) was handled before: skipped", update.update_id, part
                     )
                     continue
-            await self.core.dispatcher.handle(event, receipt)
+            # After the receipt check: a redelivered update does not count as a second report.
+            once = self.joins.once(event)
+            if once is not None:
+                await self.core.dispatcher.handle(once, receipt)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = user = None

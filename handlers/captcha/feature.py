@@ -31,7 +31,6 @@ from handlers.captcha.rules import (
 )
 from handlers.captcha.timers import CaptchaTimers
 from handlers.moderation.durations import format_duration
-from handlers.welcome.batching import RecentJoins
 from storage.captcha import CaptchaRepository, NewCaptcha, PendingCaptcha, StoredSettings
 
 log = logging.getLogger(__name__)
@@ -47,9 +46,8 @@ class Captcha(Feature):
         self._greet = greet
         self._timers: CaptchaTimers | None = None
         self._resolver: Resolver | None = None
-        # One join is reported twice; and a member the bot let in from a join request
-        # must not be asked again when their join arrives.
-        self._recent = RecentJoins()
+        # A member the bot let in from a join request must not be asked again when their
+        # join arrives.
         self._approved = Approvals()
 
     def commands(self) -> Sequence[CommandSpec]:
@@ -103,7 +101,7 @@ class Captcha(Feature):
         if user.id == runtime.bot_id:
             return
         settings = await CaptchaRepository(ctx.uow).settings(chat.id)
-        if not settings.enabled or not self._recent.first_time(chat.id, user.id, runtime.now()):
+        if not settings.enabled:
             return
         if not needs_captcha(settings.enabled, await self._joiner(event, ctx)):
             return
@@ -141,7 +139,6 @@ class Captcha(Feature):
         return Joiner(user.is_bot, await ctx.is_admin(user), by_admin, by_bot)
 
     async def _on_leave(self, event: MemberLeft, ctx: Context) -> None:
-        self._recent.forget(event.chat.id, event.user.id)
         repo = CaptchaRepository(ctx.uow)
         if not repo.may_have_pending(event.chat.id):
             return

@@ -1,8 +1,7 @@
-"""Combining a burst of joins into one welcome, and seeing each join once. No I/O."""
+"""Combining a burst of joins into one welcome. No I/O."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -53,32 +52,3 @@ class JoinBatcher:
     def chats(self) -> list[int]:
         """Chats with newcomers waiting."""
         return list(self._pending)
-
-
-class RecentJoins:
-    """Remembers joins for a while, so one join reported twice is welcomed once."""
-
-    def __init__(self, ttl_seconds: float = 300.0, limit: int = 100_000) -> None:
-        self._ttl = timedelta(seconds=ttl_seconds)
-        self._limit = limit
-        self._seen: OrderedDict[tuple[int, int], datetime] = OrderedDict()
-
-    def first_time(self, chat_id: int, user_id: int, now: datetime) -> bool:
-        """True if this join was not seen within the TTL; records it either way."""
-        self._prune(now)
-        key = (chat_id, user_id)
-        seen = key in self._seen
-        self._seen[key] = now
-        self._seen.move_to_end(key)
-        return not seen
-
-    def forget(self, chat_id: int, user_id: int) -> None:
-        """Drop a member (they left), so a later rejoin is welcomed again."""
-        self._seen.pop((chat_id, user_id), None)
-
-    def _prune(self, now: datetime) -> None:
-        while self._seen:
-            _key, when = next(iter(self._seen.items()))
-            if now - when < self._ttl and len(self._seen) < self._limit:
-                break
-            self._seen.popitem(last=False)
