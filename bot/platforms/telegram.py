@@ -28,8 +28,9 @@ from bot.delivery import UpdateLedger
 from bot.platforms import shutdown
 from bot.platforms.ordering import PerChatUpdateProcessor
 from bot.platforms.polling import IntakeClosed, Poller, UpdateIntake
+from bot.platforms.routing import RoutingPort
 from bot.platforms.shutdown import StopBudget
-from bot.platforms.telegram_events import chat_key, events_from_update
+from bot.platforms.telegram_events import chat_key, events_from_update, from_telegram
 from bot.platforms.telegram_joins import JoinReports
 from bot.platforms.telegram_port import TelegramPort
 from bot.platforms.telegram_retry import RetryPolicy
@@ -37,6 +38,7 @@ from bot.platforms.webhook import WebhookServer, make_webhook_app
 from core.config import Settings
 from core.feature import CommandSpec
 from core.i18n import LANGUAGES, Translator
+from core.ids import TELEGRAM
 from storage.unit import Store
 
 log = logging.getLogger(__name__)
@@ -102,11 +104,13 @@ class TelegramBot:
         app = self.application
         await app.initialize()
         me = app.bot
+        telegram = TelegramPort(me, RetryPolicy.from_config(self.settings.telegram))
         self.core = build_core(
             self.settings,
             self.store,
-            TelegramPort(me, RetryPolicy.from_config(self.settings.telegram)),
-            bot_id=me.id,
+            # One platform today; another is one more entry here.
+            RoutingPort({TELEGRAM: telegram}),
+            bot_id=from_telegram(me.id),
             bot_username=me.username,
         )
         app.add_handler(TypeHandler(Update, self._on_update))
