@@ -44,7 +44,7 @@ class Runtime:
 
     async def is_admin_of(self, chat_id: int, user_id: int) -> bool:
         """Whether a user is an admin of a group (the bot's owners are, everywhere)."""
-        if user_id in self.settings.bot.owner_ids:
+        if user_id in self.settings.bot.all_owner_ids:
             return True
         admins = await self.admins.lookup(chat_id)
         if admins is None:
