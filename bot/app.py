@@ -123,6 +123,7 @@ def build_core(
     bot_id: int,
     bot_username: str | None,
     queued: bool = True,
+    stand_ins: frozenset[int] = frozenset(),
 ) -> Core:
     """Wire runtime services, features and the dispatcher for one platform port.
 
@@ -149,6 +150,7 @@ def build_core(
         ),
         bot_id=bot_id,
         bot_username=bot_username,
+        stand_ins=stand_ins,
     )
     return Core(runtime, Dispatcher(runtime, built), table)
 

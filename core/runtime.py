@@ -37,6 +37,9 @@ class Runtime:
     clock: Callable[[], datetime] = _utcnow
     rights: RightsNotices = field(default_factory=RightsNotices)
     timed: TimedWork = field(default_factory=TimedWork)
+    # Accounts the platforms post as when a chat speaks (never a person): records stored
+    # before messages sent as a chat were refused may carry them; boards leave them off.
+    stand_ins: frozenset[int] = frozenset()
 
     def now(self) -> datetime:
         """The current time in UTC (controllable in tests)."""

@@ -11,6 +11,7 @@ import pytest
 import pytest_asyncio
 
 from bot.bench_enforcement import Sizes, run_enforcement_bench
+from bot.platforms.telegram_events import CHANNEL_BOT_ID
 from core.chat import ChatActionError, MissingRight
 from core.config import load_settings
 from core.events import User
@@ -18,7 +19,6 @@ from core.i18n import Translator
 from core.permissions import AdminCache
 from core.runtime import Runtime
 from core.scheduling import Scheduler
-from core.senders import CHANNEL_BOT_ID
 from handlers.moderation.actions import Action, Case, enforce
 from handlers.moderation.lifting import RestrictionLifter, timer_id
 from handlers.moderation.reports import parse_press

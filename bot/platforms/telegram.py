@@ -30,7 +30,12 @@ from bot.platforms.ordering import PerChatUpdateProcessor
 from bot.platforms.polling import IntakeClosed, Poller, UpdateIntake
 from bot.platforms.routing import RoutingPort
 from bot.platforms.shutdown import StopBudget
-from bot.platforms.telegram_events import chat_key, events_from_update, from_telegram
+from bot.platforms.telegram_events import (
+    TELEGRAM_STAND_INS,
+    chat_key,
+    events_from_update,
+    from_telegram,
+)
 from bot.platforms.telegram_joins import JoinReports
 from bot.platforms.telegram_port import TelegramPort
 from bot.platforms.telegram_retry import RetryPolicy
@@ -112,6 +117,7 @@ class TelegramBot:
             RoutingPort({TELEGRAM: telegram}),
             bot_id=from_telegram(me.id),
             bot_username=me.username,
+            stand_ins=TELEGRAM_STAND_INS,
         )
         app.add_handler(TypeHandler(Update, self._on_update))
         app.add_error_handler(self._on_error)

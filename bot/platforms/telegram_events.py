@@ -29,6 +29,12 @@ from core.ids import TELEGRAM, IdError, native_for, scoped
 
 # Telegram's service account: it posts a linked channel's posts, auto-forwarded into the group.
 TELEGRAM_SERVICE_ID = 777000
+# The user an anonymous admin posts as (sender_chat: the group), and the one a channel
+# posting into a group does (sender_chat: the channel).
+ANONYMOUS_ADMIN_ID = 1087968824
+CHANNEL_BOT_ID = 136817688
+# Telegram's users that stand for a chat speaking, never for a person.
+TELEGRAM_STAND_INS = frozenset({ANONYMOUS_ADMIN_ID, CHANNEL_BOT_ID})
 _ADMIN = {ChatMember.OWNER, ChatMember.ADMINISTRATOR}
 _PRESENT = {ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatMember.MEMBER}
 _RIGHTS = {
