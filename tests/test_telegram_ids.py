@@ -9,6 +9,7 @@ from typing import Any, cast
 import pytest
 from telegram import Bot, Update
 
+from bot.cas import CasClient
 from bot.platforms.telegram_events import (
     TELEGRAM_SERVICE_ID,
     events_from_update,
@@ -26,6 +27,7 @@ CHANNEL = {"id": -1003000000003, "type": "channel", "title": "News"}
 ANN = make_user(11, "Ann")
 QQ_GROUP = scoped("onebot", 123456)
 QQ_USER = scoped("onebot", 11)
+TELEGRAM_USER = 11
 
 
 class NoCalls:
@@ -126,3 +128,12 @@ def test_linked_channel_and_sent_as_chat_are_flags(
     assert isinstance(message, Message)
     assert message.from_linked_channel is linked
     assert message.sender_chat_id == as_chat
+
+
+async def test_cas_never_looks_up_another_platforms_user() -> None:
+    """CAS lists Telegram users: a OneBot user is not on it, and nothing is asked (asking
+    this unreachable address would answer None, "unknown")."""
+    client = CasClient("http://127.0.0.1:9/unreachable", timeout=0.5)
+    assert await client.is_banned(QQ_USER) is False
+    assert await client.is_banned(TELEGRAM_USER) is None
+    await client.close()
