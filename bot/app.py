@@ -126,6 +126,7 @@ def build_core(
     bot_id: int,
     bot_username: str | None,
     queued: bool = True,
+    stand_ins: frozenset[int] = frozenset(),
 ) -> Core:
     """Wire runtime services, features and the dispatcher for one platform port.
 
@@ -159,6 +160,7 @@ def build_core(
         ),
         bot_id=bot_id,
         bot_username=bot_username,
+        stand_ins=stand_ins,
     )
     if choices is not None:
         choices.clock = runtime.now  # offers expire on the runtime's (testable) clock

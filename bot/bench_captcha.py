@@ -37,6 +37,7 @@ from sqlalchemy import select
 
 from bot.app import Core, build_core
 from bot.bench import peak_rss_mb
+from bot.platforms.telegram_joins import JoinReports
 from core.buttons import encode
 from core.config import Settings
 from core.events import ButtonPress, Chat, Event, MemberJoined, User
@@ -85,10 +86,10 @@ class CountingPort:
     async def ban(self, chat_id: int, user_id: int, until: datetime | None = None) -> None:
         self.calls["ban"] += 1
 
-    async def approve_join(self, chat_id: int, user_id: int) -> None:
+    async def approve_join(self, chat_id: int, user_id: int, reference: str = "") -> None:
         self.calls["approve"] += 1
 
-    async def decline_join(self, chat_id: int, user_id: int) -> None:
+    async def decline_join(self, chat_id: int, user_id: int, reference: str = "") -> None:
         self.calls["decline"] += 1
 
     async def admins(self, chat_id: int) -> frozenset[int]:
@@ -104,7 +105,8 @@ class CountingPort:
 def _joins(
     chats: Sequence[Chat], newcomers: int, first_user: int, at: datetime
 ) -> list[list[Event]]:
-    """Per group, each newcomer's join reported twice, in order."""
+    """Per group, each newcomer's join reported twice, in order, as the Telegram platform
+    hands it on (one MemberJoined, then a ServiceNotice)."""
     lanes: list[list[Event]] = [[] for _ in chats]
     for n in range(newcomers):
         chat = chats[n % len(chats)]
@@ -113,7 +115,8 @@ def _joins(
             MemberJoined(chat, user, at),
             MemberJoined(chat, user, at, service_message_id=n + 1),
         ]
-    return lanes
+    reports = JoinReports()
+    return [reports.all(lane) for lane in lanes]
 
 
 async def _drive(core: Core, lanes: list[list[Event]]) -> tuple[float, list[float]]:

@@ -11,6 +11,8 @@ import logging
 
 import aiohttp
 
+from core.ids import TELEGRAM, IdError, native_for
+
 log = logging.getLogger(__name__)
 
 
@@ -23,11 +25,20 @@ class CasClient:
         self._session: aiohttp.ClientSession | None = None
 
     async def is_banned(self, user_id: int) -> bool | None:
-        """True if CAS lists the user, False if not, None if the look-up failed."""
+        """True if CAS lists the user, False if not, None if the look-up failed.
+
+        CAS lists Telegram users only: a user of another platform is never on it (and is
+        not looked up, so a QQ number can never match a Telegram id).
+        """
+        try:
+            telegram_user = native_for(TELEGRAM, user_id)
+        except IdError:
+            return False
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(timeout=self.timeout)
         try:
-            async with self._session.get(self.url, params={"user_id": str(user_id)}) as answer:
+            params = {"user_id": str(telegram_user)}
+            async with self._session.get(self.url, params=params) as answer:
                 if answer.status != 200:
                     return None
                 body = await answer.json(content_type=None)

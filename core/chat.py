@@ -150,12 +150,12 @@ class ChatPort(Protocol):
         """Lift a ban, so the person may join again (not added back)."""
         ...
 
-    async def approve_join(self, chat_id: int, user_id: int) -> None:
-        """Accept a join request."""
+    async def approve_join(self, chat_id: int, user_id: int, reference: str = "") -> None:
+        """Accept a join request (``reference``: the request's ``JoinRequest.reference``)."""
         ...
 
-    async def decline_join(self, chat_id: int, user_id: int) -> None:
-        """Turn a join request down."""
+    async def decline_join(self, chat_id: int, user_id: int, reference: str = "") -> None:
+        """Turn a join request down (``reference``: as for ``approve_join``)."""
         ...
 
     async def pin(self, chat_id: int, message_id: int) -> None:

@@ -16,10 +16,20 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+from core.ids import TELEGRAM, scoped
 
 ENV_PREFIX = "BOT_"
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
@@ -95,12 +105,36 @@ class DatabaseConfig(Section):
         return url.set(drivername=ASYNC_DRIVERS[backend]).render_as_string(hide_password=False)
 
 
+class OwnersConfig(Section):
+    """The bot's owners on each platform, by that platform's own user ids (``[bot.owners]``)."""
+
+    telegram: list[int] = Field(default_factory=list)
+    onebot: list[int] = Field(default_factory=list)
+
+    @field_validator("telegram", "onebot")
+    @classmethod
+    def _native_ids(cls, value: list[int], info: ValidationInfo) -> list[int]:
+        for user_id in value:
+            scoped(str(info.field_name), user_id)  # IdError (a ValueError) says what is wrong
+        return value
+
+    def scoped_ids(self) -> frozenset[int]:
+        """Every owner as a platform-qualified id (``core.ids``)."""
+        return frozenset(
+            scoped(platform, user_id)
+            for platform in type(self).model_fields
+            for user_id in getattr(self, platform)
+        )
+
+
 class BotConfig(Section):
     """Behaviour shared by all groups."""
 
     default_language: Literal["zh", "en"] = "zh"
     timezone: str = "Asia/Shanghai"
+    # Telegram user ids (as before platforms: the same as ``owners.telegram``).
     owner_ids: list[int] = Field(default_factory=list)
+    owners: OwnersConfig = Field(default_factory=OwnersConfig)
     admin_cache_seconds: Seconds = 600.0
     activity_flush_seconds: Seconds = 5.0
     # SIGTERM to exit: in-flight handlers, flushes and sending what is queued share this.
@@ -117,6 +151,19 @@ class BotConfig(Section):
         except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("owner_ids")
+    @classmethod
+    def _telegram_ids(cls, value: list[int]) -> list[int]:
+        for user_id in value:
+            scoped(TELEGRAM, user_id)
+        return value
+
+    @property
+    def all_owner_ids(self) -> frozenset[int]:
+        """The owners on every platform, as platform-qualified ids (what events carry)."""
+        telegram = frozenset(scoped(TELEGRAM, user_id) for user_id in self.owner_ids)
+        return telegram | self.owners.scoped_ids()
 
 
 class WelcomeConfig(Section):

@@ -60,7 +60,7 @@ class Context:
         user = user or self.user
         if user is None:
             return False
-        owners = self.runtime.settings.bot.owner_ids
+        owners = self.runtime.settings.bot.all_owner_ids
         if user.id in owners:
             return True
         sender_chat = self._sender_chat_id() if user == self.user else None

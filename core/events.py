@@ -6,10 +6,12 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from core.ids import platform_of
+
 
 @dataclass(frozen=True, slots=True)
 class User:
-    """A person (or bot) in a chat."""
+    """A person (or bot) in a chat; ``id`` is platform-qualified (``core.ids``)."""
 
     id: int
     name: str
@@ -17,14 +19,24 @@ class User:
     is_bot: bool = False
     language: str | None = None
 
+    @property
+    def platform(self) -> str:
+        """The platform this user is on (read from the id, which carries it)."""
+        return platform_of(self.id)
+
 
 @dataclass(frozen=True, slots=True)
 class Chat:
-    """A group (or private chat) the bot is in."""
+    """A group (or private chat) the bot is in; ``id`` is platform-qualified (``core.ids``)."""
 
     id: int
     title: str = ""
     type: str = "supergroup"
+
+    @property
+    def platform(self) -> str:
+        """The platform this chat is on (read from the id, which carries it)."""
+        return platform_of(self.id)
 
     @property
     def is_group(self) -> bool:
@@ -64,6 +76,8 @@ class Message:
     hidden_urls: tuple[str, ...] = ()
     # The platform's id of the update this event came from (None: not from an update).
     update_id: int | None = None
+    # A post of the group's linked channel, forwarded into the group by the platform itself.
+    from_linked_channel: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +103,10 @@ class Command:
 
 @dataclass(frozen=True, slots=True)
 class MemberJoined:
-    """Someone joined (or was added to) a group.
+    """Someone joined (or was added to) a group: one event per join.
 
-    Telegram reports one join twice (a ``chat_member`` update and a service message);
-    ``service_message_id`` is set on the service-message form. ``added_by`` is whoever
+    ``service_message_id`` is the platform's notice of the join in the chat, when it came
+    with this report (a later notice comes as a ``ServiceNotice``). ``added_by`` is whoever
     added or let the member in, when that was someone else (an admin, or the bot itself
     approving a join request).
     """
@@ -102,6 +116,20 @@ class MemberJoined:
     date: datetime
     service_message_id: int | None = None
     added_by: int | None = None
+    update_id: int | None = None  # as Message.update_id
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceNotice:
+    """The platform's notice in the chat of a join already reported: only a message to tidy.
+
+    (Telegram reports one join twice; its platform turns the second report into this.)
+    """
+
+    chat: Chat
+    user: User
+    message_id: int
+    date: datetime
     update_id: int | None = None  # as Message.update_id
 
 
@@ -163,18 +191,24 @@ class Reaction:
 
 @dataclass(frozen=True, slots=True)
 class JoinRequest:
-    """A request to join a group that needs approval."""
+    """A request to join a group that needs approval.
+
+    ``reference`` is the platform's own handle on the request, opaque to features: it is
+    kept with the pending request and given back to ``approve_join`` / ``decline_join``.
+    """
 
     chat: Chat
     user: User
     date: datetime
     update_id: int | None = None  # as Message.update_id
+    reference: str = ""
 
 
 Event = (
     Message
     | Command
     | MemberJoined
+    | ServiceNotice
     | MemberLeft
     | AdminsChanged
     | BotStatusChanged

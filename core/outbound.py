@@ -144,13 +144,13 @@ class QueuedPort:
         """Lift a ban at once."""
         await self.inner.unban(chat_id, user_id)
 
-    async def approve_join(self, chat_id: int, user_id: int) -> None:
+    async def approve_join(self, chat_id: int, user_id: int, reference: str = "") -> None:
         """Accept a join request at once."""
-        await self.inner.approve_join(chat_id, user_id)
+        await self.inner.approve_join(chat_id, user_id, reference)
 
-    async def decline_join(self, chat_id: int, user_id: int) -> None:
+    async def decline_join(self, chat_id: int, user_id: int, reference: str = "") -> None:
         """Turn a join request down at once."""
-        await self.inner.decline_join(chat_id, user_id)
+        await self.inner.decline_join(chat_id, user_id, reference)
 
     # ------------------------------------------------------------------ NORMAL
 

@@ -13,9 +13,6 @@ from core.chat import ChatActionError
 
 log = logging.getLogger(__name__)
 
-# Telegram posts messages of anonymous group admins as this user, with sender_chat = the group.
-ANONYMOUS_ADMIN_ID = 1087968824
-
 
 def is_admin_sender(
     user_id: int,

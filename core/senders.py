@@ -1,19 +1,13 @@
 """Messages sent as a chat rather than by a person: anonymous admins and channels posting in.
 
 Features decide with the neutral ``Message.sender_chat_id``. Stored records made before that
-rule only carry the stand-in user such messages come from; ``STAND_IN_IDS`` names those
-users, so boards can leave them off.
+rule only carry the platform's stand-in user such messages come from; the platform names
+those users (``Runtime.stand_ins``), so boards can leave them off.
 """
 
 from __future__ import annotations
 
 from core.events import Message
-from core.permissions import ANONYMOUS_ADMIN_ID
-
-# Telegram's own user that stands for "someone posting as a channel".
-CHANNEL_BOT_ID = 136817688
-# Users that stand for a chat speaking, never for a person.
-STAND_IN_IDS = frozenset({ANONYMOUS_ADMIN_ID, CHANNEL_BOT_ID})
 
 
 def sent_as_chat(message: Message) -> bool:

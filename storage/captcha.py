@@ -48,6 +48,8 @@ class PendingCaptcha:
     attempts_left: int
     fail_action: str
     deadline: datetime
+    # The platform's handle on a join request (``JoinRequest.reference``); "" for joins.
+    reference: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,7 @@ class NewCaptcha:
     fail_action: str
     deadline: datetime
     created_at: datetime
+    reference: str = ""
 
 
 _COLUMNS = [getattr(PendingCaptchaRow.__table__.c, f) for f in PendingCaptcha.__slots__]

@@ -71,6 +71,8 @@ class ChatRow(Base):
     __tablename__ = "chats"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # The platform the group is on; ``id`` carries it too (``core.ids``), this is for reading.
+    platform: Mapped[str] = mapped_column(String(16), default="telegram", server_default="telegram")
     title: Mapped[str] = mapped_column(String(255), default="")
     language: Mapped[str | None] = mapped_column(String(8))
     timezone: Mapped[str | None] = mapped_column(String(64))
@@ -460,6 +462,8 @@ class PendingCaptchaRow(Base):
     fail_action: Mapped[str] = mapped_column(String(8), default="kick")
     deadline: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A join request's platform handle, given back when approving or declining it.
+    reference: Mapped[str] = mapped_column(String(255), default="", server_default="")
 
 
 # --- cleanup ---

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import and_, case, func, select
 
+from core.ids import IdError, platform_of
 from storage.cache import MISSING
 from storage.models import ChatRow, CheckinSettingsRow, MemberRow, WelcomeRow
 from storage.unit import UnitOfWork
@@ -38,6 +39,16 @@ class WelcomeSettings:
 
 
 T = TypeVar("T")
+
+
+def _new_chat(chat_id: int, title: str) -> dict[str, Any]:
+    """The values of a group's first row: its platform read from its (scoped) id."""
+    try:
+        platform = platform_of(chat_id)
+    except IdError:
+        # The store keeps any 64-bit id; one no platform gives out is on none of them.
+        platform = "unknown"
+    return {"id": chat_id, "platform": platform, "title": title[:255]}
 
 
 async def cached_snapshot(
@@ -93,7 +104,7 @@ class ChatRepository:
             return
         known = cache.may_be_stored(key)
         session = await self._uow.session()
-        await insert_missing(session, ChatRow.__table__, {"id": chat_id, "title": ""})
+        await insert_missing(session, ChatRow.__table__, _new_chat(chat_id, ""))
         if not known:
             # The row is new, so its settings are the defaults readers already assume.
             self._uow.stored(key)
@@ -105,7 +116,7 @@ class ChatRepository:
         self._uow.changing(("chat", chat_id))
         row = await session.get(ChatRow, chat_id)
         if row is None:
-            await insert_missing(session, ChatRow.__table__, {"id": chat_id, "title": title[:255]})
+            await insert_missing(session, ChatRow.__table__, _new_chat(chat_id, title))
             self._uow.stored(("chat", chat_id))
             row = await session.get(ChatRow, chat_id)
             assert row is not None

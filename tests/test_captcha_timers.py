@@ -24,6 +24,7 @@ class ModerationPort:
 
     def __init__(self) -> None:
         self.done: list[tuple[str, int, int]] = []
+        self.references: list[tuple[str, str]] = []
 
     async def send(self, chat_id: int, text: str, **_: Any) -> int:
         self.done.append(("send", chat_id, 0))
@@ -49,17 +50,21 @@ class ModerationPort:
     async def unmute(self, chat_id: int, user_id: int) -> None:
         self.done.append(("unmute", chat_id, user_id))
 
-    async def decline_join(self, chat_id: int, user_id: int) -> None:
+    async def decline_join(self, chat_id: int, user_id: int, reference: str = "") -> None:
         self.done.append(("decline", chat_id, user_id))
+        self.references.append(("decline", reference))
 
-    async def approve_join(self, chat_id: int, user_id: int) -> None:
+    async def approve_join(self, chat_id: int, user_id: int, reference: str = "") -> None:
         self.done.append(("approve", chat_id, user_id))
+        self.references.append(("approve", reference))
 
     async def admins(self, chat_id: int) -> frozenset[int]:
         return frozenset({ADMIN})
 
 
-async def add(store: Store, user_id: int, due: datetime, *, kind: str = "join") -> int:
+async def add(
+    store: Store, user_id: int, due: datetime, *, kind: str = "join", reference: str = ""
+) -> int:
     """Store a pending captcha whose challenge is message ``user_id`` in the group."""
     async with store.unit() as uow:
         pending_id = await CaptchaRepository(uow).start(
@@ -76,6 +81,7 @@ async def add(store: Store, user_id: int, due: datetime, *, kind: str = "join") 
                 fail_action="kick",
                 deadline=due,
                 created_at=T0,
+                reference=reference,
             )
         )
         assert pending_id is not None
@@ -159,3 +165,27 @@ def test_approvals_are_taken_once_and_expire() -> None:
         approvals.add(GROUP, user_id, T0)
     assert not approvals.take(GROUP, 10, T0), "the oldest went when the limit was reached"
     assert approvals.take(GROUP, 14, T0)
+
+
+async def test_a_join_requests_reference_goes_back_to_the_platform(sqlite_store: Store) -> None:
+    """The platform's handle on a request is kept with it and given back to decline/approve."""
+    port, clock = ModerationPort(), Clock(T0 + timedelta(minutes=5))
+    runtime = make_runtime(sqlite_store, port, clock)  # type: ignore[arg-type]
+    await add(sqlite_store, 2, T0 + timedelta(minutes=2), kind="request", reference="flag-2")
+    passing = await add(
+        sqlite_store, 4, T0 + timedelta(minutes=30), kind="request", reference="flag-4"
+    )
+    resolver = Resolver(runtime, None)
+    timers = CaptchaTimers(runtime, resolver)
+    runtime.scheduler.start()
+    try:
+        await timers.lead()
+        async with sqlite_store.unit() as uow:
+            claimed = await CaptchaRepository(uow).claim(passing)
+            await uow.commit()
+        assert claimed is not None and claimed.reference == "flag-4"
+        await resolver.passed(claimed)
+        await timers.unlead()
+    finally:
+        await runtime.scheduler.stop()
+    assert port.references == [("decline", "flag-2"), ("approve", "flag-4")]

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.config import DEFAULT_DATABASE_URL, ConfigError, Settings, load_settings
+from core.ids import scoped
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -257,6 +258,11 @@ ERROR_CASES = [
     ('[telegram]\nmode = "webhook"\n', {}, "webhook.url", "required"),
     ("", {"BOT_TELEGRAM__MODE": "webhook"}, "webhook.url", "required"),
     ('[telegram]\nmode = "push"\n', {}, "telegram.mode", "'polling' or 'webhook'"),
+    ("[bot.owners]\nonebot = [-1]\n", {}, "bot.owners.onebot", "outside 0 <= id < 2**56"),
+    ("[bot.owners]\ntelegram = [9007199254740993]\n", {}, "bot.owners.telegram", "outside"),
+    ("[bot]\nowner_ids = [9007199254740993]\n", {}, "bot.owner_ids", "outside +-2**53"),
+    ("[bot.owners]\nqq = [1]\n", {}, "bot.owners.qq", "unknown key"),
+    ('[bot.owners]\nonebot = ["1"]\n', {}, "bot.owners.onebot.0", "integer"),
 ]
 
 
@@ -431,3 +437,42 @@ def test_unreachable_database_is_one_line_and_exit_1(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[-1].startswith("error: database:")
+
+
+# --- bot owners per platform ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ("", set()),
+        ("[bot]\nowner_ids = [42]\n", {42}),
+        ("[bot.owners]\ntelegram = [42]\n", {42}),
+        ("[bot]\nowner_ids = [42]\n[bot.owners]\ntelegram = [42, 7]\n", {42, 7}),
+        ("[bot.owners]\nonebot = [10001]\n", {scoped("onebot", 10001)}),
+        (
+            "[bot]\nowner_ids = [10001]\n[bot.owners]\nonebot = [10001]\n",
+            {10001, scoped("onebot", 10001)},
+        ),
+    ],
+    ids=[
+        "none",
+        "owner-ids-mean-telegram",
+        "owners-telegram",
+        "both-telegram-forms-merged",
+        "onebot-scoped",
+        "same-number-two-people",
+    ],
+)
+def test_owners_per_platform_are_scoped_on_load(
+    tmp_path: Path, toml: str, expected: set[int]
+) -> None:
+    """``bot.owner_ids`` stays Telegram's; ``[bot.owners]`` names each platform's own ids."""
+    settings = load_settings(write(tmp_path, toml), {})
+    assert settings.bot.all_owner_ids == expected
+
+
+def test_owners_copied_without_telegram_ids_keep_the_others(tmp_path: Path) -> None:
+    """The owner set is read afresh, so a copy with other owner ids says so at once."""
+    settings = load_settings(write(tmp_path, "[bot]\nowner_ids = [42]\n"), {})
+    assert settings.bot.model_copy(update={"owner_ids": []}).all_owner_ids == frozenset()

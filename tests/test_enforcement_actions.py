@@ -11,6 +11,7 @@ import pytest
 import pytest_asyncio
 
 from bot.bench_enforcement import Sizes, run_enforcement_bench
+from bot.platforms.telegram_events import CHANNEL_BOT_ID
 from core.buttons import decode
 from core.chat import ChatActionError, MissingRight
 from core.config import load_settings
@@ -19,7 +20,7 @@ from core.i18n import Translator
 from core.permissions import AdminCache
 from core.runtime import Runtime
 from core.scheduling import Scheduler
-from handlers.moderation.actions import CHANNEL_BOT_ID, Action, Case, enforce
+from handlers.moderation.actions import Action, Case, enforce
 from handlers.moderation.lifting import RestrictionLifter, timer_id
 from handlers.moderation.reports import parse_press
 from storage.moderation import ModerationRepository
@@ -27,6 +28,7 @@ from storage.unit import Store
 
 GROUP = -1001
 LOG_CHAT = -2002
+CHANNEL = -1003  # a channel posting into the group
 ADMIN = 77
 OWNER = 4242
 SPAMMER = User(501, "Spammer")
@@ -200,12 +202,18 @@ async def test_dry_run_only_logs(runtime: Runtime, port: ModPort) -> None:
         assert await ModerationRepository(uow).warnings(GROUP, 501, T0 - timedelta(days=1)) == []
 
 
-@pytest.mark.parametrize("user_id", [ADMIN, OWNER, 999, 1087968824])
+@pytest.mark.parametrize(
+    ("user_id", "sender_chat_id"),
+    [(ADMIN, None), (OWNER, None), (999, None), (1087968824, GROUP)],
+    ids=["admin", "owner", "the-bot", "anonymous-admin-as-the-group"],
+)
 async def test_admins_owners_and_the_bot_are_never_touched(
-    runtime: Runtime, port: ModPort, user_id: int
+    runtime: Runtime, port: ModPort, user_id: int, sender_chat_id: int | None
 ) -> None:
     async with runtime.store.unit() as uow:
-        target = Case(GROUP, User(user_id, "x"), "flood", message_id=1)
+        target = Case(
+            GROUP, User(user_id, "x"), "flood", message_id=1, sender_chat_id=sender_chat_id
+        )
         assert await enforce(runtime, uow, target, [Action("delete"), Action("ban")]) == []
     assert port.calls == [] and await log_actions(runtime) == []
 
@@ -226,7 +234,9 @@ async def test_a_post_made_as_a_channel_can_only_be_deleted(
     runtime: Runtime, port: ModPort
 ) -> None:
     async with runtime.store.unit() as uow:
-        target = Case(GROUP, User(CHANNEL_BOT_ID, "Channel"), "spam", message_id=9)
+        target = Case(
+            GROUP, User(CHANNEL_BOT_ID, "Channel"), "spam", message_id=9, sender_chat_id=CHANNEL
+        )
         taken = await enforce(runtime, uow, target, [Action("delete"), Action("warn")])
     assert taken == ["delete"] and port.calls == [("delete", 9)]
 

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.__main__ import main
+from core.ids import scoped
 from storage.engine import make_engine
 from storage.migrate import (
     Migration,
@@ -171,7 +172,7 @@ async def test_compare_would_see_a_difference(store: Store) -> None:
 
 
 @pytest.mark.parametrize(
-    ("revision", "reached"), [("head", "0012"), ("0003", "0003"), ("0001", "0001")]
+    ("revision", "reached"), [("head", "0013"), ("0003", "0003"), ("0001", "0001")]
 )
 async def test_upgrade_to_named_revision(engine: AsyncEngine, revision: str, reached: str) -> None:
     await upgrade(engine, revision)
@@ -307,3 +308,83 @@ async def test_alembic_cli_config_error_is_one_line(tmp_path: Path) -> None:
     assert code != 0
     assert "config error: config file missing.toml: not found" in stderr
     assert "Traceback" not in stderr
+
+
+# --- 0013: rows carry their platform -----------------------------------------------------
+
+TELEGRAM_GROUPS = [(-1001234567890123, "Supergroup"), (-4200000000, "Group"), (77, "Private")]
+
+
+async def test_upgrade_from_0012_keeps_every_telegram_row(engine: AsyncEngine) -> None:
+    """A 0012 database with groups, members and a pending join request gains platforms: every
+    row is kept with its values, the groups are Telegram's and the request has no handle."""
+    await upgrade(engine, "0012")
+    stamp = "'2026-11-30 00:00:00'"
+    async with engine.begin() as conn:
+        for chat_id, title in TELEGRAM_GROUPS:
+            await conn.exec_driver_sql(
+                "INSERT INTO chats (id, title, created_at, updated_at)"
+                f" VALUES ({chat_id}, '{title}', {stamp}, {stamp})"
+            )
+            await conn.exec_driver_sql(
+                "INSERT INTO members (chat_id, user_id, name, is_bot, first_seen, last_seen,"
+                f" message_count) VALUES ({chat_id}, 123456789, 'Ann', FALSE, {stamp}, {stamp}, 3)"
+            )
+        await conn.exec_driver_sql(
+            "INSERT INTO captcha_pending (chat_id, user_id, user_name, chat_title, kind, mode,"
+            " message_chat_id, answer, attempts_left, fail_action, deadline, created_at)"
+            f" VALUES (-4200000000, 123456789, 'Ann', 'Group', 'request', 'button',"
+            f" 123456789, 0, 1, 'kick', {stamp}, {stamp})"
+        )
+    await upgrade(engine, "head")
+    async with engine.connect() as conn:
+        chats = (
+            await conn.exec_driver_sql("SELECT id, title, platform FROM chats ORDER BY id")
+        ).all()
+        members = (
+            await conn.exec_driver_sql(
+                "SELECT chat_id, user_id, name, message_count FROM members ORDER BY chat_id"
+            )
+        ).all()
+        pending = (
+            await conn.exec_driver_sql("SELECT chat_id, user_id, reference FROM captcha_pending")
+        ).all()
+    assert [tuple(r) for r in chats] == [(i, t, "telegram") for i, t in sorted(TELEGRAM_GROUPS)]
+    assert [tuple(r) for r in members] == [
+        (i, 123456789, "Ann", 3) for i, _ in sorted(TELEGRAM_GROUPS)
+    ]
+    assert [tuple(r) for r in pending] == [(-4200000000, 123456789, "")]
+
+
+async def test_0013_down_and_up_again_keeps_the_groups(engine: AsyncEngine) -> None:
+    """Downgrading to 0012 drops only the new columns; upgrading again refills them."""
+    await upgrade(engine, "head")
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql(
+            "INSERT INTO chats (id, title, platform, created_at, updated_at)"
+            " VALUES (-100, 'Kept', 'telegram', '2026-11-30 00:00:00', '2026-11-30 00:00:00')"
+        )
+    await downgrade(engine, "0012")
+    async with engine.connect() as conn:
+        columns = await conn.run_sync(
+            lambda sync: {c["name"] for c in inspect(sync).get_columns("chats")}
+        )
+    assert "platform" not in columns
+    await upgrade(engine, "head")
+    async with engine.connect() as conn:
+        rows = (await conn.exec_driver_sql("SELECT id, title, platform FROM chats")).all()
+    assert [tuple(r) for r in rows] == [(-100, "Kept", "telegram")]
+
+
+async def test_a_new_group_row_says_its_platform(store: Store) -> None:
+    """A Telegram group and a OneBot group with the same number are two rows, each labelled."""
+    async with store.unit() as uow:
+        repo = ChatRepository(uow)
+        await repo.ensure(scoped("telegram", 10001), "TG")
+        await repo.ensure_exists(scoped("onebot", 10001))
+    async with store.unit() as uow:
+        repo = ChatRepository(uow)
+        telegram = await repo.get(10001)
+        onebot = await repo.get(scoped("onebot", 10001))
+    assert telegram is not None and telegram.platform == "telegram"
+    assert onebot is not None and onebot.platform == "onebot"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from bot.platforms.telegram_events import ANONYMOUS_ADMIN_ID
 from core.commands import CommandTable
 from core.context import Context
 from core.events import Command
 from core.feature import CommandSpec, Feature
-from core.permissions import ANONYMOUS_ADMIN_ID, AdminCache, is_admin_sender, may_run
+from core.permissions import AdminCache, is_admin_sender, may_run
 
 GROUP = -1001234567890
 CHANNEL = -1009999999999

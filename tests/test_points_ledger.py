@@ -7,9 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.platforms.telegram_events import ANONYMOUS_ADMIN_ID, CHANNEL_BOT_ID
+from bot.platforms.telegram_events import TELEGRAM_STAND_INS as STAND_IN_IDS
 from core.events import Chat, Message, User
-from core.permissions import ANONYMOUS_ADMIN_ID
-from core.senders import CHANNEL_BOT_ID, STAND_IN_IDS, sent_as_chat
+from core.senders import sent_as_chat
 from handlers.checkin.ledger import Balances, ledger_row, parse_page, split_page
 from storage.points import LedgerEntry, PointsRepository, ledger_chunk_query
 from storage.repositories import ChatRepository

@@ -10,7 +10,7 @@ from core.events import Chat, User
 from core.markup import Html, bold, mention
 from core.template import TemplateError, check_template, render_template, used_placeholders
 from handlers.welcome import PLACEHOLDERS
-from handlers.welcome.batching import JoinBatcher, RecentJoins
+from handlers.welcome.batching import JoinBatcher
 
 T0 = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 GROUP = Chat(-1001234567890, "Group")
@@ -289,61 +289,3 @@ def test_latest_chat_title_is_kept() -> None:
     pending = batcher.take(GROUP.id)
     assert pending is not None
     assert pending.chat.title == "New title"
-
-
-# --- RecentJoins --------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("ttl", "sightings", "expected"),
-    [
-        (300, [0], [True]),
-        (300, [0, 1], [True, False]),
-        (300, [0, 299], [True, False]),
-        (300, [0, 300], [True, True]),
-        (300, [0, 301], [True, True]),
-        (300, [0, 200, 450], [True, False, False]),
-        (300, [0, 200, 501], [True, False, True]),
-        (10, [0, 5, 16, 17], [True, False, True, False]),
-    ],
-    ids=[
-        "first",
-        "twice-quickly",
-        "just-inside-ttl",
-        "at-ttl",
-        "after-ttl",
-        "ttl-counts-from-latest-sighting",
-        "after-ttl-from-latest-sighting",
-        "short-ttl",
-    ],
-)
-def test_recent_joins_first_time(ttl: float, sightings: list[float], expected: list[bool]) -> None:
-    recent = RecentJoins(ttl_seconds=ttl)
-    assert [recent.first_time(GROUP.id, 7, at(t)) for t in sightings] == expected
-
-
-def test_recent_joins_keys_by_chat_and_user() -> None:
-    recent = RecentJoins(300)
-    assert recent.first_time(GROUP.id, 1, at(0)) is True
-    assert recent.first_time(GROUP.id, 2, at(1)) is True
-    assert recent.first_time(OTHER.id, 1, at(2)) is True
-    assert recent.first_time(GROUP.id, 1, at(3)) is False
-    assert recent.first_time(OTHER.id, 1, at(4)) is False
-
-
-def test_forget_allows_a_rejoin() -> None:
-    recent = RecentJoins(300)
-    assert recent.first_time(GROUP.id, 1, at(0)) is True
-    assert recent.first_time(GROUP.id, 1, at(1)) is False
-    recent.forget(GROUP.id, 1)
-    assert recent.first_time(GROUP.id, 1, at(2)) is True
-    assert recent.first_time(GROUP.id, 1, at(3)) is False
-    recent.forget(OTHER.id, 99)  # forgetting an unknown join is harmless
-
-
-def test_limit_drops_the_oldest() -> None:
-    recent = RecentJoins(ttl_seconds=300, limit=2)
-    for uid in (1, 2, 3):
-        assert recent.first_time(GROUP.id, uid, at(uid)) is True
-    assert recent.first_time(GROUP.id, 3, at(5)) is False, "the newest is kept"
-    assert recent.first_time(GROUP.id, 1, at(6)) is True, "the oldest was dropped"

@@ -200,11 +200,11 @@ class ConsolePort:
         """Print an unban."""
         self._write(f"[unbanned {self.group.name_of(user_id)}]")
 
-    async def approve_join(self, chat_id: int, user_id: int) -> None:
+    async def approve_join(self, chat_id: int, user_id: int, reference: str = "") -> None:
         """Print an approval."""
         self._write(f"[approved join request of {self.group.name_of(user_id)}]")
 
-    async def decline_join(self, chat_id: int, user_id: int) -> None:
+    async def decline_join(self, chat_id: int, user_id: int, reference: str = "") -> None:
         """Print a refusal."""
         self._write(f"[declined join request of {self.group.name_of(user_id)}]")
 

@@ -28,14 +28,22 @@ from bot.delivery import UpdateLedger
 from bot.platforms import shutdown
 from bot.platforms.ordering import PerChatUpdateProcessor
 from bot.platforms.polling import IntakeClosed, Poller, UpdateIntake
+from bot.platforms.routing import RoutingPort
 from bot.platforms.shutdown import StopBudget
-from bot.platforms.telegram_events import chat_key, events_from_update
+from bot.platforms.telegram_events import (
+    TELEGRAM_STAND_INS,
+    chat_key,
+    events_from_update,
+    from_telegram,
+)
+from bot.platforms.telegram_joins import JoinReports
 from bot.platforms.telegram_port import TelegramPort
 from bot.platforms.telegram_retry import RetryPolicy
 from bot.platforms.webhook import WebhookServer, make_webhook_app
 from core.config import Settings
 from core.feature import CommandSpec
 from core.i18n import LANGUAGES, Translator
+from core.ids import TELEGRAM
 from storage.unit import Store
 
 log = logging.getLogger(__name__)
@@ -85,6 +93,8 @@ class TelegramBot:
         self.ledger: UpdateLedger | None = None
         self._webhook: WebhookServer | None = None
         self._receiving: asyncio.Task[None] | None = None
+        # Telegram reports each join twice; features see it once.
+        self.joins = JoinReports()
         hb = settings.bot.heartbeat_file
         self._heartbeat = Path(hb) if hb else None
 
@@ -99,12 +109,15 @@ class TelegramBot:
         app = self.application
         await app.initialize()
         me = app.bot
+        telegram = TelegramPort(me, RetryPolicy.from_config(self.settings.telegram))
         self.core = build_core(
             self.settings,
             self.store,
-            TelegramPort(me, RetryPolicy.from_config(self.settings.telegram)),
-            bot_id=me.id,
+            # One platform today; another is one more entry here.
+            RoutingPort({TELEGRAM: telegram}),
+            bot_id=from_telegram(me.id),
             bot_username=me.username,
+            stand_ins=TELEGRAM_STAND_INS,
         )
         app.add_handler(TypeHandler(Update, self._on_update))
         app.add_error_handler(self._on_error)
@@ -264,7 +277,10 @@ class TelegramBot:
                         "update %s (event %d) was handled before: skipped", update.update_id, part
                     )
                     continue
-            await self.core.dispatcher.handle(event, receipt)
+            # After the receipt check: a redelivered update does not count as a second report.
+            once = self.joins.once(event)
+            if once is not None:
+                await self.core.dispatcher.handle(once, receipt)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = user = None

@@ -9,6 +9,7 @@ from telegram import Chat as TgChat
 from telegram import Message as TgMessage
 from telegram import User as TgUser
 
+from core.chat import ChatActionError
 from core.events import (
     AdminsChanged,
     Attachment,
@@ -24,7 +25,16 @@ from core.events import (
     User,
     parse_command,
 )
+from core.ids import TELEGRAM, IdError, native_for, scoped
 
+# Telegram's service account: it posts a linked channel's posts, auto-forwarded into the group.
+TELEGRAM_SERVICE_ID = 777000
+# The user an anonymous admin posts as (sender_chat: the group), and the one a channel
+# posting into a group does (sender_chat: the channel).
+ANONYMOUS_ADMIN_ID = 1087968824
+CHANNEL_BOT_ID = 136817688
+# Telegram's users that stand for a chat speaking, never for a person.
+TELEGRAM_STAND_INS = frozenset({ANONYMOUS_ADMIN_ID, CHANNEL_BOT_ID})
 _ADMIN = {ChatMember.OWNER, ChatMember.ADMINISTRATOR}
 _PRESENT = {ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatMember.MEMBER}
 _RIGHTS = {
@@ -35,15 +45,30 @@ _RIGHTS = {
 }
 
 
+def from_telegram(native_id: int) -> int:
+    """Telegram's id of a chat or user as a platform-qualified id (``core.ids``)."""
+    return scoped(TELEGRAM, native_id)
+
+
+def telegram_id(scoped_id: int) -> int:
+    """Telegram's own id behind a platform-qualified id; ChatActionError ``wrong_platform``
+    for an id of another platform (Telegram cannot act on it)."""
+    try:
+        return native_for(TELEGRAM, scoped_id)
+    except IdError as error:
+        raise ChatActionError("wrong_platform", str(error)) from error
+
+
 def to_user(user: TgUser) -> User:
     """A Telegram user as a neutral user."""
-    return User(user.id, user.full_name, user.username, user.is_bot, user.language_code)
+    uid = from_telegram(user.id)
+    return User(uid, user.full_name, user.username, user.is_bot, user.language_code)
 
 
 def to_chat(chat: TgChat) -> Chat:
     """A Telegram chat as a neutral chat."""
     title = chat.title or chat.full_name or chat.username or str(chat.id)
-    return Chat(chat.id, title, chat.type)
+    return Chat(from_telegram(chat.id), title, chat.type)
 
 
 def events_from_update(update: Update, bot_username: str | None) -> list[Event]:
@@ -83,14 +108,14 @@ def _from_message(
 ) -> list[Event]:
     chat = to_chat(message.chat)
     if message.new_chat_members:
-        adder = message.from_user.id if message.from_user is not None else None
+        adder = from_telegram(message.from_user.id) if message.from_user is not None else None
         return [
             MemberJoined(
                 chat,
                 to_user(user),
                 message.date,
                 message.message_id,
-                added_by=adder if adder != user.id else None,
+                added_by=adder if adder != from_telegram(user.id) else None,
                 update_id=uid,
             )
             for user in message.new_chat_members
@@ -123,7 +148,7 @@ def to_message(
         text=text,
         date=message.date or datetime.now(UTC),
         reply_to=to_message(reply, depth=depth + 1) if reply is not None and depth == 0 else None,
-        sender_chat_id=message.sender_chat.id if message.sender_chat else None,
+        sender_chat_id=from_telegram(message.sender_chat.id) if message.sender_chat else None,
         edited=edited,
         has_media=has_media,
         is_forward=message.forward_origin is not None,
@@ -131,6 +156,15 @@ def to_message(
         forward_origin=message.forward_origin.type if message.forward_origin else None,
         hidden_urls=_hidden_urls(message),
         update_id=update_id,
+        from_linked_channel=_from_linked_channel(message),
+    )
+
+
+def _from_linked_channel(message: TgMessage) -> bool:
+    """A linked channel's post that Telegram forwarded into the group by itself."""
+    sender = message.from_user
+    return bool(message.is_automatic_forward) or (
+        sender is not None and sender.id == TELEGRAM_SERVICE_ID
     )
 
 
@@ -162,7 +196,7 @@ def _from_member_update(change: ChatMemberUpdated, uid: int | None = None) -> li
         events.append(AdminsChanged(chat, user, update_id=uid))
     was, now = _is_present(old), _is_present(new)
     if now and not was:
-        adder = change.from_user.id if change.from_user is not None else None
+        adder = from_telegram(change.from_user.id) if change.from_user is not None else None
         added_by = adder if adder != user.id else None
         events.append(MemberJoined(chat, user, change.date, added_by=added_by, update_id=uid))
     elif was and not now:
@@ -190,5 +224,5 @@ def _from_callback(query: CallbackQuery, uid: int | None = None) -> ButtonPress 
 def chat_key(update: object) -> int | None:
     """The chat an update belongs to, for per-chat ordering."""
     if isinstance(update, Update) and update.effective_chat is not None:
-        return update.effective_chat.id
+        return from_telegram(update.effective_chat.id)
     return None

@@ -23,7 +23,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.platforms.telegram_events import to_user
+from bot.platforms.telegram_events import from_telegram, telegram_id, to_user
 from bot.platforms.telegram_retry import RetryPolicy, may_repeat, outcome
 from bot.split_text import CAPTION_LIMIT, TEXT_LIMIT, split_html
 from core.chat import (
@@ -159,7 +159,8 @@ class TelegramPort:
         """Post an HTML message (several, if over Telegram's limit); the last one's id, None
         if Telegram refused it."""
         try:
-            return await self._send_parts(chat_id, split_html(text, TEXT_LIMIT), reply_to, buttons)
+            native = telegram_id(chat_id)
+            return await self._send_parts(native, split_html(text, TEXT_LIMIT), reply_to, buttons)
         except ChatActionError as error:
             log.warning("telegram sendMessage to %s failed: %s", chat_id, error)
             return None
@@ -167,12 +168,14 @@ class TelegramPort:
     async def post(self, chat_id: int, text: str) -> int:
         """Post an HTML message (several, if over Telegram's limit) and return the last one's
         id; raise ChatActionError if Telegram refused it."""
-        return await self._send_parts(chat_id, split_html(text, TEXT_LIMIT), None, None)
+        parts = split_html(text, TEXT_LIMIT)
+        return await self._send_parts(telegram_id(chat_id), parts, None, None)
 
     async def _send_parts(
         self, chat_id: int, parts: list[str], reply_to: int | None, buttons: Keyboard | None
     ) -> int:
-        """Send parts in order, the reply on the first and the buttons on the last."""
+        """Send parts in order, the reply on the first and the buttons on the last (``chat_id``
+        is Telegram's own)."""
         message_id = 0
         for index, part in enumerate(parts):
             reply = (
@@ -201,6 +204,8 @@ class TelegramPort:
 
     async def copy(self, chat_id: int, from_chat_id: int, message_id: int) -> int:
         """Post a copy of a message; raise ChatActionError if Telegram refused it."""
+        chat_id = telegram_id(chat_id)
+        from_chat_id = telegram_id(from_chat_id)
         call = lambda: self.bot.copy_message(chat_id, from_chat_id, message_id)  # noqa: E731
         return (await self._posting(call, f"copyMessage to {chat_id}")).message_id
 
@@ -217,6 +222,7 @@ class TelegramPort:
         self, chat_id: int, message_id: int, text: str, *, buttons: Keyboard | None = None
     ) -> bool:
         """Replace a message's text."""
+        chat_id = telegram_id(chat_id)
         result = await self._quietly(
             lambda: self.bot.edit_message_text(
                 text, chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=_markup(buttons)
@@ -227,6 +233,7 @@ class TelegramPort:
 
     async def delete(self, chat_id: int, message_id: int) -> bool:
         """Delete a message; False if it is gone already; MissingRight if not allowed."""
+        chat_id = telegram_id(chat_id)
         try:
             call = lambda: self.bot.delete_message(chat_id, message_id)  # noqa: E731
             return bool(await self._act(call, "delete", what=f"deleteMessage in {chat_id}"))
@@ -238,6 +245,8 @@ class TelegramPort:
 
     async def mute(self, chat_id: int, user_id: int, until: datetime | None) -> None:
         """Take away a member's right to post."""
+        chat_id = telegram_id(chat_id)
+        user_id = telegram_id(user_id)
         await self._act(
             lambda: self.bot.restrict_chat_member(chat_id, user_id, _MUTED, until_date=until),
             "restrict",
@@ -245,12 +254,16 @@ class TelegramPort:
 
     async def unmute(self, chat_id: int, user_id: int) -> None:
         """Give a member back the right to post."""
+        chat_id = telegram_id(chat_id)
+        user_id = telegram_id(user_id)
         await self._act(
             lambda: self.bot.restrict_chat_member(chat_id, user_id, _UNMUTED), "restrict"
         )
 
     async def ban(self, chat_id: int, user_id: int, until: datetime | None = None) -> None:
         """Remove a member and keep them out (until a time, if given)."""
+        chat_id = telegram_id(chat_id)
+        user_id = telegram_id(user_id)
         await self._act(
             lambda: self.bot.ban_chat_member(chat_id, user_id, until_date=until), "restrict"
         )
@@ -258,31 +271,40 @@ class TelegramPort:
     async def kick(self, chat_id: int, user_id: int) -> None:
         """Remove a member who may rejoin: ban, then lift the ban."""
         await self.ban(chat_id, user_id)
+        chat_id = telegram_id(chat_id)
+        user_id = telegram_id(user_id)
         await self._act(
             lambda: self.bot.unban_chat_member(chat_id, user_id, only_if_banned=True), "restrict"
         )
 
     async def unban(self, chat_id: int, user_id: int) -> None:
         """Lift a ban; a member who was not banned is left alone."""
+        chat_id = telegram_id(chat_id)
+        user_id = telegram_id(user_id)
         await self._act(
             lambda: self.bot.unban_chat_member(chat_id, user_id, only_if_banned=True), "restrict"
         )
 
-    async def approve_join(self, chat_id: int, user_id: int) -> None:
+    async def approve_join(self, chat_id: int, user_id: int, reference: str = "") -> None:
         """Accept a join request."""
+        chat_id = telegram_id(chat_id)
+        user_id = telegram_id(user_id)
         # Approving twice is answered with an error: not repeated when the outcome is unknown.
         await self._act(
             lambda: self.bot.approve_chat_join_request(chat_id, user_id), "invite", idempotent=False
         )
 
-    async def decline_join(self, chat_id: int, user_id: int) -> None:
+    async def decline_join(self, chat_id: int, user_id: int, reference: str = "") -> None:
         """Turn a join request down."""
+        chat_id = telegram_id(chat_id)
+        user_id = telegram_id(user_id)
         await self._act(
             lambda: self.bot.decline_chat_join_request(chat_id, user_id), "invite", idempotent=False
         )
 
     async def pin(self, chat_id: int, message_id: int) -> None:
         """Pin quietly."""
+        chat_id = telegram_id(chat_id)
         await self._act(
             lambda: self.bot.pin_chat_message(chat_id, message_id, disable_notification=True), "pin"
         )
@@ -290,6 +312,7 @@ class TelegramPort:
     async def admins(self, chat_id: int) -> frozenset[int]:
         """The chat's creator and administrators; ChatActionError if Telegram will not say
         (never an empty set for a failed lookup, which would read as "no admins")."""
+        chat_id = telegram_id(chat_id)
         # One try: the admin cache waits a little and asks again, and meanwhile checks a
         # sender with getChatMember; retrying here would hold up the chat's next message.
         members = await self._act(
@@ -298,16 +321,19 @@ class TelegramPort:
             what=f"getChatAdministrators {chat_id}",
             once=True,
         )
-        return frozenset(m.user.id for m in members)
+        return frozenset(from_telegram(m.user.id) for m in members)
 
     async def member_count(self, chat_id: int) -> int | None:
         """The chat's member count."""
+        chat_id = telegram_id(chat_id)
         return await self._quietly(
             lambda: self.bot.get_chat_member_count(chat_id), f"getChatMemberCount {chat_id}"
         )
 
     async def member_status(self, chat_id: int, user_id: int) -> str | None:
         """A member's standing in the chat; None if Telegram will not say."""
+        chat_id = telegram_id(chat_id)
+        user_id = telegram_id(user_id)
         member = await self._quietly(
             lambda: self.bot.get_chat_member(chat_id, user_id), f"getChatMember {chat_id}"
         )
@@ -319,6 +345,7 @@ class TelegramPort:
 
     async def send_photo(self, chat_id: int, photo: bytes, caption: str = "") -> int | None:
         """Post a PNG with an HTML caption (a caption over the limit goes on in messages)."""
+        chat_id = telegram_id(chat_id)
         first, rest = _caption_parts(caption)
         message = await self._quietly(
             lambda: self.bot.send_photo(chat_id, photo, caption=first, parse_mode=ParseMode.HTML),
@@ -341,6 +368,7 @@ class TelegramPort:
     ) -> int | None:
         """Post bytes as a document with an HTML caption (a caption over the limit goes on in
         messages); None if Telegram refused it."""
+        chat_id = telegram_id(chat_id)
         reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         first, rest = _caption_parts(caption)
         message = await self._quietly(
@@ -361,7 +389,7 @@ class TelegramPort:
         return message.message_id
 
     async def _caption_rest(self, chat_id: int, rest: list[str]) -> None:
-        """Send what did not fit in a caption, as messages after the media."""
+        """Send what did not fit in a caption, as messages after the media (Telegram's id)."""
         if not rest:
             return
         try:
@@ -391,6 +419,8 @@ class TelegramPort:
 
     async def member_info(self, chat_id: int, user_id: int) -> MemberInfo | None:
         """A person's name and standing (getChatMember); None if Telegram does not know them."""
+        chat_id = telegram_id(chat_id)
+        user_id = telegram_id(user_id)
         member = await self._quietly(
             self.bot.get_chat_member(chat_id, user_id), f"getChatMember {chat_id} {user_id}"
         )
@@ -403,6 +433,7 @@ class TelegramPort:
 
     async def chat_permissions(self, chat_id: int) -> ChatRights | None:
         """The group's default member permissions (getChat); None if Telegram will not say."""
+        chat_id = telegram_id(chat_id)
         # A callable, so that a transient failure is tried again (reading is idempotent).
         chat = await self._quietly(lambda: self.bot.get_chat(chat_id), f"getChat {chat_id}")
         permissions = chat.permissions if chat is not None else None
@@ -414,6 +445,7 @@ class TelegramPort:
 
     async def set_chat_permissions(self, chat_id: int, rights: ChatRights) -> None:
         """Set the group's default member permissions exactly (each flag on its own)."""
+        chat_id = telegram_id(chat_id)
         permissions = ChatPermissions(
             **{flag: getattr(rights, name) for name, flag in _PERMISSION_FLAGS.items()}
         )

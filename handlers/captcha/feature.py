@@ -34,7 +34,6 @@ from handlers.captcha.rules import (
     read_press,
 )
 from handlers.captcha.timers import CaptchaTimers
-from handlers.welcome.batching import RecentJoins
 from storage.captcha import CaptchaRepository, NewCaptcha, PendingCaptcha, StoredSettings
 
 log = logging.getLogger(__name__)
@@ -50,9 +49,8 @@ class Captcha(Feature):
         self._greet = greet
         self._timers: CaptchaTimers | None = None
         self._resolver: Resolver | None = None
-        # One join is reported twice; and a member the bot let in from a join request
-        # must not be asked again when their join arrives.
-        self._recent = RecentJoins()
+        # A member the bot let in from a join request must not be asked again when their
+        # join arrives.
         self._approved = Approvals()
 
     def commands(self) -> Sequence[CommandSpec]:
@@ -104,7 +102,7 @@ class Captcha(Feature):
         if user.id == runtime.bot_id:
             return
         settings = await CaptchaRepository(ctx.uow).settings(chat.id)
-        if not settings.enabled or not self._recent.first_time(chat.id, user.id, runtime.now()):
+        if not settings.enabled:
             return
         if not needs_captcha(settings.enabled, await self._joiner(event, ctx)):
             return
@@ -142,7 +140,6 @@ class Captcha(Feature):
         return Joiner(user.is_bot, await ctx.is_admin(user), by_admin, by_bot)
 
     async def _on_leave(self, event: MemberLeft, ctx: Context) -> None:
-        self._recent.forget(event.chat.id, event.user.id)
         repo = CaptchaRepository(ctx.uow)
         if not repo.may_have_pending(event.chat.id):
             return
@@ -164,7 +161,9 @@ class Captcha(Feature):
         settings = await CaptchaRepository(ctx.uow).settings(chat.id)
         if not settings.enabled or user.is_bot:
             return
-        pending_id, challenge, due = await self._store(ctx, settings, user, "request", user.id)
+        pending_id, challenge, due = await self._store(
+            ctx, settings, user, "request", user.id, event.reference
+        )
         if pending_id is None:
             return
         group = Html(f"<b>{escape(chat.title)}</b>")
@@ -180,7 +179,13 @@ class Captcha(Feature):
     # ------------------------------------------------------------------ starting
 
     async def _store(
-        self, ctx: Context, settings: StoredSettings, user: User, kind: str, where: int
+        self,
+        ctx: Context,
+        settings: StoredSettings,
+        user: User,
+        kind: str,
+        where: int,
+        reference: str = "",
     ) -> tuple[int | None, Challenge, datetime]:
         """Store and commit the pending captcha: its id (None if the member has one already).
 
@@ -203,6 +208,7 @@ class Captcha(Feature):
             fail_action=settings.fail_action,
             deadline=due,
             created_at=now,
+            reference=reference,
         )
         async with ctx.uow.alone():
             pending_id = await CaptchaRepository(ctx.uow).start(new)

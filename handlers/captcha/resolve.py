@@ -33,7 +33,7 @@ class Resolver:
         """Lift the newcomer's restriction and welcome them, or approve their join request."""
         chat, language = await self.chat(pending)
         if pending.kind == "request":
-            approve = self.runtime.port.approve_join(chat.id, pending.user_id)
+            approve = self.runtime.port.approve_join(chat.id, pending.user_id, pending.reference)
             # The admins may have answered the request themselves meanwhile.
             done = await self._guard(chat, language, approve)
             key = "captcha.request_passed" if done else "captcha.request_gone"
@@ -48,7 +48,7 @@ class Resolver:
         """Apply the failure action (``reason``: wrong or timeout); decline a join request."""
         chat, language = await self.chat(pending)
         if pending.kind == "request":
-            decline = self.runtime.port.decline_join(chat.id, pending.user_id)
+            decline = self.runtime.port.decline_join(chat.id, pending.user_id, pending.reference)
             await self._guard(chat, language, decline)
             await self._tell_requester(pending, language, f"captcha.request_failed_{reason}")
             return

@@ -7,12 +7,11 @@ unit of work and commit once they return.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from core.events import User
-from core.senders import STAND_IN_IDS
 from handlers.checkin.activity import PendingAward
 from handlers.checkin.rules import (
     PointsRules,
@@ -42,9 +41,16 @@ class CheckinResult:
 
 
 async def check_in(
-    uow: UnitOfWork, chat_id: int, user: User, today: date, now: datetime, rules: PointsRules
+    uow: UnitOfWork,
+    chat_id: int,
+    user: User,
+    today: date,
+    now: datetime,
+    rules: PointsRules,
+    stand_ins: Collection[int] = (),
 ) -> CheckinResult:
-    """Check a member in for ``today`` (the group's calendar day) once."""
+    """Check a member in for ``today`` (the group's calendar day) once; ``stand_ins`` are
+    left out of the rank (``Runtime.stand_ins``)."""
     repo = PointsRepository(uow)
     # The upsert also locks the member's account (PostgreSQL) or the database (SQLite), so
     # what is read next stays true until this transaction ends.
@@ -54,7 +60,7 @@ async def check_in(
     streak = streak_after(account.last_checkin, account.streak, today)
     earned = checkin_reward(streak, rules)
     if not await repo.claim_day(chat_id, user.id, today, earned, False, now):
-        rank = await repo.rank(chat_id, account.earned, STAND_IN_IDS)
+        rank = await repo.rank(chat_id, account.earned, stand_ins)
         return CheckinResult(
             False, 0, account.streak, account.balance, account.earned, rank, account.earned
         )
@@ -70,7 +76,7 @@ async def check_in(
         checkin=CheckinState(streak, today),
     )
     total = before + earned
-    rank = await repo.rank(chat_id, total, STAND_IN_IDS)
+    rank = await repo.rank(chat_id, total, stand_ins)
     return CheckinResult(True, earned, streak, balance, total, rank, before)
 
 

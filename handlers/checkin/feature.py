@@ -22,7 +22,7 @@ from core.feature import CommandSpec, Feature
 from core.markup import Html, code, escape, mention
 from core.outbound import reply_later
 from core.runtime import Runtime
-from core.senders import STAND_IN_IDS, sent_as_chat
+from core.senders import sent_as_chat
 from handlers.checkin import ledger
 from handlers.checkin.actions import adjust, check_in, make_up, redeem, store_awards
 from handlers.checkin.activity import ActivityPoints, PendingAward
@@ -131,7 +131,8 @@ class Points(Feature):
         rules, today = await self._rules(ctx), await _today(ctx)
         async with ctx.uow.alone():
             await ChatRepository(ctx.uow).ensure_exists(ctx.chat.id)
-            result = await check_in(ctx.uow, ctx.chat.id, user, today, ctx.runtime.now(), rules)
+            now, stand_ins = ctx.runtime.now(), ctx.runtime.stand_ins
+            result = await check_in(ctx.uow, ctx.chat.id, user, today, now, rules, stand_ins)
             await ctx.uow.commit()
         # Queued replies: in a burst, the queue merges them into one message per kind.
         t, language = ctx.runtime.translator, await ctx.language()
@@ -256,7 +257,7 @@ class Points(Feature):
             total=account.balance if account else 0,
             earned=earned,
             streak=account.streak if account else 0,
-            rank=await repo.rank(ctx.chat.id, earned, STAND_IN_IDS),
+            rank=await repo.rank(ctx.chat.id, earned, ctx.runtime.stand_ins),
             level=level + 1,
             title=rules.levels[level].name(await ctx.language()),
             next=await ctx.t("checkin.next_level", points=following - earned)
@@ -272,11 +273,12 @@ class Points(Feature):
             tz = await _zone(ctx)
             monday = week_start(ctx.runtime.now().astimezone(tz).date())
             since = datetime.combine(monday, clock_time(), tzinfo=tz)
-            rows = await repo.top_since(ctx.chat.id, since, BOARD_ROWS, STAND_IN_IDS)
+            hidden = ctx.runtime.stand_ins
+            rows = await repo.top_since(ctx.chat.id, since, BOARD_ROWS, hidden)
             header = await ctx.t("checkin.top_week", since=str(monday))
         else:
             # Accounts a chat got before messages sent as a chat were refused stay off boards.
-            board = await repo.top(ctx.chat.id, BOARD_ROWS, STAND_IN_IDS)
+            board = await repo.top(ctx.chat.id, BOARD_ROWS, ctx.runtime.stand_ins)
             rows = [(a.name, a.earned) for a in board]
             header = await ctx.t("checkin.top_all")
         if not rows:

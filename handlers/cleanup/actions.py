@@ -40,7 +40,7 @@ async def exemptions(
         exempted = {row.user_id for row in await CleanupRepository(uow).exempted(chat_id)}
     days = runtime.settings.cleanup.new_member_days
     # The group's creator is among its admins; the bot's owners and the bot count too.
-    protected = frozenset(admins) | {runtime.bot_id} | set(runtime.settings.bot.owner_ids)
+    protected = frozenset(admins) | {runtime.bot_id} | runtime.settings.bot.all_owner_ids
     return Exemptions(protected, frozenset(approved), frozenset(exempted), days)
 
 

@@ -20,9 +20,7 @@ from core.events import Chat, User
 from core.markup import Html, code, escape, mention
 from core.names import look_up, names_of, real_name
 from core.outbound import reply_later
-from core.permissions import ANONYMOUS_ADMIN_ID
 from core.runtime import Runtime
-from core.senders import CHANNEL_BOT_ID
 from handlers.moderation.warnings import (
     DEFAULT_EXPIRY,
     Ladder,
@@ -69,6 +67,9 @@ class Case:
     message_text: str = ""
     actor_id: int | None = None  # None: the bot's automatic checks
     actor_name: str = ""  # the actor's name when the caller has it (an admin's command)
+    # The message was sent as a chat (``Message.sender_chat_id``): the group itself (an
+    # anonymous admin) or a channel; the target is then only the platform's stand-in.
+    sender_chat_id: int | None = None
 
 
 @dataclass(slots=True)
@@ -94,8 +95,8 @@ class _Run:
 
 
 async def is_protected(runtime: Runtime, chat_id: int, user_id: int) -> bool:
-    """Admins, owners, the bot itself and anonymous admins are never acted on."""
-    if user_id in (runtime.bot_id, ANONYMOUS_ADMIN_ID):
+    """Admins, owners and the bot itself are never acted on."""
+    if user_id == runtime.bot_id:
         return True
     return await runtime.is_admin_of(chat_id, user_id)
 
@@ -137,11 +138,14 @@ async def enforce(
     kick. ``announce`` posts a short notice in the group for warn/mute/ban/kick. In dry-run
     mode nothing is done and the log says what would have been.
     """
-    if await is_protected(runtime, case.chat_id, case.target.id):
+    # Sent as the group itself: an anonymous admin, never acted on.
+    if case.sender_chat_id == case.chat_id or await is_protected(
+        runtime, case.chat_id, case.target.id
+    ):
         return []
     if unknown := [a.kind for a in actions if a.kind not in KINDS]:
         raise ValueError(f"unknown moderation actions {unknown}")
-    if case.target.id == CHANNEL_BOT_ID:
+    if case.sender_chat_id is not None:
         # A post made as a channel: its message can go, but there is no member to punish.
         actions = [a for a in actions if a.kind in ("delete", "report")]
     repo = ModerationRepository(uow)

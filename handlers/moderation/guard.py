@@ -33,8 +33,6 @@ from storage.repositories import MemberRepository
 
 log = logging.getLogger(__name__)
 
-# Telegram's service account: posts of a linked channel, auto-forwarded into its group.
-TELEGRAM_SERVICE_ID = 777000
 MAX_DETAIL = 200
 
 
@@ -76,7 +74,8 @@ class Moderation(Feature):
         message = event.message if isinstance(event, Command) else event
         if not isinstance(message, Message) or not message.chat.is_group:
             return False
-        if message.sender.id in (ctx.runtime.bot_id, TELEGRAM_SERVICE_ID):
+        # A linked channel's posts are the group's own announcements, not members' messages.
+        if message.sender.id == ctx.runtime.bot_id or message.from_linked_channel:
             return False
         compiled = await self.index.get(ctx.uow, message.chat.id)
         if compiled.rules.mode == OFF:
@@ -148,6 +147,7 @@ class Moderation(Feature):
             detail=decision.detail[:MAX_DETAIL],
             message_id=message.message_id,
             message_text=message.text,
+            sender_chat_id=message.sender_chat_id,
         )
         taken = await enforce(ctx.runtime, ctx.uow, case, decision.actions, dry_run=dry_run)
         log.info(

@@ -62,7 +62,7 @@ class StatsBuffer:
         hours[key] = hours.get(key, 0) + 1
 
     def joined(self, chat_id: int, user_id: int, day: date) -> None:
-        """A member joined on a local day (reported twice by Telegram: counted once)."""
+        """A member joined on a local day (marking it again changes nothing)."""
         self._member(chat_id, day, user_id).joined = True
 
     def left(self, chat_id: int, user_id: int, day: date) -> None:

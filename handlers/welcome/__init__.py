@@ -14,12 +14,12 @@ from datetime import datetime
 from core.args import parse_switch, text_or_reply
 from core.chat import MissingRight
 from core.context import Context, chat_language, tell_missing_right
-from core.events import Chat, Command, Event, MemberJoined, MemberLeft, User
+from core.events import Chat, Command, Event, MemberJoined, MemberLeft, ServiceNotice, User
 from core.feature import CommandSpec, Feature
 from core.markup import Html, escape, mention
 from core.runtime import Runtime
 from core.template import TemplateError, check_template, render_template, used_placeholders
-from handlers.welcome.batching import JoinBatcher, PendingWelcome, RecentJoins
+from handlers.welcome.batching import JoinBatcher, PendingWelcome
 from storage.captcha import awaiting_captcha
 from storage.repositories import ChatRepository, WelcomeRepository
 from storage.unit import UnitOfWork
@@ -38,7 +38,6 @@ class Welcome(Feature):
     def __init__(self) -> None:
         self._runtime: Runtime | None = None
         self._batcher = JoinBatcher(2.0, 10.0)
-        self._recent = RecentJoins()
 
     def commands(self) -> Sequence[CommandSpec]:
         """The welcome commands, all for admins."""
@@ -67,8 +66,11 @@ class Welcome(Feature):
         """Queue newcomers for a welcome and tidy service messages."""
         if isinstance(event, MemberJoined):
             await self._on_join(event, ctx)
+        elif isinstance(event, ServiceNotice):
+            # The platform's later notice of a join already welcomed: only to tidy away.
+            if event.user.id != ctx.runtime.bot_id and event.chat.is_group:
+                await self._clean_service(ctx, event.message_id)
         elif isinstance(event, MemberLeft):
-            self._recent.forget(event.chat.id, event.user.id)
             await self._clean_service(ctx, event.service_message_id)
         return False
 
@@ -77,13 +79,8 @@ class Welcome(Feature):
         if event.user.id == runtime.bot_id or not event.chat.is_group:
             return
         settings = await WelcomeRepository(ctx.uow).settings(event.chat.id)
-        first = self._recent.first_time(event.chat.id, event.user.id, runtime.now())
         # A newcomer with a captcha to answer is welcomed once they pass (see ``greet``).
-        if (
-            first
-            and settings.enabled
-            and not await awaiting_captcha(ctx.uow, event.chat.id, event.user.id)
-        ):
+        if settings.enabled and not await awaiting_captcha(ctx.uow, event.chat.id, event.user.id):
             self._queue(runtime, event.chat, event.user)
         if event.service_message_id is not None and settings.clean_service:
             await ctx.port.delete(event.chat.id, event.service_message_id)

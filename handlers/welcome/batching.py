@@ -1,4 +1,4 @@
-"""Combining a burst of joins into one welcome, and seeing each join once. No I/O."""
+"""Combining a burst of joins into one welcome. No I/O."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from core.events import Chat, User
-from core.recent import RecentKeys
 
 
 @dataclass
@@ -53,18 +52,3 @@ class JoinBatcher:
     def chats(self) -> list[int]:
         """Chats with newcomers waiting."""
         return list(self._pending)
-
-
-class RecentJoins:
-    """Remembers joins for a while, so one join reported twice is welcomed once."""
-
-    def __init__(self, ttl_seconds: float = 300.0, limit: int = 100_000) -> None:
-        self._seen: RecentKeys[tuple[int, int]] = RecentKeys(timedelta(seconds=ttl_seconds), limit)
-
-    def first_time(self, chat_id: int, user_id: int, now: datetime) -> bool:
-        """True if this join was not seen within the TTL; records it either way."""
-        return self._seen.see((chat_id, user_id), now)
-
-    def forget(self, chat_id: int, user_id: int) -> None:
-        """Drop a member (they left), so a later rejoin is welcomed again."""
-        self._seen.forget((chat_id, user_id))
