@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.bench_enforcement import Sizes, run_enforcement_bench
+from bench.enforcement import Sizes, run_enforcement_bench
 from core.chat import ChatActionError, MissingRight
 from core.config import load_settings
 from core.events import User

@@ -14,14 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from handlers.moderation.compiled import CompiledRules
-from handlers.moderation.rules import GroupRules
-from storage.moderation_rules import ModerationRulesRepository, rules_key
+from handlers.moderation.rules import rules_from_stored
+from storage.moderation_rules import ModerationRulesRepository, StoredRules, rules_key
 from storage.unit import UnitOfWork
 
 
 @dataclass(slots=True)
 class _Entry:
     compiled: CompiledRules
+    # The snapshot the rules were compiled from: the same object means nothing changed.
+    stored: StoredRules
     loaded: float
 
 
@@ -44,26 +46,22 @@ class RulesIndex:
         if entry is not None and now - entry.loaded >= self._recheck:
             entry.loaded = now
             stored = await repo.fresh(chat_id)
-            if stored != entry.compiled.rules:
+            if stored != entry.stored:
                 # Changed elsewhere: forget the cached snapshot, and read it from now on.
                 uow.cache.drop(rules_key(chat_id))
                 uow.cache.stored(rules_key(chat_id))
                 return self._put(chat_id, stored, now)
-        rules = await repo.rules(chat_id)
-        if (
-            entry is not None
-            and entry.compiled.rules is not rules
-            and entry.compiled.rules == rules
-        ):
+        stored = await repo.rules(chat_id)
+        if entry is not None and entry.stored is not stored and entry.stored == stored:
             # Read again but unchanged: keep the matchers, remember the new snapshot.
-            entry.compiled.rules = rules
-        if entry is not None and entry.compiled.rules is rules:
+            entry.stored = stored
+        if entry is not None and entry.stored is stored:
             self._entries.move_to_end(chat_id)
             return entry.compiled
-        return self._put(chat_id, rules, now)
+        return self._put(chat_id, stored, now)
 
-    def _put(self, chat_id: int, rules: GroupRules, now: float) -> CompiledRules:
-        entry = _Entry(CompiledRules(rules), now)
+    def _put(self, chat_id: int, stored: StoredRules, now: float) -> CompiledRules:
+        entry = _Entry(CompiledRules(rules_from_stored(stored)), stored, now)
         self._entries[chat_id] = entry
         self._entries.move_to_end(chat_id)
         if len(self._entries) > self._limit:

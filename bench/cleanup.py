@@ -40,8 +40,8 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
+from bench.checkin import postgres_database, postgres_unavailable
 from bot.app import build_core
-from bot.bench_checkin import postgres_database, postgres_unavailable
 from core.config import Settings
 from core.context import Context
 from core.events import Chat, Command, Message, User

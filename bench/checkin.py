@@ -41,8 +41,8 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.pipeline import peak_rss_mb
 from bot.app import build_core
-from bot.bench import peak_rss_mb
 from core.config import Settings
 from core.events import Chat, Message, User, parse_command
 from core.runtime import zone

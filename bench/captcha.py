@@ -35,8 +35,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bench.pipeline import peak_rss_mb
 from bot.app import Core, build_core
-from bot.bench import peak_rss_mb
 from core.config import Settings
 from core.events import ButtonPress, Chat, Event, MemberJoined, User
 from handlers.captcha.rules import button_data

@@ -1,6 +1,6 @@
 """What /exportledger costs on a long ledger: time, and memory that stays bounded.
 
-    python -m bot.bench_ledger [--entries 200000] [--members 2000]
+    python -m bench.ledger [--entries 200000] [--members 2000]
 
 Fills a migrated SQLite file in a temporary folder with a group's ledger (``entries`` rows
 over ``members`` accounts, a fifth of them given by an admin without an account), then runs

@@ -23,7 +23,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import bindparam, insert, update
 
-from bot.bench import peak_rss_mb
+from bench.pipeline import peak_rss_mb
 from core.config import Settings
 from core.i18n import Translator
 from core.permissions import AdminCache
