@@ -43,11 +43,15 @@ BENCH_PACKAGE = "bench"
 
 def _run(args: argparse.Namespace, settings: Settings) -> None:
     """Start the bot and run until a stop signal."""
+    asyncio.run(_serve(settings))
+
+
+async def _serve(settings: Settings) -> None:
     from bot.app import configure_logging, stop_signal
     from bot.platforms import telegram
 
     configure_logging(settings)
-    asyncio.run(telegram.run(settings, stop_signal()))
+    await telegram.run(settings, stop_signal())
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> None:
