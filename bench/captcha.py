@@ -27,7 +27,6 @@ import json
 import statistics
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -37,6 +36,7 @@ from sqlalchemy import select
 
 from bench.pipeline import peak_rss_mb
 from bot.app import Core, build_core
+from bot.platforms.recording import RecordingPort
 from core.config import Settings
 from core.events import ButtonPress, Chat, Event, MemberJoined, User
 from handlers.captcha.rules import button_data
@@ -51,53 +51,6 @@ FIRST_CHAT = -1_003_000_000_000
 FIRST_USER = 6_000_000
 # Long enough that no deadline passes while the bench runs (timers run on the real clock).
 CAPTCHA_SECONDS = 1800
-
-
-class CountingPort:
-    """A ChatPort that answers at once and counts what it was asked to do."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self._ids = iter(range(1, 10**12))
-
-    async def send(self, chat_id: int, text: str, **_: Any) -> int:
-        self.calls["send"] += 1
-        return next(self._ids)
-
-    async def edit(self, chat_id: int, message_id: int, text: str, **_: Any) -> bool:
-        self.calls["edit"] += 1
-        return True
-
-    async def delete(self, chat_id: int, message_id: int) -> bool:
-        self.calls["delete"] += 1
-        return True
-
-    async def mute(self, chat_id: int, user_id: int, until: datetime | None) -> None:
-        self.calls["mute"] += 1
-
-    async def unmute(self, chat_id: int, user_id: int) -> None:
-        self.calls["unmute"] += 1
-
-    async def kick(self, chat_id: int, user_id: int) -> None:
-        self.calls["kick"] += 1
-
-    async def ban(self, chat_id: int, user_id: int, until: datetime | None = None) -> None:
-        self.calls["ban"] += 1
-
-    async def approve_join(self, chat_id: int, user_id: int) -> None:
-        self.calls["approve"] += 1
-
-    async def decline_join(self, chat_id: int, user_id: int) -> None:
-        self.calls["decline"] += 1
-
-    async def admins(self, chat_id: int) -> frozenset[int]:
-        return frozenset({ADMIN_ID})
-
-    async def member_count(self, chat_id: int) -> int | None:
-        return 100
-
-    async def answer_button(self, press_id: str, text: str = "", alert: bool = False) -> None:
-        self.calls["answer"] += 1
 
 
 def _joins(
@@ -137,7 +90,7 @@ def _p99_ms(latencies: list[float]) -> float:
 
 
 async def _core(
-    settings: Settings, store: Store, port: CountingPort, now: Callable[[], datetime]
+    settings: Settings, store: Store, port: RecordingPort, now: Callable[[], datetime]
 ) -> Core:
     async with store.unit() as uow:
         await load_stored_ids(uow)
@@ -202,7 +155,7 @@ async def _phases(settings: Settings, url: str, newcomers: int, groups: int) -> 
     await store.migrate()
     start = datetime.now(UTC)
     clock = {"now": start}
-    port = CountingPort()
+    port = RecordingPort(admins={ADMIN_ID}, member_count=100, record=False)
     plain = [Chat(FIRST_CHAT - g, f"Plain {g}") for g in range(groups)]
     guarded = [Chat(FIRST_CHAT - groups - g, f"Guarded {g}") for g in range(groups)]
     await _enable(store, guarded)
@@ -224,7 +177,7 @@ async def _phases(settings: Settings, url: str, newcomers: int, groups: int) -> 
     async with store.unit() as uow:
         left = len(await CaptchaRepository(uow).deadlines())
     await store.close()
-    calls = port.calls
+    calls = port.counts
     expired = newcomers - answered
     ok = (
         calls["mute"] == newcomers

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import itertools
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -39,10 +40,12 @@ _SIGNATURES = {
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """One call to the port: the method, its arguments by name, and how it ended."""
+    """One call to the port: the method, its arguments by name, when it came (``time.time``)
+    and how it ended."""
 
     method: str
     arguments: Mapping[str, Any]
+    at: float = 0.0
     answer: Any = None
     error: BaseException | None = None
 
@@ -142,7 +145,7 @@ class RecordingPort:
         bound.apply_defaults()
         arguments = dict(bound.arguments)
         del arguments["self"]
-        call = Call(method, arguments)
+        call = Call(method, arguments, time.time())
         if method in self.delays:
             await asyncio.sleep(self.delays[method])
         try:
@@ -151,10 +154,10 @@ class RecordingPort:
                 raise error
             answer = self._answer(call)
         except BaseException as failure:
-            self._keep(Call(method, arguments, error=failure))
+            self._keep(Call(method, arguments, call.at, error=failure))
             raise
         self.counts[method] += 1
-        self._keep(Call(method, arguments, answer))
+        self._keep(Call(method, arguments, call.at, answer))
         return answer
 
     def _error(self, call: Call) -> BaseException | None:
