@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, func, select
 
-from handlers.moderation.rules import BadWord, GroupRules, build_rules
 from storage.models import AllowedDomainRow, BadWordRow, ModerationSettingsRow, utcnow
 from storage.repositories import ChatRepository, cached_snapshot
 from storage.unit import UnitOfWork
@@ -19,8 +19,28 @@ def rules_key(chat_id: int) -> tuple[str, int]:
     return ("moderation", chat_id)
 
 
+class StoredWord(NamedTuple):
+    """A banned word as stored: the text shown, its match key, and whether it is a pattern."""
+
+    id: int
+    word: str
+    match_key: str
+    is_regex: bool
+
+
+@dataclass(frozen=True, slots=True, eq=True)
+class StoredRules:
+    """A group's moderation settings as stored; the feature reads them into its rules."""
+
+    mode: str = "on"
+    checks: Mapping[str, Any] = field(default_factory=dict)
+    limits: Mapping[str, Any] = field(default_factory=dict)
+    domains: frozenset[str] = frozenset()
+    words: tuple[StoredWord, ...] = ()
+
+
 # Most groups never change a setting: they all share one snapshot of the defaults.
-DEFAULT_RULES = GroupRules()
+NOTHING_STORED = StoredRules()
 
 
 async def load_known_rule_ids(uow: UnitOfWork) -> None:
@@ -38,17 +58,17 @@ class ModerationRulesRepository:
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
 
-    async def rules(self, chat_id: int) -> GroupRules:
-        """The group's rules as one snapshot, from the cache when possible."""
+    async def rules(self, chat_id: int) -> StoredRules:
+        """The group's stored rules as one snapshot, from the cache when possible."""
         return await cached_snapshot(
-            self._uow, rules_key(chat_id), lambda: self._load(chat_id), DEFAULT_RULES
+            self._uow, rules_key(chat_id), lambda: self._load(chat_id), NOTHING_STORED
         )
 
-    async def fresh(self, chat_id: int) -> GroupRules:
+    async def fresh(self, chat_id: int) -> StoredRules:
         """The group's rules as stored now, past the cache (to notice other processes)."""
         return await self._load(chat_id)
 
-    async def _load(self, chat_id: int) -> GroupRules:
+    async def _load(self, chat_id: int) -> StoredRules:
         session = await self._uow.session()
         row = await session.get(ModerationSettingsRow, chat_id)
         words = await session.execute(
@@ -59,12 +79,12 @@ class ModerationRulesRepository:
         domains = await session.scalars(
             select(AllowedDomainRow.domain).where(AllowedDomainRow.chat_id == chat_id)
         )
-        return build_rules(
-            row.mode if row else "on",
+        return StoredRules(
+            row.mode if row else NOTHING_STORED.mode,
             row.checks if row else {},
             row.limits if row else {},
             frozenset(domains),
-            tuple(BadWord(*item) for item in words),
+            tuple(StoredWord(*item) for item in words),
         )
 
     async def save(

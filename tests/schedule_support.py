@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.platforms.recording import DEFAULT, RecordingPort
 from core.chat import ChatActionError
 from core.config import load_settings
 from core.i18n import Translator
@@ -28,54 +29,52 @@ class Clock:
         return self.now
 
 
-class PostingPort:
-    """Records posts, copies, pins, deletions and notices; can be told to fail."""
+def posting_port(member_count: int | None = None) -> RecordingPort:
+    """A recording port for scheduled posts: message ids from 1000, one admin."""
+    return RecordingPort(admins={ADMIN}, first_id=1000, member_count=member_count)
 
-    def __init__(self) -> None:
-        self.posts: list[tuple[int, str]] = []
-        self.copies: list[tuple[int, int, int]] = []
-        self.pins: list[int] = []
-        self.deleted: list[int] = []
-        self.notices: list[tuple[int, str]] = []
-        self.fail_with: ChatActionError | None = None
-        # Chats whose notices are refused (send answers None), as a chat that blocks the bot.
-        self.refuse: set[int] = set()
-        self._ids = iter(range(1000, 10**9))
 
-    async def post(self, chat_id: int, text: str) -> int:
-        self._maybe_fail()
-        self.posts.append((chat_id, text))
-        return next(self._ids)
+def posts(port: RecordingPort) -> list[tuple[int, str]]:
+    """The posts made, as (chat, text)."""
+    return port.made("post", "chat_id", "text")
 
-    async def copy(self, chat_id: int, from_chat_id: int, message_id: int) -> int:
-        self._maybe_fail()
-        self.copies.append((chat_id, from_chat_id, message_id))
-        return next(self._ids)
 
-    async def send(self, chat_id: int, text: str, **_: Any) -> int | None:
-        if chat_id in self.refuse:
-            return None
-        self.notices.append((chat_id, text))
-        return next(self._ids)
+def copies(port: RecordingPort) -> list[tuple[int, int, int]]:
+    """The copies made, as (chat, from chat, message)."""
+    return port.made("copy", "chat_id", "from_chat_id", "message_id")
 
-    async def pin(self, chat_id: int, message_id: int) -> None:
-        self.pins.append(message_id)
 
-    async def delete(self, chat_id: int, message_id: int) -> bool:
-        self.deleted.append(message_id)
-        return True
+def pins(port: RecordingPort) -> list[int]:
+    """The messages pinned."""
+    return port.made("pin", "message_id")
 
-    async def admins(self, chat_id: int) -> frozenset[int]:
-        return frozenset({ADMIN})
 
-    def _maybe_fail(self) -> None:
-        if self.fail_with is not None:
-            raise self.fail_with
+def deleted(port: RecordingPort) -> list[int]:
+    """The messages deleted."""
+    return port.made("delete", "message_id")
+
+
+def notices(port: RecordingPort) -> list[tuple[int, str]]:
+    """The notices sent (not those a refusing chat answered with None), as (chat, text)."""
+    return [(c["chat_id"], c["text"]) for c in port.made("send") if c.answer is not None]
+
+
+def fail_with(port: RecordingPort, error: ChatActionError | None) -> None:
+    """Make every post and copy raise ``error`` from now on (None: succeed again)."""
+    for method in ("post", "copy"):
+        port.recover(method)
+        if error is not None:
+            port.fail(method, error)
+
+
+def refuse(port: RecordingPort, chats: set[int]) -> None:
+    """Chats whose notices are refused (send answers None), as a chat that blocks the bot."""
+    port.answers["send"] = lambda call: None if call["chat_id"] in chats else DEFAULT
 
 
 def make_runtime(
     store: Store,
-    port: PostingPort,
+    port: RecordingPort,
     clock: Clock | None = None,
     timed: TimedWork | None = None,
     **env: str,

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bot.platforms.recording import RecordingPort
 from core.chat import ChatActionError
 from core.config import load_settings
 from core.context import Context
@@ -141,21 +142,16 @@ async def test_invalidate_drops_the_failure_pause_too() -> None:
 # --- the getChatMember fallback ------------------------------------------------------
 
 
-class StatusPort:
+def status_port() -> RecordingPort:
     """A port whose admin list always fails and whose getChatMember knows the creator."""
-
-    def __init__(self) -> None:
-        self.status_calls: list[int] = []
-
-    async def admins(self, chat_id: int) -> frozenset[int]:
-        raise ChatActionError("failed", "Internal Server Error")
-
-    async def member_status(self, chat_id: int, user_id: int) -> str | None:
-        self.status_calls.append(user_id)
-        return "admin" if user_id == CREATOR else "member"
+    port = RecordingPort(
+        answers={"member_status": lambda call: "admin" if call["user_id"] == CREATOR else "member"}
+    )
+    port.fail("admins", ChatActionError("failed", "Internal Server Error"))
+    return port
 
 
-def runtime_on(port: StatusPort) -> Runtime:
+def runtime_on(port: RecordingPort) -> Runtime:
     settings = load_settings(None, {"TELEGRAM_BOT_TOKEN": "1:test-not-real"}, require_token=True)
     fake: Any = port
     return Runtime(
@@ -172,9 +168,9 @@ def runtime_on(port: StatusPort) -> Runtime:
 async def test_is_admin_of_asks_about_the_one_person_when_the_list_fails(
     user_id: int, expected: bool
 ) -> None:
-    port = StatusPort()
+    port = status_port()
     assert await runtime_on(port).is_admin_of(GROUP, user_id) is expected
-    assert port.status_calls == [user_id]
+    assert port.asked("member_status", "user_id") == [user_id]
 
 
 @pytest.mark.parametrize(
@@ -190,10 +186,10 @@ async def test_is_admin_of_asks_about_the_one_person_when_the_list_fails(
 async def test_context_is_admin_falls_back_to_get_chat_member(
     sender: int, sender_chat: int | None, expected: bool, asked: list[int]
 ) -> None:
-    port = StatusPort()
+    port = status_port()
     chat = Chat(GROUP, "Group")
     when = datetime(2026, 1, 5, tzinfo=UTC)
     message = Message(chat, User(sender, "someone"), 1, "/x", when, sender_chat_id=sender_chat)
     ctx = Context(message, runtime_on(port), None)  # type: ignore[arg-type]
     assert await ctx.is_admin() is expected
-    assert port.status_calls == asked
+    assert port.asked("member_status", "user_id") == asked

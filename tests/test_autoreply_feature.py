@@ -12,6 +12,7 @@ import pytest
 import pytest_asyncio
 
 from bot.app import Core, build_core
+from bot.platforms.recording import RecordingPort
 from core.config import load_settings
 from core.context import Context
 from core.events import Chat, Event, Message, User, parse_command
@@ -20,7 +21,7 @@ from handlers.autoreply.cooldown import Cooldowns
 from handlers.autoreply.feature import AutoReplies
 from storage.replies import ReplyRepository
 from storage.unit import Store
-from tests.schedule_support import ADMIN, GROUP, PostingPort
+from tests.schedule_support import ADMIN, GROUP, notices, posting_port
 
 CHAT = Chat(GROUP, "FAQ Group")
 ADMIN_USER = User(ADMIN, "Ada")
@@ -42,7 +43,7 @@ def feature(core: Core) -> AutoReplies:
     return next(f for f in core.dispatcher.features if isinstance(f, AutoReplies))
 
 
-def make_core(store: Store, port: PostingPort, **env: str) -> Core:
+def make_core(store: Store, port: RecordingPort, **env: str) -> Core:
     settings = load_settings(None, {"BOT_BOT__DEFAULT_LANGUAGE": "en", **env})
     port_any: object = port
     # No outbound queue: replies reach the fake port before ``dispatcher.handle`` returns.
@@ -58,19 +59,19 @@ async def sqlite(tmp_path: Path) -> AsyncIterator[Store]:
 
 
 @pytest_asyncio.fixture
-async def core(sqlite: Store) -> AsyncIterator[tuple[Core, PostingPort]]:
-    port = PostingPort()
+async def core(sqlite: Store) -> AsyncIterator[tuple[Core, RecordingPort]]:
+    port = posting_port()
     built = make_core(sqlite, port)
     await built.start()
     yield built, port
     await built.stop()
 
 
-def said(port: PostingPort) -> list[str]:
-    return [text for _, text in port.notices]
+def said(port: RecordingPort) -> list[str]:
+    return [text for _, text in notices(port)]
 
 
-async def test_rule_answers_members_and_cooldown_holds(core: tuple[Core, PostingPort]) -> None:
+async def test_rule_answers_members_and_cooldown_holds(core: tuple[Core, RecordingPort]) -> None:
     """A rule answers with the member's name; within the cooldown it stays quiet."""
     built, port = core
     now = [0.0]
@@ -79,15 +80,15 @@ async def test_rule_answers_members_and_cooldown_holds(core: tuple[Core, Posting
     assert "added" in said(port)[-1]
     await send(built, MEMBER, "What's the PRICE?")
     assert said(port)[-1] == "Hi Bo, see the pinned post"
-    count = len(port.notices)
+    count = len(notices(port))
     await send(built, MEMBER, "price??")
-    assert len(port.notices) == count
+    assert len(notices(port)) == count
     now[0] = 30.0
     await send(built, MEMBER, "price??")
-    assert len(port.notices) == count + 1
+    assert len(notices(port)) == count + 1
 
 
-async def test_a_stopped_message_is_never_answered(core: tuple[Core, PostingPort]) -> None:
+async def test_a_stopped_message_is_never_answered(core: tuple[Core, RecordingPort]) -> None:
     """A feature before auto-replies (moderation) that stops a message stops the answer too."""
 
     class Moderation(Feature):
@@ -100,9 +101,9 @@ async def test_a_stopped_message_is_never_answered(core: tuple[Core, PostingPort
     await send(built, ADMIN_USER, "/addreply price 10 yuan")
     dispatcher = built.dispatcher
     dispatcher.features = (dispatcher.features[0], Moderation(), *dispatcher.features[1:])
-    count = len(port.notices)
+    count = len(notices(port))
     await send(built, MEMBER, "spam price spam")
-    assert len(port.notices) == count
+    assert len(notices(port)) == count
     await send(built, MEMBER, "price")
     assert said(port)[-1] == "10 yuan"
 
@@ -116,19 +117,19 @@ def test_auto_replies_come_after_commands() -> None:
     assert names[-1] == "autoreply" and names.index("commands") < names.index("autoreply")
 
 
-async def test_commands_and_edits_are_not_answered(core: tuple[Core, PostingPort]) -> None:
+async def test_commands_and_edits_are_not_answered(core: tuple[Core, RecordingPort]) -> None:
     built, port = core
     await send(built, ADMIN_USER, "/addreply price 10 yuan")
-    count = len(port.notices)
+    count = len(notices(port))
     await send(built, MEMBER, "/price")  # an unknown command is still a command
     edited = message(MEMBER, "price", edited=True)
     await built.dispatcher.handle(edited)
     bot_user = message(User(9, "OtherBot", is_bot=True), "price")
     await built.dispatcher.handle(bot_user)
-    assert len(port.notices) == count
+    assert len(notices(port)) == count
 
 
-async def test_several_answers_are_picked_at_random(core: tuple[Core, PostingPort]) -> None:
+async def test_several_answers_are_picked_at_random(core: tuple[Core, RecordingPort]) -> None:
     built, port = core
     await send(built, ADMIN_USER, "/replycooldown 0")
     for text in ("one", "two", "three"):
@@ -143,7 +144,7 @@ async def test_several_answers_are_picked_at_random(core: tuple[Core, PostingPor
 
 async def test_trigger_counts_are_stored_at_stop(sqlite: Store) -> None:
     """Counts are buffered, shown in /replies at once, and stored when the bot stops."""
-    port = PostingPort()
+    port = posting_port()
     built = make_core(sqlite, port)
     await built.start()
     await send(built, ADMIN_USER, "/replycooldown 0")
@@ -162,7 +163,7 @@ async def test_trigger_counts_are_stored_at_stop(sqlite: Store) -> None:
 async def test_rules_added_through_another_process_are_seen(sqlite: Store, recheck: str) -> None:
     """Two processes on one database: a rule added on one answers on the other."""
     env = {"BOT_AUTOREPLY__RECHECK_SECONDS": recheck}
-    port_a, port_b = PostingPort(), PostingPort()
+    port_a, port_b = posting_port(), posting_port()
     a, b = make_core(sqlite, port_a, **env), make_core(sqlite, port_b, **env)
     await a.start()
     await b.start()
@@ -176,9 +177,9 @@ async def test_rules_added_through_another_process_are_seen(sqlite: Store, reche
         assert said(port_b)[-1] == "3 days"
         await send(a, ADMIN_USER, "/delreply shipping")
         await asyncio.sleep(0.05)
-        count = len(port_b.notices)
+        count = len(notices(port_b))
         await send(b, MEMBER, "shipping again?")
-        assert len(port_b.notices) == count
+        assert len(notices(port_b)) == count
     finally:
         await a.stop()
         await b.stop()
@@ -201,14 +202,14 @@ async def test_rules_added_through_another_process_are_seen(sqlite: Store, reche
     ],
 )
 async def test_admin_input_errors_are_explained(
-    core: tuple[Core, PostingPort], command: str, answer: str
+    core: tuple[Core, RecordingPort], command: str, answer: str
 ) -> None:
     built, port = core
     await send(built, ADMIN_USER, command)
     assert answer in said(port)[-1]
 
 
-async def test_delete_by_id_and_by_keyword(core: tuple[Core, PostingPort]) -> None:
+async def test_delete_by_id_and_by_keyword(core: tuple[Core, RecordingPort]) -> None:
     built, port = core
     await send(built, ADMIN_USER, "/addreply price 10")
     await send(built, ADMIN_USER, "/addreply =price exactly")
@@ -224,7 +225,7 @@ async def test_delete_by_id_and_by_keyword(core: tuple[Core, PostingPort]) -> No
 
 
 async def test_the_rule_cap_is_enforced(sqlite: Store) -> None:
-    port = PostingPort()
+    port = posting_port()
     built = make_core(sqlite, port, BOT_AUTOREPLY__MAX_RULES="2")
     await built.start()
     for word in ("a1", "a2", "a3"):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.bench import StreamMix, measure, synthetic_updates
+from bench.pipeline import StreamMix, measure, synthetic_updates
 from core.config import load_settings
 
 
@@ -43,7 +43,7 @@ async def test_measure_reports_every_figure(capsys: pytest.CaptureFixture[str]) 
 
 async def test_schedule_bench_reports_start_up_and_lateness() -> None:
     """A small schedule run fires every due occurrence once, on both sides."""
-    from bot.bench_schedule import measure_schedules
+    from bench.schedule import measure_schedules
 
     result = await measure_schedules(
         load_settings(None, {}), schedules=300, groups=30, firing=40, peak=10, window=1, lead=1
@@ -60,7 +60,7 @@ async def test_schedule_bench_reports_start_up_and_lateness() -> None:
 def test_autoreply_bench_reports_every_figure_and_agrees_with_brute_force() -> None:
     """A small auto-reply run: every figure present, and both matchers find what a plain
     ``keyword in text`` loop finds among the small set's keywords."""
-    from bot.bench_autoreply import measure_autoreply, workload
+    from bench.autoreply import measure_autoreply, workload
     from handlers.autoreply.matcher import Matcher
     from handlers.autoreply.normalize import fold
 
@@ -94,7 +94,7 @@ def test_autoreply_bench_reports_every_figure_and_agrees_with_brute_force() -> N
 async def test_checkin_bench_credits_each_member_once() -> None:
     """A small check-in run on SQLite: one credit per member, duplicates credited nothing,
     balances equal the ledger, every figure present on both sides."""
-    from bot.bench_checkin import measure_checkin
+    from bench.checkin import measure_checkin
 
     result = await measure_checkin(
         load_settings(None, {}), members=300, groups=6, postgres_url=None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.bench_captcha import run_captcha_bench
+from bench.captcha import run_captcha_bench
 from core.config import load_settings
 
 

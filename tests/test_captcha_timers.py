@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
-from typing import Any
 
+from bot.platforms.recording import RecordingPort
 from handlers.captcha.resolve import Resolver
 from handlers.captcha.rules import Approvals
 from handlers.captcha.timers import CaptchaTimers, job_id
@@ -19,47 +19,28 @@ ADMIN = 77
 T0 = utc(2036, 11, 26, 12, 0)
 
 
-class ModerationPort:
-    """Records what the captcha asks of the platform."""
+# What each call is noted as, and the argument noted with the chat (a send notes 0).
+NOTED = {
+    "send": ("send", None),
+    "edit": ("edit", "message_id"),
+    "delete": ("delete", "message_id"),
+    "kick": ("kick", "user_id"),
+    "ban": ("ban", "user_id"),
+    "mute": ("mute", "user_id"),
+    "unmute": ("unmute", "user_id"),
+    "decline_join": ("decline", "user_id"),
+    "approve_join": ("approve", "user_id"),
+}
 
-    def __init__(self) -> None:
-        self.done: list[tuple[str, int, int]] = []
-        self.references: list[tuple[str, str]] = []
 
-    async def send(self, chat_id: int, text: str, **_: Any) -> int:
-        self.done.append(("send", chat_id, 0))
-        return 1
-
-    async def edit(self, chat_id: int, message_id: int, text: str, **_: Any) -> bool:
-        self.done.append(("edit", chat_id, message_id))
-        return True
-
-    async def delete(self, chat_id: int, message_id: int) -> bool:
-        self.done.append(("delete", chat_id, message_id))
-        return True
-
-    async def kick(self, chat_id: int, user_id: int) -> None:
-        self.done.append(("kick", chat_id, user_id))
-
-    async def ban(self, chat_id: int, user_id: int, until: datetime | None = None) -> None:
-        self.done.append(("ban", chat_id, user_id))
-
-    async def mute(self, chat_id: int, user_id: int, until: datetime | None) -> None:
-        self.done.append(("mute", chat_id, user_id))
-
-    async def unmute(self, chat_id: int, user_id: int) -> None:
-        self.done.append(("unmute", chat_id, user_id))
-
-    async def decline_join(self, chat_id: int, user_id: int, reference: str = "") -> None:
-        self.done.append(("decline", chat_id, user_id))
-        self.references.append(("decline", reference))
-
-    async def approve_join(self, chat_id: int, user_id: int, reference: str = "") -> None:
-        self.done.append(("approve", chat_id, user_id))
-        self.references.append(("approve", reference))
-
-    async def admins(self, chat_id: int) -> frozenset[int]:
-        return frozenset({ADMIN})
+def done(port: RecordingPort) -> list[tuple[str, int, int]]:
+    """What the captcha asked of the platform, as (what, chat, message or user)."""
+    noted = []
+    for call in port.calls:
+        if call.method in NOTED:
+            what, argument = NOTED[call.method]
+            noted.append((what, call["chat_id"], call[argument] if argument else 0))
+    return noted
 
 
 async def add(
@@ -91,7 +72,7 @@ async def add(
 
 async def test_lead_resolves_overdue_captchas_and_arms_the_rest(sqlite_store: Store) -> None:
     """At start-up the clock says 12:05: two ran out (kicked, request declined), one waits."""
-    port, clock = ModerationPort(), Clock(T0 + timedelta(minutes=5))
+    port, clock = RecordingPort(admins={ADMIN}), Clock(T0 + timedelta(minutes=5))
     runtime = make_runtime(sqlite_store, port, clock)  # type: ignore[arg-type]
     late = await add(sqlite_store, 1, T0 + timedelta(minutes=1))
     await add(sqlite_store, 2, T0 + timedelta(minutes=2), kind="request")
@@ -100,9 +81,9 @@ async def test_lead_resolves_overdue_captchas_and_arms_the_rest(sqlite_store: St
     runtime.scheduler.start()
     try:
         await timers.lead()
-        assert ("delete", GROUP, 1) in port.done and ("kick", GROUP, 1) in port.done
-        assert ("decline", GROUP, 2) in port.done and ("edit", 2, 2) in port.done
-        assert not [d for d in port.done if d[2] == 3]
+        assert ("delete", GROUP, 1) in done(port) and ("kick", GROUP, 1) in done(port)
+        assert ("decline", GROUP, 2) in done(port) and ("edit", 2, 2) in done(port)
+        assert not [d for d in done(port) if d[2] == 3]
         assert runtime.scheduler.due(job_id(waiting)) == T0 + timedelta(minutes=30)
         assert runtime.scheduler.due(job_id(late)) is None
         async with sqlite_store.unit() as uow:
@@ -114,28 +95,28 @@ async def test_lead_resolves_overdue_captchas_and_arms_the_rest(sqlite_store: St
 
 
 async def test_expire_acts_once_even_when_fired_twice(sqlite_store: Store) -> None:
-    port = ModerationPort()
+    port = RecordingPort(admins={ADMIN})
     runtime = make_runtime(sqlite_store, port, Clock(T0))  # type: ignore[arg-type]
     pending_id = await add(sqlite_store, 5, T0)
     timers = CaptchaTimers(runtime, Resolver(runtime, None))
     await asyncio.gather(timers.expire(pending_id), timers.expire(pending_id))
-    assert port.done.count(("kick", GROUP, 5)) == 1
+    assert done(port).count(("kick", GROUP, 5)) == 1
 
 
 async def test_an_admin_is_never_punished(sqlite_store: Store) -> None:
     """Should an admin's captcha run out (promoted meanwhile), moderation leaves them be."""
-    port = ModerationPort()
+    port = RecordingPort(admins={ADMIN})
     runtime = make_runtime(sqlite_store, port, Clock(T0))  # type: ignore[arg-type]
     pending_id = await add(sqlite_store, ADMIN, T0)
     await CaptchaTimers(runtime, Resolver(runtime, None)).expire(pending_id)
-    assert ("delete", GROUP, ADMIN) in port.done
-    assert not [d for d in port.done if d[0] in ("kick", "ban", "mute")]
+    assert ("delete", GROUP, ADMIN) in done(port)
+    assert not [d for d in done(port) if d[0] in ("kick", "ban", "mute")]
 
 
 async def test_sync_arms_captchas_started_elsewhere_only_while_leading(
     sqlite_store: Store,
 ) -> None:
-    port = ModerationPort()
+    port = RecordingPort(admins={ADMIN})
     runtime = make_runtime(sqlite_store, port, Clock(T0))  # type: ignore[arg-type]
     timers = CaptchaTimers(runtime, Resolver(runtime, None))
     runtime.scheduler.start()
@@ -169,7 +150,7 @@ def test_approvals_are_taken_once_and_expire() -> None:
 
 async def test_a_join_requests_reference_goes_back_to_the_platform(sqlite_store: Store) -> None:
     """The platform's handle on a request is kept with it and given back to decline/approve."""
-    port, clock = ModerationPort(), Clock(T0 + timedelta(minutes=5))
+    port, clock = RecordingPort(admins={ADMIN}), Clock(T0 + timedelta(minutes=5))
     runtime = make_runtime(sqlite_store, port, clock)  # type: ignore[arg-type]
     await add(sqlite_store, 2, T0 + timedelta(minutes=2), kind="request", reference="flag-2")
     passing = await add(
@@ -188,4 +169,9 @@ async def test_a_join_requests_reference_goes_back_to_the_platform(sqlite_store:
         await timers.unlead()
     finally:
         await runtime.scheduler.stop()
-    assert port.references == [("decline", "flag-2"), ("approve", "flag-4")]
+    references = [
+        (call.method.removesuffix("_join"), call["reference"])
+        for call in port.calls
+        if call.method in ("decline_join", "approve_join")
+    ]
+    assert references == [("decline", "flag-2"), ("approve", "flag-4")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.bench_cleanup import Workload, measure_cleanup
+from bench.cleanup import Workload, measure_cleanup
 from core.config import Settings
 
 

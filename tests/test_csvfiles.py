@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bot.platforms.recording import RecordingPort
 from core.csvfiles import (
     BOM,
     CsvParts,
@@ -84,62 +85,57 @@ def test_an_empty_export_is_just_the_header() -> None:
     assert read(parts.finish()) == [["a"]]
 
 
-class FilePort:
-    """Keeps the files sent; can refuse the n-th one."""
+def refusing_port() -> RecordingPort:
+    """A port that refuses every file (``send_file`` answers None)."""
+    return RecordingPort(answers={"send_file": None})
 
-    def __init__(self, refuse: int | None = None) -> None:
-        self.files: list[tuple[str, bytes, str]] = []
-        self.refuse = refuse
 
-    async def send_file(
-        self, chat_id: int, data: bytes, filename: str, caption: str = "", **_: Any
-    ) -> int | None:
-        if self.refuse is not None and len(self.files) + 1 == self.refuse:
-            return None
-        self.files.append((filename, data, caption))
-        return len(self.files)
+def files(port: RecordingPort) -> list[tuple[str, bytes, str]]:
+    """The files sent, as (name, bytes, caption); refused ones are not."""
+    sent = port.made("send_file")
+    return [(c["filename"], c["data"], c["caption"]) for c in sent if c.answer is not None]
 
 
 async def test_sender_sends_numbered_parts_and_pauses_before_each() -> None:
-    port: Any = FilePort()
+    port = RecordingPort()
     pauses: list[int] = []
 
     async def pause() -> None:
-        pauses.append(len(port.files))
+        pauses.append(len(files(port)))
 
     sender = CsvSender(port, -100, "ledger-100", ("n",), limit=40, pause=pause)
     for start in range(0, 30, 10):
         await sender.add([(i,) for i in range(start, start + 10)])
     assert await sender.finish("done")
-    names = [name for name, _, _ in port.files]
+    names = [name for name, _, _ in files(port)]
     assert names == ["ledger-100-1.csv", "ledger-100-2.csv", "ledger-100-3.csv"]
-    assert [caption for _, _, caption in port.files] == ["", "", "done"]
+    assert [caption for _, _, caption in files(port)] == ["", "", "done"]
     assert pauses == [0, 1, 2]
     assert sender.rows == 30 and sender.parts == 3
 
 
 async def test_sender_with_one_part_names_it_plainly_and_reports_failures() -> None:
-    port: Any = FilePort()
+    port = RecordingPort()
     sender = CsvSender(port, -100, "ledger-100", ("n",))
     await sender.add([(1,)])
-    assert await sender.finish("c") and port.files[0][0] == "ledger-100.csv"
-    refusing: Any = FilePort(refuse=1)
+    assert await sender.finish("c") and files(port)[0][0] == "ledger-100.csv"
+    refusing = refusing_port()
     failing = CsvSender(refusing, -100, "x", ("n",), limit=10)
     await failing.add([(1,), (2,)])
     await failing.add([(3,)])  # the first part is refused here
     assert failing.failed
     await failing.add([(4,)])
     assert not await failing.finish("c")
-    assert refusing.files == []
+    assert files(refusing) == []
 
 
 async def test_send_csv_one_file() -> None:
-    port: Any = FilePort()
+    port = RecordingPort()
     assert await send_csv(port, -1, "points-1", ("a", "b"), [(1, "=x")], "cap", reply_to=5)
-    ((name, data, caption),) = port.files
+    ((name, data, caption),) = files(port)
     assert (name, caption) == ("points-1.csv", "cap")
     assert read(data) == [["a", "b"], ["1", "'=x"]]
-    assert not await send_csv(FilePort(refuse=1), -1, "p", ("a",), [], "")  # type: ignore[arg-type]
+    assert not await send_csv(refusing_port(), -1, "p", ("a",), [], "")
 
 
 @pytest.mark.parametrize(
@@ -156,9 +152,9 @@ def test_export_stem(kind: str, chat_id: int, extra: tuple[int | None, ...], ste
 
 
 async def test_send_csv_in_parts_past_the_limit() -> None:
-    port = FilePort()
+    port = RecordingPort()
     rows = [(i, "x" * 50) for i in range(1_200)]
-    assert await send_csv(port, -1, "stats-1", ("n", "t"), rows, "cap", limit=40_000)  # type: ignore[arg-type]
-    names = [name for name, _, _ in port.files]
+    assert await send_csv(port, -1, "stats-1", ("n", "t"), rows, "cap", limit=40_000)
+    names = [name for name, _, _ in files(port)]
     assert len(names) > 1 and names[0] == "stats-1-1.csv"
-    assert sum(len(read(data)) - 1 for _, data, _ in port.files) == 1_200
+    assert sum(len(read(data)) - 1 for _, data, _ in files(port)) == 1_200

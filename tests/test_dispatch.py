@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
 from bot.dispatch import Dispatcher
+from bot.platforms.recording import RecordingPort
 from core.chat import MissingRight
 from core.config import load_settings
 from core.context import Context
@@ -23,20 +23,6 @@ from storage.unit import Store
 
 CHAT = Chat(-100, "G")
 USER = User(7, "Ann")
-
-
-class RecordingPort:
-    """Records what features ask of the platform."""
-
-    def __init__(self) -> None:
-        self.sent: list[str] = []
-
-    async def send(self, chat_id: int, text: str, **_: Any) -> int:
-        self.sent.append(text)
-        return len(self.sent)
-
-    async def admins(self, chat_id: int) -> frozenset[int]:
-        return frozenset()
 
 
 class Step(Feature):
@@ -128,5 +114,5 @@ async def test_missing_right_is_told_once(runtime: Runtime) -> None:
     for _ in range(3):
         await dispatcher.handle(message())
     port: RecordingPort = runtime.port  # type: ignore[assignment]
-    assert len(port.sent) == 1
-    assert "删除消息" in port.sent[0]
+    assert len(port.made("send")) == 1
+    assert "删除消息" in port.made("send", "text")[0]

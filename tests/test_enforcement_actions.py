@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.bench_enforcement import Sizes, run_enforcement_bench
+from bench.enforcement import Sizes, run_enforcement_bench
+from bot.platforms.recording import RecordingPort
 from bot.platforms.telegram_events import CHANNEL_BOT_ID
 from core.buttons import decode
 from core.chat import ChatActionError, MissingRight
@@ -45,49 +46,34 @@ class Clock:
         return self.now
 
 
-class ModPort:
-    """Records moderation calls; can be told to refuse one kind of call."""
+# The moderation calls noted, and the arguments noted with each.
+NOTED = {
+    "delete": ("message_id",),
+    "mute": ("user_id", "until"),
+    "unmute": ("user_id",),
+    "ban": ("user_id", "until"),
+    "unban": ("user_id",),
+    "kick": ("user_id",),
+}
 
-    def __init__(self) -> None:
-        self.calls: list[tuple[Any, ...]] = []
-        self.sent: list[tuple[int, str, Any]] = []
-        self.refuse: dict[str, ChatActionError] = {}
 
-    def _do(self, *call: Any) -> None:
-        if call[0] in self.refuse:
-            raise self.refuse[call[0]]
-        self.calls.append(call)
+def actions(port: RecordingPort) -> list[tuple[Any, ...]]:
+    """The moderation calls that succeeded, as (method, message or user[, until])."""
+    return [
+        (c.method, *(c[name] for name in NOTED[c.method]))
+        for c in port.calls
+        if c.method in NOTED and c.error is None
+    ]
 
-    async def send(self, chat_id: int, text: str, **options: Any) -> int:
-        self.sent.append((chat_id, text, options.get("buttons")))
-        return len(self.sent)
 
-    async def delete(self, chat_id: int, message_id: int) -> bool:
-        self._do("delete", message_id)
-        return True
-
-    async def mute(self, chat_id: int, user_id: int, until: datetime | None) -> None:
-        self._do("mute", user_id, until)
-
-    async def unmute(self, chat_id: int, user_id: int) -> None:
-        self._do("unmute", user_id)
-
-    async def ban(self, chat_id: int, user_id: int, until: datetime | None = None) -> None:
-        self._do("ban", user_id, until)
-
-    async def unban(self, chat_id: int, user_id: int) -> None:
-        self._do("unban", user_id)
-
-    async def kick(self, chat_id: int, user_id: int) -> None:
-        self._do("kick", user_id)
-
-    async def admins(self, chat_id: int) -> frozenset[int]:
-        return frozenset({ADMIN})
+def sent(port: RecordingPort) -> list[tuple[int, str, Any]]:
+    """The messages sent, as (chat, text, buttons)."""
+    return port.made("send", "chat_id", "text", "buttons")
 
 
 @pytest.fixture
-def port() -> ModPort:
-    return ModPort()
+def port() -> RecordingPort:
+    return RecordingPort(admins={ADMIN})
 
 
 @pytest.fixture
@@ -96,7 +82,7 @@ def clock() -> Clock:
 
 
 @pytest_asyncio.fixture
-async def runtime(sqlite_store: Store, port: ModPort, clock: Clock) -> AsyncIterator[Runtime]:
+async def runtime(sqlite_store: Store, port: RecordingPort, clock: Clock) -> AsyncIterator[Runtime]:
     """A runtime on SQLite in English whose time is ``clock``."""
     port_any: Any = port
     runtime = Runtime(
@@ -139,16 +125,16 @@ async def log_actions(runtime: Runtime) -> list[tuple[str, str, bool]]:
 
 
 async def test_delete_and_mute_are_carried_out_stored_and_logged(
-    runtime: Runtime, port: ModPort
+    runtime: Runtime, port: RecordingPort
 ) -> None:
     taken = await run(runtime, [Action("delete"), Action("mute", 600)])
     assert taken == ["delete", "mute"]
-    assert port.calls == [("delete", 42), ("mute", 501, T0 + timedelta(seconds=600))]
+    assert actions(port) == [("delete", 42), ("mute", 501, T0 + timedelta(seconds=600))]
     async with runtime.store.unit() as uow:
         stored = await ModerationRepository(uow).restriction(GROUP, 501, "mute")
     assert stored is not None and stored.until == T0 + timedelta(seconds=600)
     assert await log_actions(runtime) == [("delete", "link", False), ("mute", "link", False)]
-    notice = port.sent[-1][1]
+    notice = sent(port)[-1][1]
     assert "muted for 10m" in notice and "links" in notice
 
 
@@ -164,7 +150,7 @@ async def test_delete_and_mute_are_carried_out_stored_and_logged(
 )
 async def test_warnings_climb_the_ladder(
     runtime: Runtime,
-    port: ModPort,
+    port: RecordingPort,
     ladder: str,
     warnings: int,
     restrictions: list[tuple[Any, ...]],
@@ -172,27 +158,29 @@ async def test_warnings_climb_the_ladder(
     await set_ladder(runtime, ladder)
     for _ in range(warnings):
         assert "warn" in await run(runtime, [Action("warn")])
-    assert port.calls == restrictions
+    assert actions(port) == restrictions
 
 
-async def test_expired_warnings_do_not_count(runtime: Runtime, port: ModPort, clock: Clock) -> None:
+async def test_expired_warnings_do_not_count(
+    runtime: Runtime, port: RecordingPort, clock: Clock
+) -> None:
     """With a one-day expiry, a warning a day and a half later is the first again."""
     await set_ladder(runtime, "2:mute:1h", expiry=86_400)
     await run(runtime, [Action("warn")])
     clock.now = T0 + timedelta(hours=36)
     await run(runtime, [Action("warn")])
-    assert port.calls == []
+    assert actions(port) == []
     clock.now = T0 + timedelta(hours=40)
     await run(runtime, [Action("warn")])
-    assert port.calls == [("mute", 501, clock.now + timedelta(hours=1))]
+    assert actions(port) == [("mute", 501, clock.now + timedelta(hours=1))]
     reasons = [reason for action, reason, _ in await log_actions(runtime)]
     assert reasons[-1] == "ladder"
 
 
-async def test_dry_run_only_logs(runtime: Runtime, port: ModPort) -> None:
+async def test_dry_run_only_logs(runtime: Runtime, port: RecordingPort) -> None:
     await set_ladder(runtime, "1:ban")
     taken = await run(runtime, [Action("delete"), Action("warn")], dry_run=True)
-    assert taken == [] and port.calls == [] and port.sent == []
+    assert taken == [] and actions(port) == [] and sent(port) == []
     assert await log_actions(runtime) == [
         ("delete", "link", True),
         ("warn", "link", True),
@@ -208,37 +196,37 @@ async def test_dry_run_only_logs(runtime: Runtime, port: ModPort) -> None:
     ids=["admin", "owner", "the-bot", "anonymous-admin-as-the-group"],
 )
 async def test_admins_owners_and_the_bot_are_never_touched(
-    runtime: Runtime, port: ModPort, user_id: int, sender_chat_id: int | None
+    runtime: Runtime, port: RecordingPort, user_id: int, sender_chat_id: int | None
 ) -> None:
     async with runtime.store.unit() as uow:
         target = Case(
             GROUP, User(user_id, "x"), "flood", message_id=1, sender_chat_id=sender_chat_id
         )
         assert await enforce(runtime, uow, target, [Action("delete"), Action("ban")]) == []
-    assert port.calls == [] and await log_actions(runtime) == []
+    assert actions(port) == [] and await log_actions(runtime) == []
 
 
 async def test_a_missing_right_is_told_once_and_does_not_raise(
-    runtime: Runtime, port: ModPort
+    runtime: Runtime, port: RecordingPort
 ) -> None:
-    port.refuse["mute"] = MissingRight("restrict")
-    port.refuse["kick"] = ChatActionError("failed", "user not found")
+    port.fail("mute", MissingRight("restrict"))
+    port.fail("kick", ChatActionError("failed", "user not found"))
     for _ in range(2):
         assert await run(runtime, [Action("delete"), Action("mute", 60)]) == ["delete"]
     assert await run(runtime, [Action("kick")]) == []
-    told = [text for _, text, _ in port.sent if "Ban users" in text]
+    told = [text for _, text, _ in sent(port) if "Ban users" in text]
     assert len(told) == 1
 
 
 async def test_a_post_made_as_a_channel_can_only_be_deleted(
-    runtime: Runtime, port: ModPort
+    runtime: Runtime, port: RecordingPort
 ) -> None:
     async with runtime.store.unit() as uow:
         target = Case(
             GROUP, User(CHANNEL_BOT_ID, "Channel"), "spam", message_id=9, sender_chat_id=CHANNEL
         )
         taken = await enforce(runtime, uow, target, [Action("delete"), Action("warn")])
-    assert taken == ["delete"] and port.calls == [("delete", 9)]
+    assert taken == ["delete"] and actions(port) == [("delete", 9)]
 
 
 async def test_unknown_action_is_a_programming_error(runtime: Runtime) -> None:
@@ -247,12 +235,12 @@ async def test_unknown_action_is_a_programming_error(runtime: Runtime) -> None:
 
 
 async def test_report_goes_to_the_log_chat_with_short_buttons(
-    runtime: Runtime, port: ModPort
+    runtime: Runtime, port: RecordingPort
 ) -> None:
     async with runtime.store.unit() as uow:
         (await ModerationRepository(uow).edit_settings(GROUP)).log_chat_id = LOG_CHAT
     assert await run(runtime, [Action("report")]) == ["report"]
-    chat_id, text, buttons = port.sent[0]
+    chat_id, text, buttons = sent(port)[0]
     assert chat_id == LOG_CHAT and "buy at example.com" in text and "Spammer" in text
     data = [button.data for button in buttons[0]]
     assert all(len(d.encode()) < 64 for d in data)
@@ -262,18 +250,18 @@ async def test_report_goes_to_the_log_chat_with_short_buttons(
     assert parse_press(("other",)) is None
 
 
-async def test_actions_are_mirrored_to_the_log_chat(runtime: Runtime, port: ModPort) -> None:
+async def test_actions_are_mirrored_to_the_log_chat(runtime: Runtime, port: RecordingPort) -> None:
     async with runtime.store.unit() as uow:
         (await ModerationRepository(uow).edit_settings(GROUP)).log_chat_id = LOG_CHAT
     await run(runtime, [Action("delete"), Action("ban", 86_400)])
-    mirrored = [text for chat_id, text, _ in port.sent if chat_id == LOG_CHAT]
+    mirrored = [text for chat_id, text, _ in sent(port) if chat_id == LOG_CHAT]
     assert len(mirrored) == 1
     assert "deleted the message of" in mirrored[0] and "banned 1d" in mirrored[0]
     assert "links (example.com)" in mirrored[0]
 
 
 async def test_overdue_restrictions_are_lifted_when_leading(
-    runtime: Runtime, port: ModPort, clock: Clock
+    runtime: Runtime, port: RecordingPort, clock: Clock
 ) -> None:
     """Lifted at start-up if overdue; armed if ending soon; left alone if far off."""
     async with runtime.store.unit() as uow:
@@ -284,7 +272,7 @@ async def test_overdue_restrictions_are_lifted_when_leading(
         await repo.restrict_until(GROUP, 504, "mute", T0 + timedelta(days=2))
     lifter = RestrictionLifter(runtime)
     await lifter.lead()
-    assert sorted(port.calls) == [("unban", 502), ("unmute", 501)]
+    assert sorted(actions(port)) == [("unban", 502), ("unmute", 501)]
     assert runtime.scheduler.due(timer_id(GROUP, 503, "mute")) == T0 + timedelta(seconds=20)
     assert runtime.scheduler.due(timer_id(GROUP, 504, "mute")) is None
     async with runtime.store.unit() as uow:
@@ -296,22 +284,22 @@ async def test_overdue_restrictions_are_lifted_when_leading(
     assert not await lifter.lift(early)
     clock.now = T0 + timedelta(seconds=21)
     assert await lifter.lift(early)
-    assert port.calls[-1] == ("unmute", 503)
+    assert actions(port)[-1] == ("unmute", 503)
     await lifter.unlead()
     assert runtime.scheduler.due(timer_id(GROUP, 503, "mute")) is None
 
 
 async def test_a_restriction_that_cannot_be_lifted_is_dropped(
-    runtime: Runtime, port: ModPort
+    runtime: Runtime, port: RecordingPort
 ) -> None:
     """Telegram ends it by itself at its end date; the bot tells the admins and moves on."""
-    port.refuse["unmute"] = MissingRight("restrict")
+    port.fail("unmute", MissingRight("restrict"))
     async with runtime.store.unit() as uow:
         await ModerationRepository(uow).restrict_until(GROUP, 501, "mute", T0)
     await RestrictionLifter(runtime).lead()
     async with runtime.store.unit() as uow:
         assert await ModerationRepository(uow).restrictions() == []
-    assert any("Ban users" in text for _, text, _ in port.sent)
+    assert any("Ban users" in text for _, text, _ in sent(port))
 
 
 async def test_bench_smoke(capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,7 +12,7 @@ from core.config import load_settings
 
 
 def test_bench_reports_every_figure_and_catches_the_ads(capsys: object) -> None:
-    from bot.bench_moderation import run_moderation_bench
+    from bench.moderation import run_moderation_bench
 
     result = run_moderation_bench(messages=3_000, repeats=1)
     for key in ("messages_per_s", "cpu_messages_per_s", "baseline_messages_per_s", "p99_ms"):

@@ -7,7 +7,13 @@ import pytest
 
 from handlers.moderation.compiled import literal_key
 from handlers.moderation.index import RulesIndex
-from handlers.moderation.rules import GroupRules, Limits, SettingError, parse_actions
+from handlers.moderation.rules import (
+    GroupRules,
+    Limits,
+    SettingError,
+    parse_actions,
+    rules_from_stored,
+)
 from handlers.moderation.settings import (
     _flood_args,
     _newcomer_args,
@@ -23,7 +29,7 @@ OTHER = -1009999999999999
 
 async def test_defaults_without_rows(store: Store) -> None:
     async with store.unit() as uow:
-        assert await ModerationRulesRepository(uow).rules(CHAT) == GroupRules()
+        assert rules_from_stored(await ModerationRulesRepository(uow).rules(CHAT)) == GroupRules()
 
 
 async def test_settings_words_and_domains_round_trip(store: Store) -> None:
@@ -40,7 +46,7 @@ async def test_settings_words_and_domains_round_trip(store: Store) -> None:
         assert await repo.add_domain(OTHER, "other.org", 7)
     async with store.unit() as uow:
         repo = ModerationRulesRepository(uow)
-        rules = await repo.rules(CHAT)
+        rules = rules_from_stored(await repo.rules(CHAT))
         assert rules.mode == "dryrun"
         assert rules.check("link").enabled
         assert rules.check("link").actions == parse_actions("delete,ban:1h")
@@ -75,7 +81,7 @@ async def test_changes_drop_the_cached_snapshot(store: Store) -> None:
         assert await repo.remove_word(CHAT, "spam", False)
         assert not await repo.remove_word(CHAT, "spam", False)
     async with store.unit() as uow:
-        assert (await ModerationRulesRepository(uow).rules(CHAT)).bad_words == ()
+        assert rules_from_stored(await ModerationRulesRepository(uow).rules(CHAT)).bad_words == ()
 
 
 async def test_index_compiles_once_and_rechecks_on_time(store: Store) -> None:

@@ -11,6 +11,7 @@ import pytest_asyncio
 
 from bot.platforms.console import ADMIN, ConsolePort
 from bot.platforms.console import Group as SandboxGroup
+from bot.platforms.recording import RecordingPort
 from core.chat import ChatActionError, MemberInfo
 from core.config import load_settings
 from core.events import User
@@ -28,38 +29,23 @@ GROUP = -1001
 T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
-class NamePort:
-    """Answers member_info from a table and counts the calls; some ids raise."""
-
-    def __init__(self, people: dict[int, MemberInfo], failing: frozenset[int] = frozenset()):
-        self.people = people
-        self.failing = failing
-        self.asked: list[int] = []
-
-    async def member_info(self, chat_id: int, user_id: int) -> MemberInfo | None:
-        self.asked.append(user_id)
-        if user_id in self.failing:
-            raise ChatActionError("failed", "time-out")
-        return self.people.get(user_id)
-
-    async def admins(self, chat_id: int) -> frozenset[int]:
-        return frozenset()
-
-
 @pytest.fixture
-def port() -> NamePort:
-    return NamePort(
-        {
+def port() -> RecordingPort:
+    """Answers member_info from a table; asking about 13 fails."""
+    port = RecordingPort(
+        members={
             7: MemberInfo(User(7, "Zoë <b>", "zoe"), "member"),
             8: MemberInfo(User(8, "Gone Gary"), "left"),
             9: MemberInfo(User(9, ""), "member"),  # a platform answer without a name
-        },
-        failing=frozenset({13}),
+        }
     )
+    timeout = ChatActionError("failed", "time-out")
+    port.fail("member_info", lambda call: timeout if call["user_id"] == 13 else None)
+    return port
 
 
 @pytest_asyncio.fixture
-async def runtime(sqlite_store: Store, port: NamePort) -> AsyncIterator[Runtime]:
+async def runtime(sqlite_store: Store, port: RecordingPort) -> AsyncIterator[Runtime]:
     port_any: Any = port
     runtime = Runtime(
         settings=load_settings(None, {"BOT_BOT__DEFAULT_LANGUAGE": "en"}),
@@ -104,45 +90,47 @@ def test_name_or_id(user_id: int, names: dict[int, str], shown: str) -> None:
 
 
 async def test_names_come_from_the_caller_the_store_then_the_platform_once(
-    runtime: Runtime, port: NamePort
+    runtime: Runtime, port: RecordingPort
 ) -> None:
     async with runtime.store.unit() as uow:
         await MemberRepository(uow).record([Activity(GROUP, 5, "Stored Sam", None, False, T0)])
     async with runtime.store.unit() as uow:
         names = await names_of(runtime, uow, GROUP, [4, 5, 7, 8, 9, 12, 13], known={4: "Kai"})
     assert names == {4: "Kai", 5: "Stored Sam", 7: "Zoë <b>", 8: "Gone Gary"}
-    assert port.asked == [7, 8, 9, 12, 13]
+    assert port.asked("member_info", "user_id") == [7, 8, 9, 12, 13]
     # What the platform told is stored: the next rendering asks only about the unknown.
-    port.asked.clear()
+    port.calls.clear()
     async with runtime.store.unit() as uow:
         again = await names_of(runtime, uow, GROUP, [5, 7, 8, 12])
         assert await member_names(uow, GROUP, [7, 8]) == {7: "Zoë <b>", 8: "Gone Gary"}
         gone = await MemberRepository(uow).get(GROUP, 8)
         present = await MemberRepository(uow).get(GROUP, 7)
     assert again == {5: "Stored Sam", 7: "Zoë <b>", 8: "Gone Gary"}
-    assert port.asked == [12]
+    assert port.asked("member_info", "user_id") == [12]
     assert gone is not None and gone.left_at is not None
     assert present is not None and present.left_at is None and present.username == "zoe"
 
 
-async def test_lookups_are_bounded_and_can_be_turned_off(runtime: Runtime, port: NamePort) -> None:
+async def test_lookups_are_bounded_and_can_be_turned_off(
+    runtime: Runtime, port: RecordingPort
+) -> None:
     async with runtime.store.unit() as uow:
         assert await names_of(runtime, uow, GROUP, [7, 8], lookups=0) == {}
-        assert port.asked == []
+        assert port.asked("member_info", "user_id") == []
         assert await names_of(runtime, uow, GROUP, [20, 21, 7], lookups=2) == {}
-        assert port.asked == [20, 21]
+        assert port.asked("member_info", "user_id") == [20, 21]
 
 
-async def test_look_up_one_person(runtime: Runtime, port: NamePort) -> None:
+async def test_look_up_one_person(runtime: Runtime, port: RecordingPort) -> None:
     async with runtime.store.unit() as uow:
         found = await look_up(runtime, uow, GROUP, 7)
         assert found == User(7, "Zoë <b>", "zoe")
         assert await look_up(runtime, uow, GROUP, 12) is None
         assert await look_up(runtime, uow, GROUP, 13) is None
-    port.asked.clear()
+    port.calls.clear()
     async with runtime.store.unit() as uow:
         assert (await look_up(runtime, uow, GROUP, 7)) == User(7, "Zoë <b>", "zoe")
-    assert port.asked == []
+    assert port.asked("member_info", "user_id") == []
 
 
 async def test_learning_a_name_keeps_a_members_activity(runtime: Runtime) -> None:

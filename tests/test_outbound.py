@@ -14,7 +14,8 @@ from typing import Any, cast
 import pytest
 
 from bot.app import build_core
-from core.chat import ChatActionError, ChatPort, Keyboard
+from bot.platforms.recording import RecordingPort
+from core.chat import ChatActionError, ChatPort
 from core.config import ConfigError, load_settings
 from core.context import Context
 from core.events import Chat, Message, User
@@ -59,51 +60,37 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
-class RecordingPort:
-    """A port that answers at once and records what was asked, in order."""
+# The arguments each call is noted with after its chat (sends add whether buttons came).
+NOTED = {
+    "send": ("text", "reply_to"),
+    "post": ("text",),
+    "edit": ("message_id", "text"),
+    "delete": ("message_id",),
+    "mute": ("user_id",),
+}
 
-    def __init__(self) -> None:
-        self.calls: list[tuple[Any, ...]] = []
-        self._ids = itertools.count(1)
-        self.failing: set[str] = set()
 
-    async def send(
-        self,
-        chat_id: int,
-        text: str,
-        *,
-        reply_to: int | None = None,
-        buttons: Keyboard | None = None,
-    ) -> int | None:
-        self.calls.append(("send", chat_id, text, reply_to, buttons is not None))
-        if text in self.failing:
-            raise RuntimeError("the platform broke")
-        return next(self._ids)
+def trail(port: RecordingPort) -> list[tuple[Any, ...]]:
+    """What was asked of the port, in order, failed calls too."""
+    noted: list[tuple[Any, ...]] = []
+    for c in port.calls:
+        if c.method in NOTED:
+            call = (c.method, c["chat_id"], *(c[name] for name in NOTED[c.method]))
+            noted.append((*call, c["buttons"] is not None) if c.method == "send" else call)
+    return noted
 
-    async def post(self, chat_id: int, text: str) -> int:
-        self.calls.append(("post", chat_id, text))
-        return next(self._ids)
 
-    async def delete(self, chat_id: int, message_id: int) -> bool:
-        self.calls.append(("delete", chat_id, message_id))
-        return True
+def texts(port: RecordingPort, chat_id: int = GROUP) -> list[str]:
+    """The texts sent or posted to one chat, in order (failed sends too)."""
+    return port.texts(chat_id)
 
-    async def mute(self, chat_id: int, user_id: int, until: datetime | None) -> None:
-        self.calls.append(("mute", chat_id, user_id))
 
-    async def edit(self, chat_id: int, message_id: int, text: str, **_: Any) -> bool:
-        self.calls.append(("edit", chat_id, message_id, text))
-        return True
-
-    async def admins(self, chat_id: int) -> frozenset[int]:
-        return frozenset()
+class GrowingPort(RecordingPort):
+    """A port with a method ChatPort may gain later: it must pass through."""
 
     async def member_name(self, chat_id: int, user_id: int) -> str | None:
-        """A method ChatPort may gain later: it must pass through."""
+        """A name for anyone."""
         return f"name of {user_id}"
-
-    def texts(self, chat_id: int = GROUP) -> list[str]:
-        return [c[2] for c in self.calls if c[0] in ("send", "post") and c[1] == chat_id]
 
 
 def queued(
@@ -129,9 +116,9 @@ async def test_enqueue_returns_at_once_and_replies_go_in_order(
     out = queued(port, clock)
     assert out.enqueue(GROUP, "one", reply_to=7) is None
     out.enqueue(GROUP, "two")
-    assert port.calls == []  # nothing was sent while enqueue ran
+    assert trail(port) == []  # nothing was sent while enqueue ran
     await settle()
-    assert port.calls == [("send", GROUP, "one", 7, False), ("send", GROUP, "two", None, False)]
+    assert trail(port) == [("send", GROUP, "one", 7, False), ("send", GROUP, "two", None, False)]
 
 
 async def test_replies_wait_for_the_budget_and_leave_the_reserve(
@@ -142,12 +129,12 @@ async def test_replies_wait_for_the_budget_and_leave_the_reserve(
     for n in range(4):
         out.enqueue(GROUP, f"reply {n}")
     await settle()
-    assert port.texts() == ["reply 0", "reply 1", "reply 2"]
+    assert texts(port) == ["reply 0", "reply 1", "reply 2"]
     assert out.queued(GROUP) == 1
     await clock.advance(59)
-    assert len(port.texts()) == 3
+    assert len(texts(port)) == 3
     await clock.advance(1)
-    assert port.texts()[-1] == "reply 3"
+    assert texts(port)[-1] == "reply 3"
 
 
 async def test_an_awaited_send_overtakes_replies_out_of_budget(
@@ -160,7 +147,7 @@ async def test_an_awaited_send_overtakes_replies_out_of_budget(
     await settle()
     message_id = await asyncio.wait_for(out.send(GROUP, "captcha", buttons=[[]]), 1)
     assert message_id == 4
-    assert port.texts() == ["reply 0", "reply 1", "reply 2", "captcha"]
+    assert texts(port) == ["reply 0", "reply 1", "reply 2", "captcha"]
     # The reserve is used up now: a second awaited send waits for the window.
     second = asyncio.ensure_future(out.post(GROUP, "scheduled post"))
     await settle()
@@ -168,7 +155,7 @@ async def test_an_awaited_send_overtakes_replies_out_of_budget(
     await clock.advance(60)
     # A minute on, the chat's messages go in the order they were asked for again.
     assert second.done()
-    assert port.texts()[-3:] == ["reply 3", "reply 4", "scheduled post"]
+    assert texts(port)[-3:] == ["reply 3", "reply 4", "scheduled post"]
 
 
 async def test_within_budget_an_awaited_send_keeps_its_place(
@@ -178,7 +165,7 @@ async def test_within_budget_an_awaited_send_keeps_its_place(
     out = queued(port, clock)
     out.enqueue(GROUP, "header")
     await out.send(GROUP, "preview")
-    assert port.texts() == ["header", "preview"]
+    assert texts(port) == ["header", "preview"]
 
 
 async def test_enforcement_never_waits_and_is_not_counted(
@@ -190,7 +177,7 @@ async def test_enforcement_never_waits_and_is_not_counted(
     await settle()
     assert await out.delete(GROUP, 42) is True
     await out.mute(GROUP, 7, None)
-    assert port.calls[-2:] == [("delete", GROUP, 42), ("mute", GROUP, 7)]
+    assert trail(port)[-2:] == [("delete", GROUP, 42), ("mute", GROUP, 7)]
     # The deletion and the mute used none of the budget: the reserve is still there.
     assert await asyncio.wait_for(out.send(GROUP, "captcha"), 1) is not None
 
@@ -201,7 +188,7 @@ async def test_chats_have_budgets_of_their_own(port: RecordingPort, clock: HandC
         out.enqueue(GROUP, f"busy {n}")
     out.enqueue(OTHER, "quiet chat")
     await settle()
-    assert port.texts(OTHER) == ["quiet chat"]
+    assert texts(port, OTHER) == ["quiet chat"]
 
 
 async def test_a_long_queue_merges_replies_with_the_same_key(
@@ -219,10 +206,10 @@ async def test_a_long_queue_merges_replies_with_the_same_key(
         await settle()
     out.enqueue(GROUP, "unrelated")
     await settle()
-    assert port.texts() == ["m0 checked in", "m1 checked in", "m2 checked in"]
+    assert texts(port) == ["m0 checked in", "m1 checked in", "m2 checked in"]
     await clock.advance(60)
-    assert port.texts()[3:] == ["✅ m3, m4, m5, m6, m7, m8", "unrelated"]
-    merged = port.calls[3]
+    assert texts(port)[3:] == ["✅ m3, m4, m5, m6, m7, m8", "unrelated"]
+    merged = trail(port)[3]
     assert merged[3] is None  # a merged message replies to no one message
     assert out.stats.merged_replies == 6 and out.stats.replies == 10
 
@@ -230,22 +217,21 @@ async def test_a_long_queue_merges_replies_with_the_same_key(
 async def test_a_failing_reply_does_not_stop_the_queue(
     port: RecordingPort, clock: HandClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    port.failing.add("broken")
+    broke = RuntimeError("the platform broke")
+    port.fail("send", lambda call: broke if call["text"] == "broken" else None)
     out = queued(port, clock)
     out.enqueue(GROUP, "broken")
     out.enqueue(GROUP, "fine")
     with caplog.at_level(logging.ERROR, "core.outbound"):
         await settle()
-    assert port.texts() == ["broken", "fine"]
+    assert texts(port) == ["broken", "fine"]
     assert "queued reply to -100 failed" in caplog.text
 
 
 async def test_an_awaited_send_raises_what_the_port_raised(clock: HandClock) -> None:
-    class Refusing(RecordingPort):
-        async def post(self, chat_id: int, text: str) -> int:
-            raise ChatActionError("chat_gone")
-
-    out = queued(Refusing(), clock)
+    refusing = RecordingPort()
+    refusing.fail("post", ChatActionError("chat_gone"))
+    out = queued(refusing, clock)
     with pytest.raises(ChatActionError, match="chat_gone"):
         await out.post(GROUP, "x")
 
@@ -261,7 +247,7 @@ async def test_a_caller_that_gives_up_withdraws_its_send(
     waiting.cancel()
     await settle()
     await clock.advance(60)
-    assert "never mind" not in port.texts() and out.queued(GROUP) == 0
+    assert "never mind" not in texts(port) and out.queued(GROUP) == 0
 
 
 async def test_a_full_queue_drops_its_oldest_reply(port: RecordingPort, clock: HandClock) -> None:
@@ -273,16 +259,17 @@ async def test_a_full_queue_drops_its_oldest_reply(port: RecordingPort, clock: H
         out.enqueue(GROUP, f"waiting {n}")
     assert out.queued(GROUP) == 3 and out.stats.dropped == 1
     await clock.advance(60)
-    assert port.texts()[3:] == ["waiting 1", "waiting 2", "waiting 3"]
+    assert texts(port)[3:] == ["waiting 1", "waiting 2", "waiting 3"]
 
 
-async def test_other_methods_pass_through(port: RecordingPort, clock: HandClock) -> None:
+async def test_other_methods_pass_through(clock: HandClock) -> None:
+    port = GrowingPort()
     out = queued(port, clock)
     for n in range(6):
         out.enqueue(GROUP, f"reply {n}")
     assert await out.edit(GROUP, 3, "edited") is True
     assert await out.member_name(GROUP, 9) == "name of 9"
-    assert ("edit", GROUP, 3, "edited") in port.calls
+    assert ("edit", GROUP, 3, "edited") in trail(port)
     with pytest.raises(AttributeError):
         out.not_a_port_method  # noqa: B018
 
@@ -307,7 +294,7 @@ async def test_drain_sends_what_it_can_and_drops_the_rest(
     out.enqueue(OTHER, "c1", merge=Merge("c"))
     with caplog.at_level(logging.WARNING, "core.outbound"):
         dropped = await out.drain(0.05)
-    assert port.texts(OTHER) == ["c0\nc1"]
+    assert texts(port, OTHER) == ["c0\nc1"]
     assert dropped == 3  # a0, a1 and b: GROUP's window is full
     with pytest.raises(ChatActionError, match="shutting down"):
         await post
@@ -336,14 +323,14 @@ async def test_after_drain_replies_are_refused_and_sends_go_straight_through(
     assert await out.drain(1) == 0
     out.enqueue(GROUP, "too late")
     await settle()
-    assert port.texts() == []
+    assert texts(port) == []
     assert await out.send(GROUP, "direct") == 1
     assert await out.drain(1) == 1  # the refused reply is counted as dropped
 
 
 async def test_reply_later_sends_at_once_on_a_port_without_a_queue(port: RecordingPort) -> None:
     await reply_later(cast(ChatPort, port), GROUP, "now", reply_to=3)
-    assert port.calls == [("send", GROUP, "now", 3, False)]
+    assert trail(port) == [("send", GROUP, "now", 3, False)]
 
 
 def context(port: ChatPort) -> Context:
@@ -358,9 +345,9 @@ async def test_context_replies_are_queued_unless_the_caller_waits(
     out = queued(port, clock)
     ctx = context(out)
     assert await ctx.reply("queued") is None
-    assert port.calls == []
+    assert trail(port) == []
     await settle()
-    assert port.calls == [("send", GROUP, "queued", 77, False)]
+    assert trail(port) == [("send", GROUP, "queued", 77, False)]
     assert await ctx.reply("awaited", wait=True) == 2
 
 

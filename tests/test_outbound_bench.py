@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bot.bench_burst import run_burst_bench
+from bench.burst import run_burst_bench
 from core.config import load_settings
 
 FIGURES = {

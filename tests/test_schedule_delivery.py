@@ -13,7 +13,7 @@ from handlers.schedule.notices import notice_targets
 from handlers.schedule.runner import ScheduleRunner, job_id
 from storage.moderation import ModerationRepository
 from storage.unit import Store
-from tests.schedule_support import ADMIN, GROUP
+from tests.schedule_support import ADMIN, GROUP, fail_with, notices, posts, refuse
 from tests.test_schedule_runner import T0, add, clock_of, load, port_of, runner, statuses
 
 __all__ = ["runner"]  # the fixture, shared with the runner's tests
@@ -42,7 +42,7 @@ def test_notice_targets(
 async def fail_one_off(runner: ScheduleRunner, error: ChatActionError) -> int:
     """A one-off due in a minute, fired while the port fails with ``error``."""
     sid = await add(runner.runtime.store, "in 1m")
-    port_of(runner).fail_with = error
+    fail_with(port_of(runner), error)
     at = T0 + timedelta(minutes=1)
     clock_of(runner).now = at
     await runner.fire(sid, at)
@@ -61,7 +61,7 @@ async def test_a_one_off_that_fails_stays_listed_and_the_group_is_told(
     row = await load(runner.runtime.store, sid)
     assert (row.state, row.pause_reason, row.posts) == ("paused", "failed", 0), "not done"
     assert await statuses(runner.runtime.store, sid) == [(T0 + timedelta(minutes=1), "failed")]
-    [(chat, text)] = port_of(runner).notices
+    [(chat, text)] = notices(port_of(runner))
     assert chat == GROUP
     assert f"#{sid}" in text and f"/retryschedule {sid}" in text
     assert "Internal Server Error" in text
@@ -81,9 +81,9 @@ async def test_the_failure_notice_goes_to_the_log_chat_then_the_group_then_the_c
 ) -> None:
     if log_chat is not None:
         await set_log_chat(runner.runtime.store, log_chat)
-    port_of(runner).refuse = refused
+    refuse(port_of(runner), refused)
     await fail_one_off(runner, FAILED)
-    assert [chat for chat, _ in port_of(runner).notices] == [told]
+    assert [chat for chat, _ in notices(port_of(runner))] == [told]
 
 
 async def test_an_unknown_outcome_is_recorded_and_never_sent_again(
@@ -95,10 +95,10 @@ async def test_an_unknown_outcome_is_recorded_and_never_sent_again(
     assert await statuses(store, sid) == [(at, "unknown")]
     row = await load(store, sid)
     assert (row.state, row.posts) == ("done", 1), "most likely posted: counted"
-    assert port_of(runner).notices == []
-    port_of(runner).fail_with = None
+    assert notices(port_of(runner)) == []
+    fail_with(port_of(runner), None)
     await runner.fire(sid, at)
-    assert port_of(runner).posts == [], "not re-sent by the timer"
+    assert posts(port_of(runner)) == [], "not re-sent by the timer"
     assert runner.runtime.scheduler.due(job_id(sid)) is None
 
 
@@ -106,30 +106,30 @@ async def test_retry_sends_a_failed_one_off_once_and_finishes_it(
     runner: ScheduleRunner,
 ) -> None:
     sid = await fail_one_off(runner, FAILED)
-    port_of(runner).fail_with = None
+    fail_with(port_of(runner), None)
     message_id = await runner.retry(sid)
     assert isinstance(message_id, int)
     store = runner.runtime.store
-    assert port_of(runner).posts == [(GROUP, "hello")]
+    assert posts(port_of(runner)) == [(GROUP, "hello")]
     assert await statuses(store, sid) == [(T0 + timedelta(minutes=1), "posted")]
     row = await load(store, sid)
     assert (row.state, row.pause_reason, row.posts) == ("done", None, 1)
     assert row.last_message_id == message_id
     assert await runner.retry(sid) is None, "nothing left to send again"
-    assert len(port_of(runner).posts) == 1
+    assert len(posts(port_of(runner))) == 1
 
 
 async def test_two_retries_at_once_post_once(runner: ScheduleRunner) -> None:
     sid = await fail_one_off(runner, FAILED)
-    port_of(runner).fail_with = None
+    fail_with(port_of(runner), None)
     results = await asyncio.gather(runner.retry(sid), runner.retry(sid))
     assert sorted(isinstance(r, int) for r in results) == [False, True]
-    assert len(port_of(runner).posts) == 1
+    assert len(posts(port_of(runner))) == 1
 
 
 async def test_an_unknown_post_may_be_sent_again_by_an_admin(runner: ScheduleRunner) -> None:
     sid = await fail_one_off(runner, UNKNOWN)
-    port_of(runner).fail_with = None
+    fail_with(port_of(runner), None)
     assert isinstance(await runner.retry(sid), int)
     assert await statuses(runner.runtime.store, sid) == [(T0 + timedelta(minutes=1), "posted")]
 
@@ -144,21 +144,21 @@ async def test_a_retry_that_fails_again_stays_failed_and_is_not_told_twice(
     assert await statuses(store, sid) == [(T0 + timedelta(minutes=1), "failed")]
     row = await load(store, sid)
     assert (row.state, row.pause_reason, row.posts) == ("paused", "failed", 0)
-    assert len(port_of(runner).notices) == 1, "the admin retrying is answered directly"
-    port_of(runner).fail_with = None
+    assert len(notices(port_of(runner))) == 1, "the admin retrying is answered directly"
+    fail_with(port_of(runner), None)
     assert isinstance(await runner.retry(sid), int), "and may try again later"
 
 
 async def test_the_last_of_a_count_that_fails_is_kept_until_sent(runner: ScheduleRunner) -> None:
     store = runner.runtime.store
     sid = await add(store, "every 1h", max_posts=1)
-    port_of(runner).fail_with = FAILED
+    fail_with(port_of(runner), FAILED)
     at = T0 + timedelta(hours=1)
     clock_of(runner).now = at
     await runner.fire(sid, at)
     row = await load(store, sid)
     assert (row.state, row.pause_reason, row.posts) == ("paused", "failed", 0)
-    port_of(runner).fail_with = None
+    fail_with(port_of(runner), None)
     assert isinstance(await runner.retry(sid), int)
     row = await load(store, sid)
     assert (row.state, row.posts) == ("done", 1)
@@ -167,11 +167,11 @@ async def test_the_last_of_a_count_that_fails_is_kept_until_sent(runner: Schedul
 async def test_a_recurring_post_retried_keeps_its_plan(runner: ScheduleRunner) -> None:
     store = runner.runtime.store
     sid = await add(store, "every 1h")
-    port_of(runner).fail_with = FAILED
+    fail_with(port_of(runner), FAILED)
     at = T0 + timedelta(hours=1)
     clock_of(runner).now = at
     await runner.fire(sid, at)
-    port_of(runner).fail_with = None
+    fail_with(port_of(runner), None)
     assert isinstance(await runner.retry(sid), int)
     row = await load(store, sid)
     assert (row.state, row.next_run_at, row.posts) == ("active", at + timedelta(hours=1), 1)

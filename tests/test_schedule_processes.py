@@ -6,13 +6,14 @@ import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from bot.platforms.recording import RecordingPort
 from core.leadership import AdvisoryLockLeader
 from core.timed_work import TimedWork
 from handlers.schedule.runner import ScheduleRunner
 from storage.repositories import ChatRepository
 from storage.schedules import ScheduleRepository
 from storage.unit import Store
-from tests.schedule_support import ADMIN, GROUP, PostingPort, make_runtime
+from tests.schedule_support import ADMIN, GROUP, make_runtime, posting_port, posts
 
 
 async def add_one_offs(store: Store, count: int, start: datetime, step: timedelta) -> None:
@@ -32,16 +33,16 @@ async def add_one_offs(store: Store, count: int, start: datetime, step: timedelt
             )
 
 
-def posted(*ports: PostingPort) -> Counter[str]:
+def posted(*ports: RecordingPort) -> Counter[str]:
     """How often each text was posted, over all processes."""
-    return Counter(text for port in ports for _, text in port.posts)
+    return Counter(text for port in ports for _, text in posts(port))
 
 
 async def test_two_leaders_racing_for_the_same_occurrences(database_url: str) -> None:
     """Even if two processes both fire every timer at once, each post goes out once."""
     stores = [Store(database_url), Store(database_url)]
     await stores[0].migrate()
-    ports = [PostingPort(), PostingPort()]
+    ports = [posting_port(), posting_port()]
     now = datetime.now(UTC).replace(microsecond=0)
     await add_one_offs(stores[0], 20, now - timedelta(seconds=30), timedelta(seconds=1))
     runners = [ScheduleRunner(make_runtime(s, p)) for s, p in zip(stores, ports, strict=True)]
@@ -67,7 +68,7 @@ async def test_one_process_leads_and_another_takes_over_when_it_stops(pg_url: st
     and every post goes out exactly once."""
     url = pg_url
     stores = [Store(url), Store(url)]
-    ports = [PostingPort(), PostingPort()]
+    ports = [posting_port(), posting_port()]
     runtimes = []
     try:
         await stores[0].migrate()
@@ -88,7 +89,7 @@ async def test_one_process_leads_and_another_takes_over_when_it_stops(pg_url: st
         await asyncio.sleep(2.5)
         assert posted(*ports) == Counter({f"post {n}": 1 for n in range(6)})
         first_port = ports[runtimes.index(first)]
-        assert 0 < len(first_port.posts) < 6, "both processes posted a part"
+        assert 0 < len(posts(first_port)) < 6, "both processes posted a part"
     finally:
         for runtime in runtimes:
             await runtime.timed.stop()

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import pytest_asyncio
 
+from bot.platforms.recording import RecordingPort
 from core.chat import ChatActionError, MissingRight
 from handlers.schedule.runner import ScheduleRunner, job_id
 from handlers.schedule.when import parse_when
@@ -18,7 +19,20 @@ from storage.models import ScheduleRow
 from storage.repositories import ChatRepository
 from storage.schedules import ScheduleRepository
 from storage.unit import Store
-from tests.schedule_support import ADMIN, GROUP, Clock, PostingPort, make_runtime, utc
+from tests.schedule_support import (
+    ADMIN,
+    GROUP,
+    Clock,
+    copies,
+    deleted,
+    fail_with,
+    make_runtime,
+    notices,
+    pins,
+    posting_port,
+    posts,
+    utc,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # 2026-12-01 09:30 in Shanghai.
@@ -28,7 +42,7 @@ T0 = utc(2026, 12, 1, 1, 30)
 @pytest_asyncio.fixture
 async def runner(sqlite_store: Store) -> AsyncIterator[ScheduleRunner]:
     """A leading runner on SQLite, its clock at T0, its scheduler running."""
-    runtime = make_runtime(sqlite_store, PostingPort(), Clock(T0))
+    runtime = make_runtime(sqlite_store, posting_port(), Clock(T0))
     runtime.scheduler.start()
     runner = ScheduleRunner(runtime)
     runner.leading = True
@@ -36,7 +50,7 @@ async def runner(sqlite_store: Store) -> AsyncIterator[ScheduleRunner]:
     await runtime.scheduler.stop()
 
 
-def port_of(runner: ScheduleRunner) -> PostingPort:
+def port_of(runner: ScheduleRunner) -> RecordingPort:
     """The recording port behind a runner."""
     port: Any = runner.runtime.port
     return port
@@ -100,24 +114,24 @@ async def test_daily_posts_on_time_and_moves_to_the_next_day(runner: ScheduleRun
     row = await load(store, sid)
     assert row.next_run_at == T0
     await runner.fire(sid, T0)
-    assert port_of(runner).posts == [(GROUP, "hello")]
+    assert posts(port_of(runner)) == [(GROUP, "hello")]
     row = await load(store, sid)
     assert row.next_run_at == T0 + timedelta(days=1)
     assert row.posts == 1 and row.last_message_id == 1000
     assert await statuses(store, sid) == [(T0, "posted")]
     assert runner.runtime.scheduler.due(job_id(sid)) == T0 + timedelta(days=1)
     await runner.fire(sid, T0)
-    assert len(port_of(runner).posts) == 1, "a stale timer posts nothing"
+    assert len(posts(port_of(runner))) == 1, "a stale timer posts nothing"
 
 
 async def test_text_is_posted_literally(runner: ScheduleRunner) -> None:
     """Markup in a scheduled text is escaped, not interpreted."""
     sid = await add(runner.runtime.store, "in 1m", text="<b>5 > 3</b> & more")
     await runner.fire(sid, T0 + timedelta(minutes=1))
-    assert port_of(runner).posts == []  # the clock is not there yet: it waits
+    assert posts(port_of(runner)) == []  # the clock is not there yet: it waits
     clock_of(runner).now = T0 + timedelta(minutes=1)
     await runner.fire(sid, T0 + timedelta(minutes=1))
-    assert port_of(runner).posts == [(GROUP, "&lt;b&gt;5 &gt; 3&lt;/b&gt; &amp; more")]
+    assert posts(port_of(runner)) == [(GROUP, "&lt;b&gt;5 &gt; 3&lt;/b&gt; &amp; more")]
     assert (await load(runner.runtime.store, sid)).state == "done"
 
 
@@ -132,11 +146,11 @@ async def test_quiet_hours_hold_a_post_until_they_end(runner: ScheduleRunner) ->
     assert (await load(store, sid)).next_run_at == due
     clock_of(runner).now = due
     await runner.fire(sid, due)
-    assert port_of(runner).posts == []
+    assert posts(port_of(runner)) == []
     assert runner.runtime.scheduler.due(job_id(sid)) == end
     clock_of(runner).now = end
     await runner.fire(sid, due)
-    assert port_of(runner).posts == [(GROUP, "hello")]
+    assert posts(port_of(runner)) == [(GROUP, "hello")]
     assert await statuses(store, sid) == [(due, "posted")]
     assert (await load(store, sid)).next_run_at == due + timedelta(days=1)
 
@@ -152,7 +166,7 @@ async def test_far_from_utc_zone(runner: ScheduleRunner) -> None:
     assert (await load(store, sid)).next_run_at == first
     clock_of(runner).now = first
     await runner.fire(sid, first)
-    assert len(port_of(runner).posts) == 1
+    assert len(posts(port_of(runner))) == 1
     assert (await load(store, sid)).next_run_at == first + timedelta(days=1)
 
 
@@ -165,7 +179,7 @@ async def test_count_stops_after_n_posts(runner: ScheduleRunner) -> None:
         clock_of(runner).now = at
         await runner.fire(sid, at)
     row = await load(store, sid)
-    assert len(port_of(runner).posts) == 2
+    assert len(posts(port_of(runner))) == 2
     assert row.state == "done" and row.next_run_at is None and row.posts == 2
     assert runner.runtime.scheduler.due(job_id(sid)) is None
 
@@ -179,7 +193,7 @@ async def test_until_ends_after_the_last_local_day(runner: ScheduleRunner) -> No
         clock_of(runner).now = at
         await runner.fire(sid, at)
     row = await load(store, sid)
-    assert len(port_of(runner).posts) == 2
+    assert len(posts(port_of(runner))) == 2
     assert row.state == "done" and row.next_run_at is None
 
 
@@ -189,7 +203,7 @@ async def test_an_occurrence_late_beyond_grace_is_missed(runner: ScheduleRunner)
     sid = await add(store, "daily 09:30", now=T0 - timedelta(hours=1))
     clock_of(runner).now = T0 + timedelta(hours=1)
     await runner.fire(sid, T0)
-    assert port_of(runner).posts == []
+    assert posts(port_of(runner)) == []
     assert await statuses(store, sid) == [(T0, "missed")]
     assert (await load(store, sid)).next_run_at == T0 + timedelta(days=1)
 
@@ -201,7 +215,7 @@ async def test_long_outage_posts_only_the_latest_occurrence(runner: ScheduleRunn
     first = T0 + timedelta(hours=1)
     clock_of(runner).now = T0 + timedelta(hours=5, minutes=2)
     await runner.fire(sid, first)
-    assert len(port_of(runner).posts) == 1
+    assert len(posts(port_of(runner))) == 1
     history = await statuses(store, sid)
     assert [s for _, s in history] == ["missed"] * 4 + ["posted"]
     assert history[-1][0] == T0 + timedelta(hours=5)
@@ -216,8 +230,8 @@ async def test_replace_deletes_the_previous_post_and_pin_pins(runner: ScheduleRu
         clock_of(runner).now = at
         await runner.fire(sid, at)
     port = port_of(runner)
-    assert port.pins == [1000, 1001]
-    assert port.deleted == [1000]
+    assert pins(port) == [1000, 1001]
+    assert deleted(port) == [1000]
 
 
 async def test_copy_of_a_message(runner: ScheduleRunner) -> None:
@@ -225,7 +239,7 @@ async def test_copy_of_a_message(runner: ScheduleRunner) -> None:
     sid = await add(runner.runtime.store, "in 1m", text=None, source_message_id=55)
     clock_of(runner).now = T0 + timedelta(minutes=1)
     await runner.fire(sid, T0 + timedelta(minutes=1))
-    assert port_of(runner).copies == [(GROUP, GROUP, 55)]
+    assert copies(port_of(runner)) == [(GROUP, GROUP, 55)]
 
 
 @pytest.mark.parametrize(
@@ -244,7 +258,7 @@ async def test_a_post_that_cannot_be_made_pauses(
     store = runner.runtime.store
     sid = await add(store, "every 1h")
     other = await add(store, "daily 20:00")
-    port_of(runner).fail_with = error
+    fail_with(port_of(runner), error)
     at = T0 + timedelta(hours=1)
     clock_of(runner).now = at
     await runner.fire(sid, at)
@@ -252,7 +266,7 @@ async def test_a_post_that_cannot_be_made_pauses(
     assert (row.state, row.pause_reason) == ("paused", reason)
     assert (await load(store, other)).state == ("active" if reason == "source_gone" else "paused")
     assert await statuses(store, sid) == [(at, "failed")]
-    assert [chat for chat, _ in port_of(runner).notices] == [told]
+    assert [chat for chat, _ in notices(port_of(runner))] == [told]
     assert runner.runtime.scheduler.due(job_id(sid)) is None
 
 
@@ -261,14 +275,14 @@ async def test_a_transient_failure_keeps_the_schedule(runner: ScheduleRunner) ->
     goes on, and the group is told how to send it again (tests/test_schedule_delivery.py)."""
     store = runner.runtime.store
     sid = await add(store, "every 1h")
-    port_of(runner).fail_with = ChatActionError("failed", "Bad Gateway")
+    fail_with(port_of(runner), ChatActionError("failed", "Bad Gateway"))
     at = T0 + timedelta(hours=1)
     clock_of(runner).now = at
     await runner.fire(sid, at)
     row = await load(store, sid)
     assert row.state == "active" and row.next_run_at == at + timedelta(hours=1)
     assert await statuses(store, sid) == [(at, "failed")]
-    assert [chat for chat, _ in port_of(runner).notices] == [GROUP]
+    assert [chat for chat, _ in notices(port_of(runner))] == [GROUP]
 
 
 async def test_restart_posts_a_recent_occurrence_once_and_skips_an_old_one(
@@ -279,7 +293,7 @@ async def test_restart_posts_a_recent_occurrence_once_and_skips_an_old_one(
     now = datetime.now(ZoneInfo("UTC")).replace(microsecond=0)
     recent = await add(sqlite_store, "daily 09:30", now=now, next_run_at=now - timedelta(minutes=5))
     old = await add(sqlite_store, "daily 09:30", now=now, next_run_at=now - timedelta(hours=1))
-    port = PostingPort()
+    port = posting_port()
     for _ in range(2):
         runtime = make_runtime(sqlite_store, port)
         runtime.scheduler.start()
@@ -288,7 +302,7 @@ async def test_restart_posts_a_recent_occurrence_once_and_skips_an_old_one(
         await asyncio.sleep(0.3)
         await runner.unlead()
         await runtime.scheduler.stop()
-    assert len(port.posts) == 1
+    assert len(posts(port)) == 1
     assert [s for _, s in await statuses(sqlite_store, recent)] == ["posted"]
     assert [s for _, s in await statuses(sqlite_store, old)] == ["missed"]
     for sid in (recent, old):

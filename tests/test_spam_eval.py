@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bench.spam import run_spam_bench
+from bench.spam_eval import evaluate, split
 from bot.__main__ import main
-from bot.bench_spam import run_spam_bench
-from bot.spam_eval import evaluate, split
 from core.config import Settings
 from handlers.spam.model import DEFAULT_THRESHOLD, Sample, SpamModel
 from handlers.spam.samples import read_paired

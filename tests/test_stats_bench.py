@@ -3,7 +3,7 @@ with the generated history."""
 
 from __future__ import annotations
 
-from bot.bench_stats import measure_stats, summary
+from bench.stats import measure_stats, summary
 
 
 async def test_stats_bench_reports_every_figure_and_checks_out() -> None:

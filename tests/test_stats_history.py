@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.platforms.recording import RecordingPort
 from core.context import Context
 from core.events import Chat, Event, MemberJoined, MemberLeft, Message, User
 from handlers.activity import ActivityTracker
@@ -22,7 +23,7 @@ from storage.models import CheckinRow
 from storage.repositories import ChatRepository
 from storage.stats import DayFigures, MemberDayCount, StatsRepository
 from storage.unit import Store
-from tests.schedule_support import Clock, PostingPort, make_runtime
+from tests.schedule_support import Clock, make_runtime, notices, posting_port
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 GROUP = Chat(-100777, "History Group")
@@ -82,9 +83,9 @@ def event_for(when: datetime, user: User, what: str, message_id: int) -> Event:
     return MemberLeft(GROUP, user, when)
 
 
-async def play_history(store: Store, clock: Clock) -> PostingPort:
+async def play_history(store: Store, clock: Clock) -> RecordingPort:
     """Every event through the tracker at its time, flushing whenever the local day changes."""
-    port = PostingPort()
+    port = posting_port()
     runtime = make_runtime(store, port, clock)
     tracker = ActivityTracker()
     await tracker.start(runtime)
@@ -149,7 +150,7 @@ async def test_seven_day_report(store: Store, clock: Clock) -> None:
     assert s.checkins == 4
     assert s.busiest_hours == (20, 10, 9)  # 6, 5 and 2 messages
     assert [d.day for d in report.days] == period.dates()
-    runtime = make_runtime(store, PostingPort(), clock)
+    runtime = make_runtime(store, posting_port(), clock)
     text = summary_text(runtime.translator, "en", "T", s)
     assert "Members: 9 → 10 (joined 4, left 3, net +1, growth +11.1%)" in text
     assert "Messages: 16, 2.3 per day" in text
@@ -200,7 +201,7 @@ async def test_top_members(store: Store, clock: Clock) -> None:
 async def test_day_close_notes_member_count_and_alert(store: Store) -> None:
     """After the day closes, its member count is noted and a drop below 50% is reported once."""
     clock = Clock(local("2026-11-26 12:00"))
-    port = CountingPort(members=57)
+    port = posting_port(member_count=57)
     runtime = make_runtime(store, port, clock)
     async with store.unit() as uow:
         await ChatRepository(uow).ensure_exists(GROUP.id)
@@ -218,26 +219,15 @@ async def test_day_close_notes_member_count_and_alert(store: Store) -> None:
     timer = StatsTimer(runtime)
     timer.leading = True
     await timer.periodic()  # the day is not over yet: nothing
-    assert port.notices == []
+    assert notices(port) == []
     clock.now = local("2026-11-27 00:05")
     await timer.periodic()
     await timer.periodic()  # checked once only
-    assert [chat for chat, _ in port.notices] == [77]
-    assert "在 2026-11-26 只有 4 条消息，低于近 4 周日均（10.0 条）的 50%" in port.notices[0][1]
+    assert [chat for chat, _ in notices(port)] == [77]
+    assert "在 2026-11-26 只有 4 条消息，低于近 4 周日均（10.0 条）的 50%" in notices(port)[0][1]
     async with store.unit() as uow:
         day = (await StatsRepository(uow).days(GROUP.id, TODAY, TODAY))[TODAY]
     assert day == DayFigures(TODAY, 0, 0, 4, 4, 0, 57)
-
-
-class CountingPort(PostingPort):
-    """A recording port that also reports a member count."""
-
-    def __init__(self, members: int) -> None:
-        super().__init__()
-        self.members = members
-
-    async def member_count(self, chat_id: int) -> int:
-        return self.members
 
 
 def _member_day(day: date, user_id: int, messages: int) -> MemberDayCount:

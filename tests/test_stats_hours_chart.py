@@ -103,10 +103,10 @@ async def test_the_report_hands_its_local_hours_to_the_chart(
 
 
 def test_the_chart_bench_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    """``python -m bot.bench_hours_chart`` with one repeat, so it does not rot."""
+    """``python -m bench.hours_chart`` with one repeat, so it does not rot."""
     import json
 
-    from bot.bench_hours_chart import main
+    from bench.hours_chart import main
 
     main(["--repeats", "1"])
     result = json.loads(capsys.readouterr().out.splitlines()[-1])

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from core.rule_index import Entry, RuleIndex
 from handlers.moderation.compiled import CompiledRules
-from handlers.moderation.rules import GroupRules
-from storage.moderation_rules import ModerationRulesRepository, rules_key
+from handlers.moderation.rules import rules_from_stored
+from storage.moderation_rules import ModerationRulesRepository, StoredRules, rules_key
 from storage.unit import UnitOfWork
 
 
-class RulesIndex(RuleIndex[GroupRules, CompiledRules]):
+class RulesIndex(RuleIndex[StoredRules, CompiledRules]):
     """Compiled rules of the most recently active groups."""
 
     async def get(self, uow: UnitOfWork, chat_id: int) -> CompiledRules:
@@ -24,10 +24,10 @@ class RulesIndex(RuleIndex[GroupRules, CompiledRules]):
         assert compiled is not None  # _build always compiles: no rules are rules too
         return compiled
 
-    async def _first(self, uow: UnitOfWork, chat_id: int) -> GroupRules:
+    async def _first(self, uow: UnitOfWork, chat_id: int) -> StoredRules:
         return await ModerationRulesRepository(uow).rules(chat_id)
 
-    async def _fresh(self, uow: UnitOfWork, chat_id: int) -> GroupRules:
+    async def _fresh(self, uow: UnitOfWork, chat_id: int) -> StoredRules:
         return await ModerationRulesRepository(uow).fresh(chat_id)
 
     def _changed_elsewhere(self, uow: UnitOfWork, chat_id: int) -> None:
@@ -36,16 +36,16 @@ class RulesIndex(RuleIndex[GroupRules, CompiledRules]):
         uow.cache.stored(rules_key(chat_id))
 
     async def _current(
-        self, uow: UnitOfWork, chat_id: int, entry: Entry[GroupRules, CompiledRules], now: float
+        self, uow: UnitOfWork, chat_id: int, entry: Entry[StoredRules, CompiledRules], now: float
     ) -> CompiledRules | None:
         rules = await ModerationRulesRepository(uow).rules(chat_id)
         if rules is entry.source:
             return entry.compiled
         if rules == entry.source:
             # Read again but unchanged: keep the matchers, remember the new snapshot.
-            entry.source = entry.compiled.rules = rules
+            entry.source = rules
             return entry.compiled
         return await self._keep(uow, chat_id, rules, now)
 
-    async def _build(self, uow: UnitOfWork, chat_id: int, source: GroupRules) -> CompiledRules:
-        return CompiledRules(source)
+    async def _build(self, uow: UnitOfWork, chat_id: int, source: StoredRules) -> CompiledRules:
+        return CompiledRules(rules_from_stored(source))

@@ -15,6 +15,7 @@ from typing import Any
 
 from core.durations import format_duration, parse_duration
 from handlers.moderation.actions import Action
+from storage.moderation_rules import StoredRules
 
 ON, OFF, DRYRUN = "on", "off", "dryrun"
 MODES = (ON, OFF, DRYRUN)
@@ -206,6 +207,12 @@ def build_rules(
     return GroupRules(
         mode if mode in MODES else ON, merged, read_limits(limits), domains, bad_words
     )
+
+
+def rules_from_stored(stored: StoredRules) -> GroupRules:
+    """The group's rules from what the store holds (``build_rules`` on its values)."""
+    words = tuple(BadWord(*word) for word in stored.words)
+    return build_rules(stored.mode, stored.checks, stored.limits, stored.domains, words)
 
 
 def read_limits(stored: Mapping[str, Any]) -> Limits:

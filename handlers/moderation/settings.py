@@ -38,6 +38,7 @@ from handlers.moderation.rules import (
     SettingError,
     format_actions,
     parse_actions,
+    rules_from_stored,
     stored_checks,
     stored_limits,
 )
@@ -79,7 +80,7 @@ def settings_commands(notes: Sequence[ConfigNote] = ()) -> Sequence[CommandSpec]
 
 
 async def _rules(ctx: Context) -> GroupRules:
-    return await ModerationRulesRepository(ctx.uow).rules(ctx.chat.id)
+    return rules_from_stored(await ModerationRulesRepository(ctx.uow).rules(ctx.chat.id))
 
 
 async def _save(ctx: Context, rules: GroupRules) -> None:

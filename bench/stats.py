@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from bot.bench_checkin import postgres_database, postgres_unavailable, sqlite_database
+from bench.checkin import postgres_database, postgres_unavailable, sqlite_database
 from core.i18n import Translator
 from handlers.stats.charts import render_blank
 from handlers.stats.metrics import MAU_DAYS, Period, period_ending

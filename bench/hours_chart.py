@@ -1,6 +1,6 @@
 """What the busiest-hours panel costs the /stats chart: render times with and without it.
 
-    python -m bot.bench_hours_chart [--repeats 15]
+    python -m bench.hours_chart [--repeats 15]
 
 Renders the 90-day activity chart (Chinese labels) as /stats draws it, once with the two
 daily panels only (what digests send) and once with the busiest-hours panel, and prints the

@@ -40,8 +40,9 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
+from bench.checkin import postgres_database, postgres_unavailable
 from bot.app import build_core
-from bot.bench_checkin import postgres_database, postgres_unavailable
+from bot.platforms.recording import Call, RecordingPort
 from core.config import Settings
 from core.context import Context
 from core.events import Chat, Command, Message, User
@@ -73,6 +74,17 @@ POSTGRES_URL = os.environ.get(
 )
 
 
+def bench_port(sizes: dict[int, int]) -> RecordingPort:
+    """A platform that answers at once: one admin per group (also a tracked member), and a
+    member count of the tracked members plus a hundred never seen."""
+
+    def member_count(call: Call) -> int:
+        return sizes.get(call["chat_id"], 0) + 100
+
+    answers = {"member_count": member_count}
+    return RecordingPort(admins={ADMIN_ID}, answers=answers, record=False)
+
+
 @dataclass(frozen=True, slots=True)
 class Workload:
     """How many members in how many groups; group 0 is the big one."""
@@ -87,21 +99,6 @@ class Workload:
         big = min(BIG_GROUP_MEMBERS, self.members // 2)
         rest, others = self.members - big, self.groups - 1
         return [big] + [rest // others + (1 if i < rest % others else 0) for i in range(others)]
-
-
-class BenchPort:
-    """A platform that answers at once: one admin per group, a member count a bit larger."""
-
-    def __init__(self, sizes: dict[int, int]) -> None:
-        self.sizes = sizes
-
-    async def admins(self, chat_id: int) -> frozenset[int]:
-        """One admin, who is also a tracked member."""
-        return frozenset({ADMIN_ID})
-
-    async def member_count(self, chat_id: int) -> int | None:
-        """The tracked members plus a hundred never seen."""
-        return self.sizes.get(chat_id, 0) + 100
 
 
 async def fill(store: Store, work: Workload) -> float:
@@ -230,7 +227,7 @@ async def measure_database(
                 await auto.execute(text("VACUUM ANALYZE"))
         sizes = work.sizes()
         chats = [FIRST_CHAT - i for i in range(len(sizes))]
-        port = BenchPort(dict(zip(chats, sizes, strict=True)))
+        port = bench_port(dict(zip(chats, sizes, strict=True)))
         async with store.unit() as uow:
             await load_known_ids(uow)  # as the moderation feature does at start-up
         core = build_core(

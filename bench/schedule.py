@@ -23,7 +23,8 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import bindparam, insert, update
 
-from bot.bench import peak_rss_mb
+from bench.pipeline import peak_rss_mb
+from bot.platforms.recording import RecordingPort
 from core.config import Settings
 from core.i18n import Translator
 from core.permissions import AdminCache
@@ -62,32 +63,6 @@ class Workload:
     def due_from(self, base: datetime) -> dict[int, datetime]:
         """The due time of each firing schedule for a run starting at ``base``."""
         return {sid: base + timedelta(seconds=offset) for sid, offset in self.offsets.items()}
-
-
-class BenchPort:
-    """Answers posts after a delay and notes how late each occurrence was handed over."""
-
-    def __init__(self, due: dict[int, datetime], delay: float) -> None:
-        self._due = due
-        self._delay = delay
-        self.lateness: dict[int, list[float]] = {}
-        self._ids = iter(range(1, 10**12))
-
-    async def post(self, chat_id: int, text: str) -> int:
-        """Note the lateness of the occurrence named in the text, then answer."""
-        schedule_id = int(text.rsplit(" ", 1)[-1])
-        late = time.time() - self._due[schedule_id].timestamp()
-        self.lateness.setdefault(schedule_id, []).append(late)
-        await asyncio.sleep(self._delay)
-        return next(self._ids)
-
-    async def send(self, chat_id: int, text: str, **_: Any) -> int:
-        """Notices are not measured."""
-        return next(self._ids)
-
-    async def admins(self, chat_id: int) -> frozenset[int]:
-        """No admins are asked for."""
-        return frozenset()
 
 
 def workload(schedules: int, groups: int, firing: int, peak: int, window: float) -> Workload:
@@ -174,6 +149,15 @@ class Outcome:
     lateness: dict[int, list[float]]
 
 
+def lateness(port: RecordingPort, due: dict[int, datetime]) -> dict[int, list[float]]:
+    """How late each occurrence was handed over: each post names its schedule at the end."""
+    late: dict[int, list[float]] = {}
+    for call in port.asked("post"):
+        schedule_id = int(call["text"].rsplit(" ", 1)[-1])
+        late.setdefault(schedule_id, []).append(call.at - due[schedule_id].timestamp())
+    return late
+
+
 async def run_ours(settings: Settings, url: str, due: dict[int, datetime], delay: float) -> Outcome:
     """Start the real runner on the stored schedules and let the firing set fire."""
     began = time.perf_counter()
@@ -181,7 +165,8 @@ async def run_ours(settings: Settings, url: str, due: dict[int, datetime], delay
     await store.migrate()
     async with store.unit() as uow:
         await load_stored_ids(uow)
-    port = BenchPort(due, delay)
+    # Posts are answered after ``delay``; no admins are asked for.
+    port = RecordingPort(delays={"post": delay})
     port_any: Any = port
     runtime = Runtime(
         settings=settings,
@@ -200,7 +185,7 @@ async def run_ours(settings: Settings, url: str, due: dict[int, datetime], delay
     await runner.unlead()
     await runtime.scheduler.stop()
     await store.close()
-    return Outcome(done - began, done - armed, port.lateness)
+    return Outcome(done - began, done - armed, lateness(port, due))
 
 
 async def run_baseline(load: Workload, due: dict[int, datetime], delay: float) -> Outcome:

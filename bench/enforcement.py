@@ -23,12 +23,13 @@ import statistics
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
+from bot.platforms.recording import RecordingPort
 from core.config import Settings
 from core.events import User
 from core.i18n import Translator
@@ -55,43 +56,7 @@ class Sizes:
     restrictions: int = 2_000
 
 
-class CountingPort:
-    """A platform that answers at once and counts what it was asked."""
-
-    def __init__(self) -> None:
-        self.counts: dict[str, int] = {}
-
-    def _count(self, name: str) -> None:
-        self.counts[name] = self.counts.get(name, 0) + 1
-
-    async def send(self, chat_id: int, text: str, **_: Any) -> int:
-        self._count("send")
-        return 1
-
-    async def delete(self, chat_id: int, message_id: int) -> bool:
-        self._count("delete")
-        return True
-
-    async def mute(self, chat_id: int, user_id: int, until: datetime | None) -> None:
-        self._count("mute")
-
-    async def unmute(self, chat_id: int, user_id: int) -> None:
-        self._count("unmute")
-
-    async def ban(self, chat_id: int, user_id: int, until: datetime | None = None) -> None:
-        self._count("ban")
-
-    async def unban(self, chat_id: int, user_id: int) -> None:
-        self._count("unban")
-
-    async def kick(self, chat_id: int, user_id: int) -> None:
-        self._count("kick")
-
-    async def admins(self, chat_id: int) -> frozenset[int]:
-        return frozenset({1})
-
-
-def _runtime(settings: Settings, store: Store, port: CountingPort) -> Runtime:
+def _runtime(settings: Settings, store: Store, port: RecordingPort) -> Runtime:
     port_any: Any = port
     return Runtime(
         settings=settings,
@@ -141,7 +106,7 @@ async def _allow_list(store: Store, sizes: Sizes) -> dict[str, float]:
 
 
 async def _actions(settings: Settings, store: Store, sizes: Sizes) -> dict[str, float]:
-    port = CountingPort()
+    port = RecordingPort(admins={1}, record=False)
     runtime = _runtime(settings, store, port)
     chat_id = -5000
     times: list[float] = []
@@ -173,7 +138,7 @@ async def _actions(settings: Settings, store: Store, sizes: Sizes) -> dict[str, 
 
 
 async def _lifting(settings: Settings, store: Store, sizes: Sizes) -> dict[str, float]:
-    port = CountingPort()
+    port = RecordingPort(admins={1}, record=False)
     runtime = _runtime(settings, store, port)
     now = utcnow()
     async with store.unit() as uow:

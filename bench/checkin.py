@@ -41,8 +41,9 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.pipeline import peak_rss_mb
 from bot.app import build_core
-from bot.bench import peak_rss_mb
+from bot.platforms.recording import RecordingPort
 from core.config import Settings
 from core.events import Chat, Message, User, parse_command
 from core.runtime import zone
@@ -204,27 +205,6 @@ def _warmup(work: Workload) -> list[Arrival]:
 # --- Running --------------------------------------------------------------------------------
 
 
-class BenchPort:
-    """A platform that answers at once: sends get increasing ids, no chat has admins."""
-
-    def __init__(self) -> None:
-        self._ids = iter(range(1, 10**12))
-        self.sent = 0
-
-    async def send(self, chat_id: int, text: str, **_: Any) -> int:
-        """Count the message and hand out an id."""
-        self.sent += 1
-        return next(self._ids)
-
-    async def post(self, chat_id: int, text: str) -> int:
-        """Like ``send``."""
-        return await self.send(chat_id, text)
-
-    async def admins(self, chat_id: int) -> frozenset[int]:
-        """Nobody is an admin."""
-        return frozenset()
-
-
 class ErrorCount(logging.Handler):
     """Counts records at ERROR or above: the dispatcher logs failing features, never raises."""
 
@@ -315,7 +295,8 @@ def _for_database(settings: Settings, url: str) -> Settings:
 
 async def run_ours(settings: Settings, store: Store, work: Workload) -> Timing:
     """Every arrival through the real core's dispatcher on ``store``."""
-    port = BenchPort()
+    # Sends get increasing ids; no chat has admins.
+    port = RecordingPort(record=False)
     port_any: Any = port
     core = build_core(
         _for_database(settings, store.url),
@@ -340,7 +321,7 @@ async def run_ours(settings: Settings, store: Store, work: Workload) -> Timing:
         timing = await drive(work.lanes(), handle)
     finally:
         await core.stop()
-    timing.replies = port.sent
+    timing.replies = port.counts["send"] + port.counts["post"]
     return timing
 
 

@@ -1,6 +1,6 @@
 """What /exportledger costs on a long ledger: time, and memory that stays bounded.
 
-    python -m bot.bench_ledger [--entries 200000] [--members 2000]
+    python -m bench.ledger [--entries 200000] [--members 2000]
 
 Fills a migrated SQLite file in a temporary folder with a group's ledger (``entries`` rows
 over ``members`` accounts, a fifth of them given by an admin without an account), then runs
@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from bot.platforms.recording import DEFAULT, Call, RecordingPort
 from core.chat import MemberInfo
 from core.config import load_settings
 from core.context import Context
@@ -45,32 +46,20 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 BATCH = 20_000
 
 
-class FileCountingPort:
-    """Counts the files and bytes the export sends; names the admin when asked."""
+def file_counting_port() -> tuple[RecordingPort, list[int]]:
+    """A port that counts the files the export sends, and the list of their sizes; it names
+    the admin when asked. Calls are not kept: their bytes would count in the memory peak."""
+    sizes: list[int] = []
 
-    def __init__(self) -> None:
-        self.files = 0
-        self.bytes = 0
+    def sent(call: Call) -> Any:
+        sizes.append(len(call["data"]))
+        return DEFAULT
 
-    async def send_file(
-        self, chat_id: int, data: bytes, filename: str, caption: str = "", **_: Any
-    ) -> int:
-        """Count one file."""
-        self.files += 1
-        self.bytes += len(data)
-        return self.files
-
-    async def send(self, chat_id: int, text: str, **_: Any) -> int:
-        """Replies are not part of the measurement."""
-        return 0
-
-    async def member_info(self, chat_id: int, user_id: int) -> MemberInfo | None:
-        """The admin is known to the platform; nobody else is asked about."""
-        return MemberInfo(ADMIN, "admin") if user_id == ADMIN.id else None
-
-    async def admins(self, chat_id: int) -> frozenset[int]:
-        """The admin."""
-        return frozenset({ADMIN.id})
+    members = {ADMIN.id: MemberInfo(ADMIN, "admin")}
+    port = RecordingPort(
+        admins={ADMIN.id}, members=members, answers={"send_file": sent}, record=False
+    )
+    return port, sizes
 
 
 async def fill(store: Store, entries: int, members: int) -> None:
@@ -98,7 +87,7 @@ async def fill(store: Store, entries: int, members: int) -> None:
             await session.execute(insert(LedgerRow.__table__), rows)
 
 
-async def export_once(store: Store, port: FileCountingPort) -> float:
+async def export_once(store: Store, port: RecordingPort) -> float:
     """Run /exportledger once; seconds taken."""
     port_any: Any = port
     runtime = Runtime(
@@ -124,9 +113,9 @@ async def run(entries: int, members: int) -> dict[str, Any]:
         try:
             await store.migrate()
             await fill(store, entries, members)
-            timed = FileCountingPort()
+            timed, sent = file_counting_port()
             seconds = await export_once(store, timed)
-            traced = FileCountingPort()
+            traced, _ = file_counting_port()
             tracemalloc.start()
             await export_once(store, traced)
             _, peak = tracemalloc.get_traced_memory()
@@ -139,8 +128,8 @@ async def run(entries: int, members: int) -> dict[str, Any]:
         "members": members,
         "seconds": round(seconds, 2),
         "entries_per_second": round(entries / seconds),
-        "files": timed.files,
-        "bytes": timed.bytes,
+        "files": timed.counts["send_file"],
+        "bytes": sum(sent),
         "peak_python_mib": round(peak / 2**20, 1),
     }
 

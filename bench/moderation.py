@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from statistics import median
 
-from bot.bench import peak_rss_mb
+from bench.pipeline import peak_rss_mb
 from core.events import Chat, Message, User
 from handlers.moderation.compiled import CompiledRules, literal_key
 from handlers.moderation.policy import Decision, Policy, Sender, subject_for

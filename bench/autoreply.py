@@ -25,7 +25,7 @@ from typing import Any
 import psutil
 import re2
 
-from bot.bench import peak_rss_mb
+from bench.pipeline import peak_rss_mb
 from handlers.autoreply.matcher import Matcher, Rule
 from handlers.autoreply.normalize import fold
 from handlers.autoreply.rules import (
