@@ -26,7 +26,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from core.config import ConfigError, Settings, load_settings
+from bot.settings import Settings, load_settings
+from core.config import ConfigError
 
 EXIT_CONFIG = 2
 EXIT_FAILURE = 1

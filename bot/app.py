@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from bot.cas import CasClient
 from bot.dispatch import Dispatcher
 from bot.housekeeping import Housekeeping
+from bot.settings import Settings
 from core.chat import ChatPort
 from core.commands import Commands, CommandTable
-from core.config import Settings
 from core.feature import Feature
 from core.i18n import Translator
 from core.leadership import leadership_for

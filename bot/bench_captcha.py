@@ -37,7 +37,7 @@ from sqlalchemy import select
 
 from bot.app import Core, build_core
 from bot.bench import peak_rss_mb
-from core.config import Settings
+from bot.settings import Settings
 from core.events import ButtonPress, Chat, Event, MemberJoined, User
 from handlers.captcha.rules import button_data
 from storage.captcha import CaptchaRepository

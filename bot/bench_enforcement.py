@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.config import Settings
+from bot.settings import Settings
 from core.events import User
 from core.i18n import Translator
 from core.permissions import AdminCache

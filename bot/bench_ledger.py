@@ -25,8 +25,8 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from bot.settings import load_settings
 from core.chat import MemberInfo
-from core.config import load_settings
 from core.context import Context
 from core.events import Chat, Command, Message, User
 from core.i18n import Translator

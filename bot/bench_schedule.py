@@ -24,7 +24,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import bindparam, insert, update
 
 from bot.bench import peak_rss_mb
-from core.config import Settings
+from bot.settings import Settings
 from core.i18n import Translator
 from core.permissions import AdminCache
 from core.runtime import Runtime, zone

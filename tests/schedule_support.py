@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.settings import load_settings
 from core.chat import ChatActionError
-from core.config import load_settings
 from core.i18n import Translator
 from core.permissions import AdminCache
 from core.runtime import Runtime

@@ -12,7 +12,7 @@ import pytest
 import pytest_asyncio
 
 from bot.app import Core, build_core
-from core.config import load_settings
+from bot.settings import load_settings
 from core.context import Context
 from core.events import Chat, Event, Message, User, parse_command
 from core.feature import Feature

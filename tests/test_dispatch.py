@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bot.dispatch import Dispatcher
+from bot.settings import load_settings
 from core.chat import MissingRight
-from core.config import load_settings
 from core.context import Context
 from core.events import Chat, Event, Message, User
 from core.feature import Feature

@@ -11,8 +11,8 @@ import pytest
 import pytest_asyncio
 
 from bot.bench_enforcement import Sizes, run_enforcement_bench
+from bot.settings import load_settings
 from core.chat import ChatActionError, MissingRight
-from core.config import load_settings
 from core.events import User
 from core.i18n import Translator
 from core.permissions import AdminCache

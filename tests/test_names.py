@@ -11,8 +11,8 @@ import pytest_asyncio
 
 from bot.platforms.console import ADMIN, ConsolePort
 from bot.platforms.console import Group as SandboxGroup
+from bot.settings import load_settings
 from core.chat import ChatActionError, MemberInfo
-from core.config import load_settings
 from core.events import User
 from core.i18n import Translator
 from core.names import look_up, name_or_id, names_of, person, real_name, to_look_up

@@ -14,8 +14,9 @@ from typing import Any, cast
 import pytest
 
 from bot.app import build_core
+from bot.settings import load_settings
 from core.chat import ChatActionError, ChatPort, Keyboard
-from core.config import ConfigError, load_settings
+from core.config import ConfigError
 from core.context import Context
 from core.events import Chat, Message, User
 from core.outbound import QueuedPort, reply_later

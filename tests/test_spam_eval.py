@@ -10,8 +10,8 @@ import pytest
 
 from bot.__main__ import main
 from bot.bench_spam import run_spam_bench
+from bot.settings import Settings
 from bot.spam_eval import evaluate, split
-from core.config import Settings
 from handlers.spam.model import DEFAULT_THRESHOLD, Sample, SpamModel
 from handlers.spam.samples import read_paired
 from tests.spam_corpus import HAM, SPAM, corpus, write_files

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.platforms.console import BANNER, run_sandbox
-from core.config import load_settings
+from bot.settings import load_settings
 from handlers.spam.model import Sample, SpamModel
 from handlers.spam.status import ModelStatus, notice, startup_log, status_of
 from tests.spam_corpus import HAM, SPAM, write_files

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import IO
 
 from bot.app import Core, build_core
+from bot.settings import Settings
 from core.chat import SENDING_RIGHTS, ChatActionError, ChatRights, Keyboard, MemberInfo
-from core.config import Settings
 from core.events import (
     Attachment,
     Chat,

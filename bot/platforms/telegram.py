@@ -33,7 +33,7 @@ from bot.platforms.telegram_events import chat_key, events_from_update
 from bot.platforms.telegram_port import TelegramPort
 from bot.platforms.telegram_retry import RetryPolicy
 from bot.platforms.webhook import WebhookServer, make_webhook_app
-from core.config import Settings
+from bot.settings import Settings
 from core.feature import CommandSpec
 from core.i18n import LANGUAGES, Translator
 from storage.unit import Store

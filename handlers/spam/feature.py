@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from core.chat import Button, ChatActionError, MissingRight
-from core.config import Settings
 from core.context import Context, chat_language
 from core.events import ButtonPress, Command, Event, MemberJoined, Message, User
 from core.feature import CommandSpec, Feature
@@ -23,6 +22,7 @@ from core.markup import Html, code, mention
 from core.outbound import reply_later
 from core.runtime import Runtime
 from handlers.moderation.actions import Action, Case, enforce, is_protected
+from handlers.moderation.config import HasModeration
 from handlers.moderation.durations import format_duration
 from handlers.moderation.rules import DRYRUN, OFF
 from handlers.spam.cas import CasCache, CasLookup
@@ -66,7 +66,7 @@ def parse_press(data: str) -> tuple[int, bool] | None:
     return int(number), key == "s"
 
 
-def load_start_samples(settings: Settings) -> list[Sample]:
+def load_start_samples(settings: HasModeration) -> list[Sample]:
     """The samples named in the config; a file that cannot be read is logged and skipped."""
     samples: list[Sample] = []
     cfg = settings.moderation
