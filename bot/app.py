@@ -8,6 +8,7 @@ import gc
 import logging
 import signal
 from dataclasses import dataclass
+from importlib.resources.abc import Traversable
 
 from bot.cas import CasClient
 from bot.dispatch import Dispatcher
@@ -16,7 +17,7 @@ from bot.settings import Settings
 from core.chat import ChatPort
 from core.commands import Commands, CommandTable
 from core.feature import Feature
-from core.i18n import Translator
+from core.i18n import Translator, feature_catalogs
 from core.leadership import leadership_for
 from core.outbound import wrap_port
 from core.permissions import AdminCache
@@ -87,6 +88,16 @@ def build_features() -> tuple[list[Feature], CommandTable]:
     return features, table
 
 
+def catalog_folders() -> list[Traversable]:
+    """The base catalog and every feature's, in feature order (for tools and tests)."""
+    return feature_catalogs(build_features()[0])
+
+
+def build_translator(default_language: str = "zh") -> Translator:
+    """A translator with the base catalog and every feature's (for tools and tests)."""
+    return Translator(default_language, catalog_folders())
+
+
 @dataclass
 class Core:
     """The platform-independent part of the bot."""
@@ -137,7 +148,7 @@ def build_core(
         settings=settings,
         store=store,
         port=port,
-        translator=Translator(settings.bot.default_language),
+        translator=Translator(settings.bot.default_language, feature_catalogs(built)),
         admins=AdminCache(port.admins, settings.bot.admin_cache_seconds),
         scheduler=Scheduler(),
         timed=TimedWork(

@@ -25,11 +25,11 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from bot.app import build_translator
 from bot.settings import load_settings
 from core.chat import MemberInfo
 from core.context import Context
 from core.events import Chat, Command, Message, User
-from core.i18n import Translator
 from core.permissions import AdminCache
 from core.runtime import Runtime
 from core.scheduling import Scheduler
@@ -105,7 +105,7 @@ async def export_once(store: Store, port: FileCountingPort) -> float:
         settings=load_settings(None, {"BOT_BOT__DEFAULT_LANGUAGE": "en"}),
         store=store,
         port=port_any,
-        translator=Translator("en"),
+        translator=build_translator("en"),
         admins=AdminCache(port.admins, 60),
         scheduler=Scheduler(lambda: START),
     )

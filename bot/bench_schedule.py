@@ -23,9 +23,9 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import bindparam, insert, update
 
+from bot.app import build_translator
 from bot.bench import peak_rss_mb
 from bot.settings import Settings
-from core.i18n import Translator
 from core.permissions import AdminCache
 from core.runtime import Runtime, zone
 from core.scheduling import Scheduler
@@ -187,7 +187,7 @@ async def run_ours(settings: Settings, url: str, due: dict[int, datetime], delay
         settings=settings,
         store=store,
         port=port_any,
-        translator=Translator(settings.bot.default_language),
+        translator=build_translator(settings.bot.default_language),
         admins=AdminCache(port.admins, 600),
         scheduler=Scheduler(),
     )

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from bot.app import build_translator
 from bot.bench_enforcement import Sizes, run_enforcement_bench
 from bot.settings import load_settings
 from core.chat import ChatActionError, MissingRight
 from core.events import User
-from core.i18n import Translator
 from core.permissions import AdminCache
 from core.runtime import Runtime
 from core.scheduling import Scheduler
@@ -102,7 +102,7 @@ async def runtime(sqlite_store: Store, port: ModPort, clock: Clock) -> AsyncIter
         ),
         store=sqlite_store,
         port=port_any,
-        translator=Translator("en"),
+        translator=build_translator("en"),
         admins=AdminCache(port.admins, 60),
         scheduler=Scheduler(clock),
         bot_id=999,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import catalog_folders
 from bot.settings import Settings
 from core.config import Section
 
@@ -90,3 +91,12 @@ def test_no_import_runs_back_up(floor: str, above: set[str]) -> None:
         if _imports(path) & above
     }
     assert wrong == {}
+
+
+def test_every_feature_catalog_is_loaded() -> None:
+    """A catalog beside a feature is read because the feature is in the ordered list."""
+    on_disk = {path.resolve() for path in (ROOT / "handlers").glob("*/i18n")}
+    loaded = {Path(str(folder)).resolve() for folder in catalog_folders()}
+    assert on_disk, "the scan found no feature catalog"
+    assert sorted(on_disk - loaded) == []
+    assert Path(str(catalog_folders()[0])).resolve() == ROOT / "core" / "i18n"
