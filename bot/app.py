@@ -102,7 +102,7 @@ def build_translator(default_language: str = "zh") -> Translator:
 class Core:
     """The platform-independent part of the bot."""
 
-    runtime: Runtime
+    runtime: Runtime[Settings]
     dispatcher: Dispatcher
     table: CommandTable
 
