@@ -43,7 +43,7 @@ from bot.app import open_store
 from bot.platforms.ordering import PerChatUpdateProcessor
 from bot.platforms.telegram import TelegramBot, build_application
 from bot.platforms.telegram_events import chat_key
-from core.config import Settings
+from bot.settings import Settings
 from core.outbound import QueuedPort
 from storage.captcha import CaptchaRepository
 from storage.unit import Store

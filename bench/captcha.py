@@ -38,8 +38,8 @@ from bench.pipeline import peak_rss_mb
 from bot.app import Core, build_core
 from bot.platforms.recording import RecordingPort
 from bot.platforms.telegram_joins import JoinReports
+from bot.settings import Settings
 from core.buttons import encode
-from core.config import Settings
 from core.events import ButtonPress, Chat, Event, MemberJoined, User
 from handlers.captcha.rules import ANSWER, button_args
 from storage.captcha import CaptchaRepository

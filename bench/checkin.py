@@ -44,7 +44,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bench.pipeline import peak_rss_mb
 from bot.app import build_core
 from bot.platforms.recording import RecordingPort
-from core.config import Settings
+from bot.settings import Settings
 from core.events import Chat, Message, User, parse_command
 from core.runtime import zone
 from handlers.checkin.rules import PointsRules, checkin_reward

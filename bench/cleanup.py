@@ -43,7 +43,7 @@ from sqlalchemy import func, select, text
 from bench.checkin import postgres_database, postgres_unavailable
 from bot.app import build_core
 from bot.platforms.recording import Call, RecordingPort
-from core.config import Settings
+from bot.settings import Settings
 from core.context import Context
 from core.events import Chat, Command, Message, User
 from handlers.cleanup.actions import candidates, exemptions
@@ -374,6 +374,6 @@ async def run_cleanup_bench(settings: Settings, **options: Any) -> dict[str, Any
 
 
 if __name__ == "__main__":  # pragma: no cover
-    from core.config import load_settings
+    from bot.settings import load_settings
 
     asyncio.run(run_cleanup_bench(load_settings(None)))

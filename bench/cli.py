@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.settings import Settings
 from bot.subcommand import Runner, Subcommand
-from core.config import Settings
 
 
 def at_least(low: int) -> Callable[[str], int]:

@@ -29,10 +29,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.app import build_translator
 from bot.platforms.recording import RecordingPort
-from core.config import Settings
+from bot.settings import Settings
 from core.events import User
-from core.i18n import Translator
 from core.permissions import AdminCache
 from core.runtime import Runtime
 from core.scheduling import Scheduler
@@ -62,7 +62,7 @@ def _runtime(settings: Settings, store: Store, port: RecordingPort) -> Runtime:
         settings=settings,
         store=store,
         port=port_any,
-        translator=Translator(settings.bot.default_language),
+        translator=build_translator(settings.bot.default_language),
         admins=AdminCache(port.admins, 3_600),
         scheduler=Scheduler(),
         bot_id=2,

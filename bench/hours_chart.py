@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
-from core.i18n import Translator
+from bot.app import build_translator
 from handlers.stats.metrics import period_ending
 from handlers.stats.report import chart_labels, hour_labels
 from storage.stats import DayFigures
@@ -37,7 +37,7 @@ def run(repeats: int) -> dict[str, float | int]:
     """Render both charts ``repeats`` times each; their fastest and median ms and sizes."""
     from handlers.stats.charts import render_activity
 
-    t = Translator()
+    t = build_translator()
     start = date(2026, 9, 1)
     days = [
         DayFigures(start + timedelta(days=i), i % 4, i % 3, 50 + i, 10 + i % 5, i % 2, 900 + i)

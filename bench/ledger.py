@@ -25,12 +25,12 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from bot.app import build_translator
 from bot.platforms.recording import DEFAULT, Call, RecordingPort
+from bot.settings import load_settings
 from core.chat import MemberInfo
-from core.config import load_settings
 from core.context import Context
 from core.events import Chat, Command, Message, User
-from core.i18n import Translator
 from core.permissions import AdminCache
 from core.runtime import Runtime
 from core.scheduling import Scheduler
@@ -94,7 +94,7 @@ async def export_once(store: Store, port: RecordingPort) -> float:
         settings=load_settings(None, {"BOT_BOT__DEFAULT_LANGUAGE": "en"}),
         store=store,
         port=port_any,
-        translator=Translator("en"),
+        translator=build_translator("en"),
         admins=AdminCache(port.admins, 60),
         scheduler=Scheduler(lambda: START),
     )

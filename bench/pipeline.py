@@ -39,7 +39,7 @@ from telegram.request import BaseRequest, RequestData
 from bot.platforms.ordering import PerChatUpdateProcessor
 from bot.platforms.telegram import TelegramBot
 from bot.platforms.telegram_events import chat_key
-from core.config import Settings
+from bot.settings import Settings
 from storage.unit import Store
 
 log = logging.getLogger(__name__)

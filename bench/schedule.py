@@ -24,9 +24,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import bindparam, insert, update
 
 from bench.pipeline import peak_rss_mb
+from bot.app import build_translator
 from bot.platforms.recording import RecordingPort
-from core.config import Settings
-from core.i18n import Translator
+from bot.settings import Settings
 from core.permissions import AdminCache
 from core.runtime import Runtime, zone
 from core.scheduling import Scheduler
@@ -172,7 +172,7 @@ async def run_ours(settings: Settings, url: str, due: dict[int, datetime], delay
         settings=settings,
         store=store,
         port=port_any,
-        translator=Translator(settings.bot.default_language),
+        translator=build_translator(settings.bot.default_language),
         admins=AdminCache(port.admins, 600),
         scheduler=Scheduler(),
     )

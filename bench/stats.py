@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from bench.checkin import postgres_database, postgres_unavailable, sqlite_database
+from bot.app import build_translator
 from core.i18n import Translator
 from handlers.stats.charts import render_blank
 from handlers.stats.metrics import MAU_DAYS, Period, period_ending
@@ -198,7 +199,7 @@ async def measure_database(url: str, members: int, days: int, repeats: int) -> d
         started = time.perf_counter()
         history = await seed(store, members, days)
         seed_s = time.perf_counter() - started
-        translator = Translator("zh")
+        translator = build_translator("zh")
         period = period_ending(TODAY, REPORT_DAYS)
         await build_stats(store, translator, period)  # warm: fonts, statements, caches
         stats_ms = await timed(repeats, lambda: build_stats(store, translator, period))

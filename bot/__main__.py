@@ -32,8 +32,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.settings import Settings, load_settings
 from bot.subcommand import Subcommand
-from core.config import ConfigError, Settings, load_settings
+from core.config import ConfigError
 
 EXIT_CONFIG = 2
 EXIT_FAILURE = 1

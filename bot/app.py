@@ -8,18 +8,19 @@ import gc
 import logging
 import signal
 from dataclasses import dataclass
+from importlib.resources.abc import Traversable
 from typing import cast
 
 from bot.cas import CasClient
 from bot.dispatch import Dispatcher
 from bot.housekeeping import Housekeeping
+from bot.settings import Settings
 from bot.typed_choices import ChoiceBook, ChoicePort
 from core.chat import ChatPort
 from core.commands import Commands, CommandTable
-from core.config import Settings
 from core.fallbacks import NEEDS_FILES, capabilities_of, with_fallbacks
 from core.feature import Feature
-from core.i18n import Translator
+from core.i18n import Translator, feature_catalogs
 from core.leadership import leadership_for
 from core.outbound import wrap_port
 from core.permissions import AdminCache
@@ -90,11 +91,21 @@ def build_features() -> tuple[list[Feature], CommandTable]:
     return features, table
 
 
+def catalog_folders() -> list[Traversable]:
+    """The base catalog and every feature's, in feature order (for tools and tests)."""
+    return feature_catalogs(build_features()[0])
+
+
+def build_translator(default_language: str = "zh") -> Translator:
+    """A translator with the base catalog and every feature's (for tools and tests)."""
+    return Translator(default_language, catalog_folders())
+
+
 @dataclass
 class Core:
     """The platform-independent part of the bot."""
 
-    runtime: Runtime
+    runtime: Runtime[Settings]
     dispatcher: Dispatcher
     table: CommandTable
 
@@ -135,7 +146,7 @@ def build_core(
     the sandbox, benchmarks of the core alone).
     """
     built, table = build_features()
-    translator = Translator(settings.bot.default_language)
+    translator = Translator(settings.bot.default_language, feature_catalogs(built))
     # Missing capabilities take their one fallback; missing buttons become typed choices.
     port = with_fallbacks(port, translator(settings.bot.default_language, NEEDS_FILES))
     choices: ChoiceBook | None = None

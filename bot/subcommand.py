@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.config import Settings
+from bot.settings import Settings
 
 # Returns the exit code, or None for 0.
 Runner = Callable[[argparse.Namespace, Settings], int | None]

@@ -1,9 +1,13 @@
-"""Settings: pydantic models for config.toml plus environment overrides.
+"""Settings machinery: the section base, the base sections, and loading TOML plus environment.
 
 Precedence, highest first: environment variables, the TOML file, built-in defaults.
 An environment variable ``BOT_<SECTION>__<KEY>`` overrides ``<section>.<key>``
-(for example ``BOT_DATABASE__URL`` or ``BOT_TELEGRAM__MODE``); ``TELEGRAM_BOT_TOKEN``
-sets ``telegram.token``. Lists in the environment are comma-separated or JSON.
+(for example ``BOT_DATABASE__URL`` or ``BOT_TELEGRAM__MODE``); a caller may name other
+variables for a key (the shell: ``TELEGRAM_BOT_TOKEN`` sets ``telegram.token``). Lists in the
+environment are comma-separated or JSON.
+
+Each feature's section sits beside it (``handlers/<feature>/config.py``), each platform's in
+the platform; the shell composes the whole ``Settings`` (``bot/settings.py``).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_origin
+from typing import Annotated, Any, Literal, Protocol, TypeVar, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -32,53 +36,18 @@ from sqlalchemy.exc import ArgumentError
 from core.ids import TELEGRAM, scoped
 
 ENV_PREFIX = "BOT_"
-TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 DEFAULT_CONFIG_FILE = "config.toml"
-DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/bot.db"
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
 Seconds = Annotated[float, Field(gt=0, le=86_400)]
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class Section(BaseModel):
     """Base for config sections: unknown keys are errors, values are checked strictly."""
 
     model_config = ConfigDict(extra="forbid", validate_default=True)
-
-
-class TelegramConfig(Section):
-    """How to reach Telegram."""
-
-    token: str = ""
-    base_url: str = "https://api.telegram.org/bot"
-    base_file_url: str = ""
-    mode: Literal["polling", "webhook"] = "polling"
-    poll_timeout: int = Field(default=30, ge=0, le=300)
-    max_retries: int = Field(default=3, ge=0, le=10)
-    # Calls that failed without Telegram acting (no connection, a 5xx answer) are tried
-    # again, pausing retry_pause_seconds and then twice as long each time (at most 2 s),
-    # until retry_seconds after the first try. 0 turns the retries off.
-    retry_seconds: float = Field(default=5.0, ge=0, le=60)
-    retry_pause_seconds: float = Field(default=0.25, gt=0, le=10)
-
-    def file_url(self) -> str:
-        """Where files are downloaded from: base_file_url, else derived from base_url."""
-        if self.base_file_url:
-            return self.base_file_url
-        if self.base_url.endswith("/bot"):
-            return self.base_url.removesuffix("/bot") + "/file/bot"
-        # No pattern to follow (e.g. a "{token}" URL): Telegram's own file server.
-        return DEFAULT_FILE_URL
-
-
-class WebhookConfig(Section):
-    """The HTTP endpoint Telegram posts updates to in webhook mode."""
-
-    listen: str = "0.0.0.0"
-    port: int = Field(default=8443, ge=1, le=65_535)
-    url: str = ""
-    secret_token: str = Field(default="", pattern=r"^[A-Za-z0-9_-]{0,256}$")
 
 
 class DatabaseConfig(Section):
@@ -166,156 +135,6 @@ class BotConfig(Section):
         return telegram | self.owners.scoped_ids()
 
 
-class WelcomeConfig(Section):
-    """How joins are batched into one welcome."""
-
-    batch_quiet_seconds: Seconds = 2.0
-    batch_max_seconds: Seconds = 10.0
-    max_names: int = Field(default=20, ge=1, le=200)
-
-
-class ScheduleConfig(Section):
-    """Scheduled posts."""
-
-    grace_seconds: float = Field(default=600.0, ge=0, le=7 * 86_400)
-    max_per_chat: int = Field(default=100, ge=1, le=10_000)
-    sync_seconds: Seconds = 30.0
-
-
-class AutoReplyConfig(Section):
-    """Keyword auto-replies."""
-
-    cooldown_seconds: int = Field(default=30, ge=0, le=86_400)
-    max_rules: int = Field(default=5_000, ge=1, le=100_000)
-    max_keyword_chars: int = Field(default=200, ge=1, le=600)
-    max_pattern_chars: int = Field(default=500, ge=1, le=600)
-    max_import_bytes: int = Field(default=2_000_000, ge=1_000, le=20_000_000)
-    recheck_seconds: Seconds = 30.0
-    cached_groups: int = Field(default=1_000, ge=1, le=1_000_000)
-
-
-class ModerationConfig(Section):
-    """The moderation engine: limits of per-group rules and in-memory tracking."""
-
-    max_bad_words: int = Field(default=1_000, ge=1, le=100_000)
-    max_word_chars: int = Field(default=200, ge=1, le=600)
-    max_pattern_chars: int = Field(default=500, ge=1, le=600)
-    max_domains: int = Field(default=200, ge=1, le=10_000)
-    # How long a group's settings are trusted before they are read again (other processes
-    # may have changed them), and how many groups' compiled rules are kept.
-    recheck_seconds: Seconds = 30.0
-    cached_groups: int = Field(default=1_000, ge=1, le=1_000_000)
-    # Repeats: how long a text is remembered, and how many new members posting the same
-    # text make a wave.
-    repeat_window_seconds: Seconds = 600.0
-    repeat_new_members: int = Field(default=3, ge=2, le=100)
-    # Members whose recent messages are remembered per group (flood/repeat), oldest dropped.
-    tracked_members: int = Field(default=5_000, ge=10, le=1_000_000)
-    # Starting samples of the spam classifier, loaded at start-up: files with one sample
-    # a line, or CSV "target,input" (1 = spam; then both lists may name it).
-    spam_samples: list[str] = Field(default_factory=list)
-    ham_samples: list[str] = Field(default_factory=list)
-
-
-class SpamConfig(Section):
-    """The learning spam filter; groups change their own threshold, scope and action."""
-
-    # Score (0..1) from which the spam action is taken; the grey band below it is reported.
-    threshold: float = Field(default=0.9, gt=0, lt=1)
-    grey_band: float = Field(default=0.3, ge=0, lt=1)
-    # Whose messages are scored by default: newcomers ("new") or every non-admin ("all").
-    scope: Literal["new", "all"] = "new"
-    new_member_days: int = Field(default=7, ge=0, le=3_650)
-    first_messages: int = Field(default=5, ge=0, le=1_000)
-    # The spam action: delete, warn, mute[:duration], kick, ban[:duration], report.
-    actions: str = Field(
-        default="delete mute:1d report",
-        pattern=r"^\s*(?:(?:delete|warn|report|kick|mute(?::\S+)?|ban(?::\S+)?)\s*)+$",
-    )
-    # How often samples learned by other processes are picked up.
-    refresh_seconds: Seconds = 60.0
-    # Newcomers tracked in memory per process (joins and message counts), oldest dropped.
-    tracked_members: int = Field(default=20_000, ge=10, le=1_000_000)
-    # Combot Anti-Spam (CAS) look-ups for newcomers: off by default.
-    cas: bool = False
-    cas_url: str = "https://api.cas.chat/check"
-    cas_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
-    cas_cache_seconds: Seconds = 3_600.0
-
-
-class CleanupConfig(Section):
-    """Inactivity cleanup (/inactive, /cleanup, /autoclean)."""
-
-    default_days: int = Field(default=30, ge=1, le=3_650)
-    # Days between the automatic warning and the removal, unless /autoclean says otherwise.
-    warn_days: int = Field(default=3, ge=0, le=365)
-    # Members who joined within this many days are never removed.
-    new_member_days: int = Field(default=7, ge=0, le=3_650)
-    # Never-seen members count as silent once the bot has been in the group this long
-    # (None: at least the asked number of days).
-    never_seen_grace_days: int | None = Field(default=None, ge=0, le=3_650)
-    # The pause between two removals (Telegram's own limits are applied on top).
-    removal_interval_seconds: float = Field(default=1.0, ge=0, le=600)
-    # How often the leading process looks for groups due for their daily automatic run.
-    check_seconds: Seconds = 600.0
-    # How long the confirm buttons of /cleanup stay valid.
-    confirm_seconds: Seconds = 600.0
-
-
-class CaptchaConfig(Section):
-    """The newcomer captcha (each group switches it on and sets its time itself)."""
-
-    # Answers a newcomer may give to a sum: each wrong one but the last brings a new sum.
-    attempts: int = Field(default=2, ge=1, le=5)
-    # The captcha time of a group that never set one, and the range /captchatime allows.
-    default_seconds: int = Field(default=120, ge=1, le=86_400)
-    min_seconds: int = Field(default=30, ge=1, le=86_400)
-    max_seconds: int = Field(default=3_600, ge=1, le=86_400)
-    # How often the leading process looks for captchas started by other processes.
-    sync_seconds: Seconds = 10.0
-
-    @model_validator(mode="after")
-    def _range(self) -> CaptchaConfig:
-        if not self.min_seconds <= self.default_seconds <= self.max_seconds:
-            raise ValueError("default_seconds must lie between min_seconds and max_seconds")
-        return self
-
-
-class EnforcementConfig(Section):
-    """Warnings, escalation, temporary mutes and bans, and reports (/warn, /mute, /report)."""
-
-    # Days a warning counts, unless a group says otherwise with /warnexpiry.
-    warn_expiry_days: int = Field(default=30, ge=1, le=3_650)
-    # The escalation ladder of groups that never set one with /warnladder ("" for none).
-    warn_ladder: str = "3:mute:1h 5:mute:1d 7:ban"
-    # How many /report a member may send per window, per group.
-    report_limit: int = Field(default=3, ge=1, le=100)
-    report_window_seconds: int = Field(default=600, ge=1, le=86_400)
-    # How often the leading process looks for temporary mutes and bans ending soon.
-    lift_check_seconds: Seconds = 30.0
-
-    @field_validator("warn_ladder")
-    @classmethod
-    def _ladder(cls, value: str) -> str:
-        from handlers.moderation.warnings import LadderError, ladder_spec, parse_ladder
-
-        try:
-            return ladder_spec(parse_ladder(value))
-        except LadderError as error:
-            raise ValueError(f"bad rung {error.rung!r} ({error.key})") from error
-
-
-class StatsConfig(Section):
-    """Group statistics (/stats, /retention, /topmembers, digests, activity alerts)."""
-
-    # Who may use /stats, /retention and /topmembers in groups that never chose (/statsaccess).
-    default_access: Literal["admins", "all"] = "all"
-    # Rows of /topmembers.
-    top_rows: int = Field(default=10, ge=1, le=50)
-    # How often the leading process closes finished days (member counts, activity alerts).
-    check_seconds: Seconds = 600.0
-
-
 class TimersConfig(Section):
     """Which process runs timed work when several share one PostgreSQL database."""
 
@@ -358,57 +177,66 @@ class LogConfig(Section):
         return value.upper() if isinstance(value, str) else value
 
 
-class Settings(Section):
-    """The whole configuration."""
+class CoreSettings(Protocol):
+    """The sections the base reads; the shell's ``Settings`` has these and every other one."""
 
-    telegram: TelegramConfig = Field(default_factory=TelegramConfig)
-    webhook: WebhookConfig = Field(default_factory=WebhookConfig)
-    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
-    bot: BotConfig = Field(default_factory=BotConfig)
-    welcome: WelcomeConfig = Field(default_factory=WelcomeConfig)
-    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
-    autoreply: AutoReplyConfig = Field(default_factory=AutoReplyConfig)
-    moderation: ModerationConfig = Field(default_factory=ModerationConfig)
-    spam: SpamConfig = Field(default_factory=SpamConfig)
-    enforcement: EnforcementConfig = Field(default_factory=EnforcementConfig)
-    stats: StatsConfig = Field(default_factory=StatsConfig)
-    timers: TimersConfig = Field(default_factory=TimersConfig)
-    captcha: CaptchaConfig = Field(default_factory=CaptchaConfig)
-    cleanup: CleanupConfig = Field(default_factory=CleanupConfig)
-    outbound: OutboundConfig = Field(default_factory=OutboundConfig)
-    log: LogConfig = Field(default_factory=LogConfig)
+    @property
+    def bot(self) -> BotConfig:
+        """Behaviour shared by all groups."""
+        ...
 
-    @model_validator(mode="after")
-    def _webhook_needs_url(self) -> Settings:
-        if self.telegram.mode == "webhook" and not self.webhook.url:
-            raise ValueError("webhook.url is required when telegram.mode is 'webhook'")
-        return self
+    @property
+    def database(self) -> DatabaseConfig:
+        """Where state lives."""
+        ...
+
+    @property
+    def outbound(self) -> OutboundConfig:
+        """Outgoing message budgets."""
+        ...
+
+    @property
+    def timers(self) -> TimersConfig:
+        """Which process runs timed work."""
+        ...
 
 
 class ConfigError(Exception):
     """A configuration problem, described in one line that names the key."""
 
 
-def load_settings(
+def load_config(
+    model: type[ModelT],
     path: str | Path | None = None,
     env: Mapping[str, str] | None = None,
     *,
-    require_token: bool = False,
-) -> Settings:
-    """Read the TOML file (if any), apply environment overrides and validate."""
+    env_aliases: Mapping[str, tuple[str, str]] | None = None,
+) -> ModelT:
+    """Read the TOML file (if any), apply environment overrides and validate as ``model``.
+
+    ``env_aliases`` names variables outside the ``BOT_`` scheme: ``{"X": ("section", "key")}``.
+    """
     env = os.environ if env is None else env
     data = _read_toml(_resolve_path(path))
-    _check_file_types(data)
-    _merge(data, _env_overrides(env))
+    _check_file_types(model, data)
+    _merge(data, _env_overrides(model, env, env_aliases or {}))
     try:
-        settings = Settings.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from None
-    if require_token and not settings.telegram.token.strip():
-        raise ConfigError(
-            f"telegram.token: missing; set it in the config file or the {TOKEN_ENV} variable"
-        )
-    return settings
+
+
+class _DatabaseOnly(BaseModel):
+    """The database section alone; the other sections are the shell's to check."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+
+
+def load_database_url(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> str:
+    """The configured database URL (for Alembic's command line, below the shell)."""
+    return load_config(_DatabaseOnly, path, env).database.url
 
 
 def _resolve_path(path: str | Path | None) -> Path | None:
@@ -433,35 +261,38 @@ def _read_toml(path: Path | None) -> dict[str, Any]:
         raise ConfigError(f"config file {path}: cannot be read ({exc.strerror})") from None
 
 
-def _check_file_types(data: dict[str, Any]) -> None:
+def _check_file_types(model: type[BaseModel], data: dict[str, Any]) -> None:
     """TOML has types: a value of the wrong type in the file is an error, not converted.
 
     Environment values are always strings, so only the file is checked strictly; checks
     that involve several keys wait for the merged settings.
     """
     try:
-        Settings.model_validate(data, strict=True)
+        model.model_validate(data, strict=True)
     except ValidationError as exc:
         errors = [e for e in exc.errors() if e["loc"]]
         if errors:
             raise ConfigError(_describe_error(errors[0], len(errors))) from None
 
 
-def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
+def _env_overrides(
+    model: type[BaseModel], env: Mapping[str, str], aliases: Mapping[str, tuple[str, str]]
+) -> dict[str, Any]:
     overrides: dict[str, Any] = {}
-    if env.get(TOKEN_ENV):
-        overrides["telegram"] = {"token": env[TOKEN_ENV]}
+    for alias, (section, key) in aliases.items():
+        if env.get(alias):
+            _merge(overrides, {section: {key: env[alias]}})
     for name, raw in env.items():
         if not name.startswith(ENV_PREFIX) or "__" not in name:
             continue
         section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
-        value = _list_value(raw) if _is_list_field(section, key) else raw
+        value = _list_value(raw) if _is_list_field(model, section, key) else raw
         _merge(overrides, {section: {key: value}})
     return overrides
 
 
-def _is_list_field(section: str, key: str) -> bool:
-    field = Settings.model_fields.get(section)
+def _is_list_field(model: type[BaseModel], section: str, key: str) -> bool:
+    field = model.model_fields.get(section)
     model = field.annotation if field else None
     if not (isinstance(model, type) and issubclass(model, BaseModel)):
         return False

@@ -6,10 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.chat import ChatPort
-from core.config import Settings
+from core.config import CoreSettings
 from core.i18n import Translator
 from core.permissions import AdminCache
 from core.rights import RightsNotices
@@ -17,16 +18,24 @@ from core.scheduling import Scheduler
 from core.timed_work import TimedWork
 from storage.unit import Store
 
+# The shell's whole Settings (bot/settings.py): core names only the sections it reads itself.
+SettingsT = TypeVar("SettingsT", bound=CoreSettings)
+
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
 @dataclass
-class Runtime:
-    """The settings, storage, platform port and helpers every feature may use."""
+class Runtime(Generic[SettingsT]):
+    """The settings, storage, platform port and helpers every feature may use.
 
-    settings: Settings
+    Generic in the settings so core need not import the shell: the shell builds a
+    ``Runtime[Settings]``; features read ``runtime.settings.<their section>``, which
+    ``tests/test_layout.py`` checks against the composed ``Settings``.
+    """
+
+    settings: SettingsT
     store: Store
     port: ChatPort
     translator: Translator

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.app import build_translator
 from bot.platforms.recording import DEFAULT, RecordingPort
+from bot.settings import load_settings
 from core.chat import ChatActionError
-from core.config import load_settings
-from core.i18n import Translator
 from core.permissions import AdminCache
 from core.runtime import Runtime
 from core.scheduling import Scheduler
@@ -85,7 +85,7 @@ def make_runtime(
         settings=load_settings(None, {"BOT_BOT__TIMEZONE": "Asia/Shanghai", **env}),
         store=store,
         port=port_any,
-        translator=Translator("en"),
+        translator=build_translator("en"),
         admins=AdminCache(port.admins, 60),
         scheduler=Scheduler(clock),
         timed=timed or TimedWork(),

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from bot.platforms.recording import RecordingPort
+from bot.settings import load_settings
 from core.chat import ChatActionError
-from core.config import load_settings
 from core.context import Context
 from core.events import Chat, Message, User
 from core.permissions import (

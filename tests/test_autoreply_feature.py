@@ -13,7 +13,7 @@ import pytest_asyncio
 
 from bot.app import Core, build_core
 from bot.platforms.recording import RecordingPort
-from core.config import load_settings
+from bot.settings import load_settings
 from core.context import Context
 from core.events import Chat, Event, Message, User, parse_command
 from core.feature import Feature

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import catalog_folders
 from core.i18n import load_catalog
 from handlers.autoreply.normalize import fold, whole_key
 from handlers.autoreply.rules import (
@@ -175,5 +176,5 @@ def test_every_error_key_has_a_sentence() -> None:
     keys = set(re.findall(r'(?:RuleError|MalformedFile)\("(\w+)"', source))
     assert len(keys) > 20
     for language in ("zh", "en"):
-        catalog = load_catalog(language)
+        catalog = load_catalog(language, *catalog_folders())
         assert {f"autoreply.{key}" for key in keys} <= set(catalog)

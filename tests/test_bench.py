@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bench.pipeline import StreamMix, measure, synthetic_updates
-from core.config import load_settings
+from bot.settings import load_settings
 
 
 def test_stream_is_deterministic_and_mixed() -> None:

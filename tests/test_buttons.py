@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from bot.app import build_translator
 from bot.dispatch import Dispatcher
+from bot.settings import load_settings
 from core.buttons import (
     MAX_BYTES,
     Ack,
@@ -20,11 +22,9 @@ from core.buttons import (
     verb_of,
 )
 from core.chat import Button, MissingRight
-from core.config import load_settings
 from core.context import Context
 from core.events import ButtonPress, Chat, Event, User
 from core.feature import ButtonSpec, Feature
-from core.i18n import Translator
 from core.permissions import AdminCache
 from core.runtime import Runtime
 from core.scheduling import Scheduler
@@ -203,7 +203,7 @@ def runtime(sqlite_store: Store, port: PressPort) -> Runtime:
         settings=load_settings(None, {"BOT_BOT__DEFAULT_LANGUAGE": "en"}),
         store=sqlite_store,
         port=port,  # type: ignore[arg-type]
-        translator=Translator("en"),
+        translator=build_translator("en"),
         admins=AdminCache(port.admins, 60),
         scheduler=Scheduler(),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench.captcha import run_captcha_bench
-from core.config import load_settings
+from bot.settings import load_settings
 
 
 async def test_small_captcha_bench_run() -> None:

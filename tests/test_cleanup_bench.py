@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bench.cleanup import Workload, measure_cleanup
-from core.config import Settings
+from bot.settings import Settings
 
 
 def test_workload_puts_the_big_group_first() -> None:

@@ -248,9 +248,9 @@ def fake_t(key: str, **values: object) -> str:
 
 
 def test_a_full_page_stays_under_telegrams_limit() -> None:
-    from core.i18n import Translator
+    from bot.app import build_translator
 
-    translator = Translator("en")
+    translator = build_translator("en")
 
     def t(key: str, **values: object) -> str:
         return translator("en", key, **values)

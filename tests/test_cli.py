@@ -11,7 +11,7 @@ import pytest
 import bench.cli
 import bot.__main__ as cli
 from bench.__main__ import shell_arguments
-from core.config import Settings
+from bot.settings import Settings
 
 NAMES = ["run", "migrate", "health", "sandbox", "bench", "spam-eval"]
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from core.config import DEFAULT_DATABASE_URL, ConfigError, Settings, load_settings
+from bot.settings import Settings, load_settings
+from core.config import DEFAULT_DATABASE_URL, ConfigError
 from core.ids import scoped
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.app import build_translator
 from bot.dispatch import Dispatcher
 from bot.platforms.recording import RecordingPort
+from bot.settings import load_settings
 from core.chat import MissingRight
-from core.config import load_settings
 from core.context import Context
 from core.events import Chat, Event, Message, User
 from core.feature import Feature
-from core.i18n import Translator
 from core.permissions import AdminCache
 from core.runtime import Runtime
 from core.scheduling import Scheduler
@@ -53,7 +53,7 @@ def runtime(sqlite_store: Store) -> Runtime:
         settings=load_settings(None, {}),
         store=sqlite_store,
         port=port,  # type: ignore[arg-type]
-        translator=Translator("en"),
+        translator=build_translator("en"),
         admins=AdminCache(port.admins, 60),
         scheduler=Scheduler(),
     )

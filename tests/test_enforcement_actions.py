@@ -11,13 +11,13 @@ import pytest
 import pytest_asyncio
 
 from bench.enforcement import Sizes, run_enforcement_bench
+from bot.app import build_translator
 from bot.platforms.recording import RecordingPort
 from bot.platforms.telegram_events import CHANNEL_BOT_ID
+from bot.settings import load_settings
 from core.buttons import decode
 from core.chat import ChatActionError, MissingRight
-from core.config import load_settings
 from core.events import User
-from core.i18n import Translator
 from core.permissions import AdminCache
 from core.runtime import Runtime
 from core.scheduling import Scheduler
@@ -91,7 +91,7 @@ async def runtime(sqlite_store: Store, port: RecordingPort, clock: Clock) -> Asy
         ),
         store=sqlite_store,
         port=port_any,
-        translator=Translator("en"),
+        translator=build_translator("en"),
         admins=AdminCache(port.admins, 60),
         scheduler=Scheduler(clock),
         bot_id=999,

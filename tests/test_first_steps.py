@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from core.config import load_settings
+from bot.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from bot.app import build_features
-from core.i18n import LANGUAGES, Translator, load_catalog
+from bot.app import build_features, build_translator, catalog_folders
+from core.i18n import LANGUAGES, load_catalog
 from core.markup import to_plain
 from handlers.basics import help_overview, help_topic, topic_name, topic_names, unknown_topic
 from handlers.help_topics import Topic, find_topic, help_topics, normalize
@@ -15,7 +15,7 @@ from handlers.help_topics import Topic, find_topic, help_topics, normalize
 # Telegram's limit on a message's text.
 MAX_TEXT = 4096
 TABLE = build_features()[1]
-T = Translator()
+T = build_translator()
 ALL = help_topics(TABLE, is_admin=True)
 MEMBERS = help_topics(TABLE, is_admin=False)
 ADMIN_ONLY = {spec.name for spec in TABLE.specs.values() if spec.admin_only}
@@ -88,7 +88,7 @@ def test_topics_come_from_the_features_in_order_members_first() -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_topic_has_a_name_and_a_line_in_each_language(language: str) -> None:
-    catalog = load_catalog(language)
+    catalog = load_catalog(language, *catalog_folders())
     for key in TABLE.topics():
         assert catalog.get(f"help.topic.{key}.name", "").strip(), key
         assert catalog.get(f"help.topic.{key}.about", "").strip(), key

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import core.i18n as i18n
-from bot.app import build_features
+from bot.app import build_features, build_translator, catalog_folders
 from core.i18n import (
     LANGUAGES,
     Translator,
@@ -20,8 +20,9 @@ from core.i18n import (
 )
 from core.markup import Html, bold
 
-ZH = load_catalog("zh")
-EN = load_catalog("en")
+FOLDERS = catalog_folders()
+ZH = load_catalog("zh", *FOLDERS)
+EN = load_catalog("en", *FOLDERS)
 
 
 def test_languages() -> None:
@@ -42,7 +43,7 @@ def test_same_placeholders_in_both_languages(key: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_sentence_is_non_empty_and_formats(language: str) -> None:
     """Each sentence parses as a format string and fills in with its own placeholders."""
-    catalog = load_catalog(language)
+    catalog = load_catalog(language, *FOLDERS)
     for key, text in catalog.items():
         assert text.strip(), f"{language}:{key} is empty"
         for number in (1, 2):
@@ -80,7 +81,7 @@ def test_features_declare_commands() -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_a_description(language: str, command: str) -> None:
-    catalog = load_catalog(language)
+    catalog = load_catalog(language, *FOLDERS)
     key = f"commands.{command}"
     assert key in catalog, f"{language}.toml lacks {key}"
     assert catalog[key].strip()
@@ -88,7 +89,7 @@ def test_every_command_has_a_description(language: str, command: str) -> None:
 
 def test_help_keys_of_all_specs_exist() -> None:
     _features, table = build_features()
-    translator = Translator()
+    translator = build_translator()
     for spec in table.specs.values():
         for language in LANGUAGES:
             assert spec.help_key in translator.keys(language)
@@ -100,7 +101,7 @@ def test_help_keys_of_all_specs_exist() -> None:
 
 @pytest.fixture(scope="module")
 def tr() -> Translator:
-    return Translator("zh")
+    return build_translator("zh")
 
 
 @pytest.mark.parametrize(
@@ -154,12 +155,12 @@ def test_translator_escapes_catalog_text(tr: Translator) -> None:
 def test_unknown_language_falls_back_to_default(
     tr: Translator, language: str | None, expected_language: str
 ) -> None:
-    assert tr.plain(language, "lang.set") == load_catalog(expected_language)["lang.set"]
-    assert tr(language, "lang.usage") == load_catalog(expected_language)["lang.usage"]
+    assert tr.plain(language, "lang.set") == load_catalog(expected_language, *FOLDERS)["lang.set"]
+    assert tr(language, "lang.usage") == load_catalog(expected_language, *FOLDERS)["lang.usage"]
 
 
 def test_default_language_is_configurable() -> None:
-    english = Translator("en")
+    english = build_translator("en")
     assert english.plain("fr", "lang.set") == EN["lang.set"]
     assert english.plain("zh", "lang.set") == ZH["lang.set"]
 
@@ -169,7 +170,7 @@ def test_default_language_is_configurable() -> None:
     [("en", "welcome.usage"), ("zh", "welcome.usage"), ("en", "rules.usage"), ("en", "rules.show")],
 )
 def test_plain_returns_the_raw_text(tr: Translator, language: str, key: str) -> None:
-    assert tr.plain(language, key) == load_catalog(language)[key]
+    assert tr.plain(language, key) == load_catalog(language, *FOLDERS)[key]
 
 
 def test_plain_keeps_doubled_braces_and_markup_characters(tr: Translator) -> None:
@@ -303,7 +304,7 @@ NOT_NUMBERS = {"names", "action", "id", "ids", "mentions", "user", "group", "nam
 
 
 def english_sentences() -> list[tuple[str, str]]:
-    return sorted(load_catalog("en").items())
+    return sorted(load_catalog("en", *FOLDERS).items())
 
 
 @pytest.mark.parametrize(("key", "text"), english_sentences())
@@ -325,7 +326,7 @@ def test_the_scan_sees_a_wrong_plural() -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_plural_choices_have_two_forms(language: str) -> None:
-    for key, text in load_catalog(language).items():
+    for key, text in load_catalog(language, *FOLDERS).items():
         for name, forms in plural_forms(text):
             assert len(forms) == 2 and all(forms), f"{language}:{key}: {{{name}:one|other}}"
             assert name in placeholders(text)

@@ -31,7 +31,6 @@ LEAVES = ("core.ids",)
 # Upward imports that exist today, each with the part of issue 18 that removes it. The test
 # fails on any other, and on an entry here that no longer happens (delete it then).
 KNOWN: dict[tuple[str, str], str] = {
-    ("core.config", "handlers.moderation"): "part 6 (layout): settings composed in the shell",
     ("handlers.captcha", "handlers.moderation"): "part 5 (utils): one duration parser in core",
     ("handlers.spam", "handlers.moderation"): "part 5 (utils): durations, newcomer tracker",
     ("handlers.nightmode", "handlers.schedule"): "part 5 (utils): one clock-time parser",

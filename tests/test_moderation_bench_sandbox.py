@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from bot.platforms.console import run_sandbox
-from core.config import load_settings
+from bot.settings import load_settings
 
 
 def test_bench_reports_every_figure_and_catches_the_ads(capsys: object) -> None:

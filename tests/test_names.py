@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from bot.app import build_translator
 from bot.platforms.console import ADMIN, ConsolePort
 from bot.platforms.console import Group as SandboxGroup
 from bot.platforms.recording import RecordingPort
+from bot.settings import load_settings
 from core.chat import ChatActionError, MemberInfo
-from core.config import load_settings
 from core.events import User
-from core.i18n import Translator
 from core.names import look_up, name_or_id, names_of, person, real_name, to_look_up
 from core.permissions import AdminCache
 from core.runtime import Runtime
@@ -51,7 +51,7 @@ async def runtime(sqlite_store: Store, port: RecordingPort) -> AsyncIterator[Run
         settings=load_settings(None, {"BOT_BOT__DEFAULT_LANGUAGE": "en"}),
         store=sqlite_store,
         port=port_any,
-        translator=Translator("en"),
+        translator=build_translator("en"),
         admins=AdminCache(port.admins, 60),
         scheduler=Scheduler(lambda: T0),
         clock=lambda: T0,

@@ -15,8 +15,9 @@ import pytest
 
 from bot.app import build_core
 from bot.platforms.recording import RecordingPort
+from bot.settings import load_settings
 from core.chat import ChatActionError, ChatPort
-from core.config import ConfigError, load_settings
+from core.config import ConfigError
 from core.context import Context
 from core.events import Chat, Message, User
 from core.outbound import QueuedPort, reply_later

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from bench.burst import run_burst_bench
-from core.config import load_settings
+from bot.settings import load_settings
 
 FIGURES = {
     "ad_deleted_s",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.i18n import Translator
+from bot.app import build_translator
 from core.outbound_rules import Pending, Priority, merged_text
 from handlers.checkin.burst import (
     CheckedIn,
@@ -15,7 +15,7 @@ from handlers.checkin.burst import (
     level_up_merge,
 )
 
-T = Translator("zh")
+T = build_translator("zh")
 MEMBERS = [CheckedIn("Ann", 10, 1), CheckedIn("<b>Bo</b> & co", 12, 3)]
 
 

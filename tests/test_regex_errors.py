@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import re2
 
-from core.i18n import LANGUAGES, Translator, load_catalog
+from bot.app import build_translator, catalog_folders
+from core.i18n import LANGUAGES, load_catalog
 from core.regex_errors import KINDS, PatternProblem, pattern_problem, re2_message
 from handlers.autoreply.rules import regex_options
 
@@ -78,7 +79,7 @@ def test_re2_message_decodes_bytes() -> None:
 def test_every_kind_has_a_sentence(language: str, kind: str) -> None:
     """In both languages, and with the fragment escaped when shown."""
     key = PatternProblem(kind, "").key
-    assert key in load_catalog(language)
-    shown = Translator()(language, key, fragment="<b>")
+    assert key in load_catalog(language, *catalog_folders())
+    shown = build_translator()(language, key, fragment="<b>")
     assert "<b>" not in shown
     assert "RE2 says" not in shown and "b'" not in shown

@@ -23,8 +23,8 @@ from bot.platforms.console import (
     humanize,
     run_sandbox,
 )
+from bot.settings import load_settings
 from core.chat import ChatActionError
-from core.config import load_settings
 from core.events import Command, Event, Message
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.platforms.console import run_sandbox
-from core.config import load_settings
+from bot.settings import load_settings
 
 
 async def session(tmp_path: Path, script: str) -> str:

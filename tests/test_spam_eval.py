@@ -11,7 +11,7 @@ import pytest
 from bench.spam import run_spam_bench
 from bench.spam_eval import evaluate, split
 from bot.__main__ import main
-from core.config import Settings
+from bot.settings import Settings
 from handlers.spam.model import DEFAULT_THRESHOLD, Sample, SpamModel
 from handlers.spam.samples import read_paired
 from tests.spam_corpus import HAM, SPAM, corpus, write_files

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.platforms.console import BANNER, run_sandbox
-from core.config import load_settings
+from bot.settings import load_settings
 from handlers.spam.model import Sample, SpamModel
 from handlers.spam.status import ModelStatus, notice, startup_log, status_of
 from tests.spam_corpus import HAM, SPAM, write_files
@@ -78,16 +78,16 @@ def test_startup_log_line(status: ModelStatus, level: int, words: list[str]) -> 
     "key", ["spam.model_untrained", "spam.model_partial", "spam.model_trained"]
 )
 def test_notices_exist_in_both_languages(language: str, key: str) -> None:
-    from core.i18n import Translator
+    from bot.app import build_translator
 
-    text = Translator()(language, key, spam=1, ham=2, total=3)
+    text = build_translator()(language, key, spam=1, ham=2, total=3)
     assert text and key not in text
 
 
 def test_english_notices_read_right_for_one_and_many() -> None:
-    from core.i18n import Translator
+    from bot.app import build_translator
 
-    translate = Translator()
+    translate = build_translator()
     one = translate("en", "spam.model_partial", spam=1, ham=0, total=1)
     assert "1 spam example and 0 normal messages" in one
     many = translate("en", "spam.model_partial", spam=0, ham=1, total=1)

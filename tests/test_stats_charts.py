@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from core.i18n import Translator
+from bot.app import build_translator
 from handlers.stats.charts import (
     ActivityLabels,
     cjk_font_path,
@@ -71,7 +71,7 @@ def test_a_glyph_missing_from_every_font_would_be_seen() -> None:
 
 
 def test_chinese_table_has_no_missing_glyphs() -> None:
-    t = Translator("zh")
+    t = build_translator("zh")
     rows = [
         Cohort(date(2026, 11, 2), 5, (4, 3, None), (3, 2, None)),
         Cohort(date(2026, 11, 9), 0, (0, 0, None), (0, 0, None)),
@@ -87,7 +87,7 @@ def test_chinese_table_has_no_missing_glyphs() -> None:
 
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_chart_words_come_from_the_catalog(language: str) -> None:
-    t = Translator("zh")
+    t = build_translator("zh")
     labels = chart_labels(t, language, period_ending(date(2026, 11, 26), 7), "Dollar $x$ group")
     expected = "最近 7 天" if language == "zh" else "last 7 days"
     assert expected in labels.title and "2026-11-20" in labels.title

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 import pytest
 from matplotlib.colors import to_hex
 
-from core.i18n import LANGUAGES, Translator
+from bot.app import build_translator
+from core.i18n import LANGUAGES
 from handlers.stats import charts, report
 from handlers.stats.charts import BAR, LINE, _figure, _hours_panel, render_activity
 from handlers.stats.labels import HourLabels
@@ -17,7 +18,7 @@ from handlers.stats.report import chart_labels, hour_labels
 from storage.stats import DayFigures
 from tests.test_stats_charts import png_size
 
-T = Translator()
+T = build_translator()
 HOURS = [0] * 8 + [5, 9] + [2] * 10 + [12, 30, 7, 1]  # busiest: 21:00, 20:00, 09:00
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from bot.app import Core, build_core
+from bot.settings import Settings
 from core.chat import (
     SENDING_RIGHTS,
     Capabilities,
@@ -30,7 +31,6 @@ from core.chat import (
     Keyboard,
     MemberInfo,
 )
-from core.config import Settings
 from core.events import (
     Attachment,
     Chat,

@@ -40,7 +40,7 @@ from bot.platforms.telegram_joins import JoinReports
 from bot.platforms.telegram_port import TelegramPort
 from bot.platforms.telegram_retry import RetryPolicy
 from bot.platforms.webhook import WebhookServer, make_webhook_app
-from core.config import Settings
+from bot.settings import Settings
 from core.feature import CommandSpec
 from core.i18n import LANGUAGES, Translator
 from core.ids import TELEGRAM

@@ -8,8 +8,9 @@ plural and writes only ``{count}``.
 
 from __future__ import annotations
 
+import sys
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -32,26 +33,42 @@ def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
     return flat
 
 
-def load_catalog(language: str, folder: Traversable | None = None) -> dict[str, str]:
-    """Read one language's catalog into ``{"section.key": "text"}``.
+def load_catalog(language: str, *folders: Traversable) -> dict[str, str]:
+    """Read one language's catalog from ``folders`` into ``{"section.key": "text"}``.
 
-    The catalog is ``{language}.toml`` plus one ``{feature}.{language}.toml`` per feature that
-    keeps its sentences apart; a key defined twice is an error.
+    Each folder holds ``{language}.toml`` plus any ``{part}.{language}.toml`` that keeps a
+    part's sentences apart; no folder given: the base catalog of this package. A key defined
+    twice, in one folder or across them, is an error.
     """
-    folder = folder if folder is not None else resources.files(__name__)
-    names = sorted(
-        entry.name
-        for entry in folder.iterdir()
-        if entry.name == f"{language}.toml" or entry.name.endswith(f".{language}.toml")
-    )
     catalog: dict[str, str] = {}
-    for name in names:
-        part = _flatten(tomllib.loads(folder.joinpath(name).read_text("utf-8")))
-        twice = catalog.keys() & part.keys()
-        if twice:
-            raise ValueError(f"{name} defines keys already defined: {sorted(twice)[:5]}")
-        catalog.update(part)
+    for folder in folders or (resources.files(__name__),):
+        names = sorted(
+            entry.name
+            for entry in folder.iterdir()
+            if entry.name == f"{language}.toml" or entry.name.endswith(f".{language}.toml")
+        )
+        for name in names:
+            part = _flatten(tomllib.loads(folder.joinpath(name).read_text("utf-8")))
+            twice = catalog.keys() & part.keys()
+            if twice:
+                raise ValueError(f"{name} defines keys already defined: {sorted(twice)[:5]}")
+            catalog.update(part)
     return catalog
+
+
+def feature_catalogs(features: Iterable[object]) -> list[Traversable]:
+    """The base catalog, then the ``i18n`` folder of each feature's package, in feature order.
+
+    A feature's sentences sit beside it: ``handlers/<feature>/i18n/{zh,en}.toml``. Features
+    without such a folder (or sharing one) add nothing.
+    """
+    folders: list[Traversable] = [resources.files(__name__)]
+    for feature in features:
+        package = sys.modules[type(feature).__module__].__package__
+        folder = resources.files(package).joinpath("i18n") if package else None
+        if folder is not None and folder.is_dir() and str(folder) not in map(str, folders):
+            folders.append(folder)
+    return folders
 
 
 def placeholders(text: str) -> set[str]:
@@ -131,9 +148,10 @@ def fill(text: str, values: Mapping[str, Any], *, markup: bool = True) -> str:
 class Translator:
     """Looks sentences up by key and fills them in; falls back to the other language."""
 
-    def __init__(self, default_language: str = "zh") -> None:
+    def __init__(self, default_language: str = "zh", folders: Sequence[Traversable] = ()) -> None:
+        """Load the catalogs of ``folders`` (see ``feature_catalogs``); none: the base alone."""
         self.default_language = default_language
-        self._catalogs = {lang: load_catalog(lang) for lang in LANGUAGES}
+        self._catalogs = {lang: load_catalog(lang, *folders) for lang in LANGUAGES}
 
     def __call__(self, language: str | None, key: str, **values: Any) -> Html:
         """The sentence ``key`` in ``language`` as markup; values not yet ``Html`` are escaped."""

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from core.buttons import Ack, Press, StaleButton, refusal
 from core.chat import Button, ChatActionError, MissingRight
-from core.config import Settings
 from core.context import Context, chat_language
 from core.durations import format_duration
 from core.events import Command, Event, MemberJoined, Message, User
@@ -26,6 +25,7 @@ from core.newcomers import Newcomer, Newcomers
 from core.outbound import reply_later
 from core.runtime import Runtime
 from handlers.moderation.actions import Action, Case, enforce, is_protected
+from handlers.moderation.config import HasModeration
 from handlers.moderation.rules import DRYRUN, OFF
 from handlers.spam.cas import CasCache, CasLookup
 from handlers.spam.model import Sample, SpamModel
@@ -67,7 +67,7 @@ def parse_press(args: tuple[str, ...]) -> tuple[int, bool] | None:
     return int(number), key == "s"
 
 
-def load_start_samples(settings: Settings) -> list[Sample]:
+def load_start_samples(settings: HasModeration) -> list[Sample]:
     """The samples named in the config; a file that cannot be read is logged and skipped."""
     samples: list[Sample] = []
     cfg = settings.moderation

@@ -35,12 +35,13 @@ def _database_url() -> str:
     url = config.get_main_option("sqlalchemy.url")
     if url:
         return url
-    # Imported here, for the command line only: storage itself imports nothing from bot.
-    from core.config import ConfigError, load_settings
+    # Imported here, for the command line only: storage imports nothing from the shell, so
+    # only the database section is read (the shell checks the rest when the bot starts).
+    from core.config import ConfigError, load_database_url
 
     config_file = context.get_x_argument(as_dictionary=True).get("config")
     try:
-        return load_settings(config_file).database.url
+        return load_database_url(config_file)
     except ConfigError as error:
         raise CommandError(f"config error: {error}") from None
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest_asyncio
 
 from bot.platforms.telegram import TelegramBot
-from core.config import Settings, load_settings
+from bot.settings import Settings, load_settings
 from tests.fakes import FakeBotApi
 
 TOKEN = "123456:TEST-not-a-real-token"

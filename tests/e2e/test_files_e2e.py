@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.platforms.telegram import TelegramBot
+from bot.platforms.telegram_config import DEFAULT_FILE_URL, TelegramConfig
 from core.chat import ChatActionError, ChatPort
-from core.config import DEFAULT_FILE_URL, TelegramConfig
 from tests.e2e.conftest import GROUP, TOKEN, BotFactory
 from tests.fakes import FakeBotApi, UploadedFile, bot_api, make_user
 

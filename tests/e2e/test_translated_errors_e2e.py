@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.i18n import Translator
+from bot.app import build_translator
 from tests.e2e.conftest import ADMIN_ID, BotFactory
 from tests.e2e.test_welcome_e2e import command
 from tests.fakes import FakeBotApi
@@ -51,7 +51,7 @@ async def test_bad_patterns_and_crons_are_explained_in_the_groups_language(
         assert expected in answer, (text, answer)
         for word in LIBRARY_WORDS:
             assert word not in answer, (text, answer)
-    tr = Translator()
+    tr = build_translator()
     for listing, empty in (
         ("/replies", "autoreply.list_empty"),
         ("/schedules", "schedule.list_empty"),
