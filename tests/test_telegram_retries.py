@@ -17,7 +17,7 @@ from telegram.request import HTTPXRequest
 
 from bot.platforms.telegram_port import TelegramPort
 from bot.platforms.telegram_retry import RetryPolicy, may_repeat, outcome
-from bot.split_text import visible_length
+from bot.platforms.telegram_split import visible_length
 from core.chat import Button, ChatActionError
 from tests.fakes import FakeBotApi
 

@@ -12,8 +12,8 @@ from core.chat import Button, ChatActionError, Keyboard, MissingRight
 from core.context import Context
 from core.events import ButtonPress, Event, JoinRequest, MemberJoined, MemberLeft, User
 from core.feature import CommandSpec, Feature
-from core.markup import Html, escape, mention
 from core.runtime import Runtime
+from core.text import Text, bold, mention
 from handlers.captcha.commands import captcha_seconds, configure, set_fail_action, set_time
 from handlers.captcha.resolve import Greeter, Resolver
 from handlers.captcha.rules import (
@@ -166,7 +166,7 @@ class Captcha(Feature):
         pending_id, challenge, due = await self._store(ctx, settings, user, "request", user.id)
         if pending_id is None:
             return
-        group = Html(f"<b>{escape(chat.title)}</b>")
+        group = bold(chat.title)
         text = await self._question(ctx, settings, challenge, group, request=True)
         buttons = _keyboard(pending_id, challenge, await self._human(ctx))
         message_id = await ctx.port.send(user.id, text, buttons=buttons)
@@ -231,10 +231,10 @@ class Captcha(Feature):
         ctx: Context,
         settings: StoredSettings,
         challenge: Challenge,
-        who: Html,
+        who: Text,
         *,
         request: bool,
-    ) -> Html:
+    ) -> Text:
         language = await ctx.language()
         time = format_duration(self._seconds(ctx, settings), language)
         prefix = "captcha.request_" if request else "captcha.ask_"
@@ -275,7 +275,7 @@ class Captcha(Feature):
         )
         chat, language = await self.resolver.chat(pending)
         request = pending.kind == "request"
-        who = Html(f"<b>{escape(chat.title)}</b>") if request else mention(press.user)
+        who = bold(chat.title) if request else mention(press.user)
         remaining = max(int((pending.deadline - ctx.runtime.now()).total_seconds()), 1)
         t = ctx.runtime.translator
         text = t(
@@ -319,7 +319,7 @@ class Captcha(Feature):
 
     async def _t(
         self, ctx: Context, pending: PendingCaptcha | None, key: str, **values: object
-    ) -> Html:
+    ) -> Text:
         language = await self._language(ctx, pending)
         return ctx.runtime.translator(language, f"captcha.toast_{key}", **values)
 

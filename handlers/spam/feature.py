@@ -19,9 +19,9 @@ from core.config import Settings
 from core.context import Context, chat_language
 from core.events import ButtonPress, Command, Event, MemberJoined, Message, User
 from core.feature import CommandSpec, Feature
-from core.markup import Html, code, mention
 from core.outbound import reply_later
 from core.runtime import Runtime
+from core.text import Text, code, mention
 from handlers.moderation.actions import Action, Case, enforce, is_protected
 from handlers.moderation.durations import format_duration
 from handlers.moderation.rules import DRYRUN, OFF
@@ -148,7 +148,7 @@ class SpamFilter(Feature):
                 self.model.learn(sample.text, sample.spam)
         self._mine = {i for i in self._mine if i > self._last_id}
 
-    async def config_note(self, ctx: Context) -> Html:
+    async def config_note(self, ctx: Context) -> Text:
         """The model's state for /modconfig: untrained (and how to teach it) or trained on N."""
         key, values = notice(status_of(self.model))
         return await ctx.t(key, **values)
@@ -305,7 +305,7 @@ class SpamFilter(Feature):
             buttons = [[buttons[0][1]]]
         log_chat = (await ModerationRepository(ctx.uow).settings(chat_id)).log_chat_id
         # Only the log chat sees the text: quoting an ad in the group would repeat it.
-        quoted = text + Html("\n") + code(message.text[:QUOTE_CHARS])
+        quoted = text + "\n" + code(message.text[:QUOTE_CHARS])
         if log_chat is not None and await ctx.port.send(log_chat, quoted, buttons=buttons):
             return
         reply_to = None if caught else message.message_id
@@ -420,7 +420,7 @@ class SpamFilter(Feature):
         key = "spam.decided_spam" if spam else "spam.decided_ham"
         verdict_line = runtime.translator(language, key, user=mention(user), admin=press.user.name)
         if press.chat.id != flag.chat_id:
-            verdict_line = verdict_line + Html("\n") + code(flag.text[:QUOTE_CHARS])
+            verdict_line = verdict_line + "\n" + code(flag.text[:QUOTE_CHARS])
         await port.edit(press.chat.id, press.message_id, verdict_line)
         await port.answer_button(press.press_id, await ctx.t("spam.button_done"))
         return True
