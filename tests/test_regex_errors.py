@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import re2
 
+from bot.platforms.telegram_render import to_html
 from core.i18n import LANGUAGES, Translator, load_catalog
 from core.regex_errors import KINDS, PatternProblem, pattern_problem, re2_message
 from handlers.autoreply.rules import regex_options
@@ -79,6 +80,6 @@ def test_every_kind_has_a_sentence(language: str, kind: str) -> None:
     """In both languages, and with the fragment escaped when shown."""
     key = PatternProblem(kind, "").key
     assert key in load_catalog(language)
-    shown = Translator()(language, key, fragment="<b>")
+    shown = to_html(Translator()(language, key, fragment="<b>"))
     assert "<b>" not in shown
     assert "RE2 says" not in shown and "b'" not in shown

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import pytest_asyncio
 
+from bot.platforms.telegram_render import to_html
 from core.chat import ChatActionError, MissingRight
 from handlers.schedule.runner import ScheduleRunner, job_id
 from handlers.schedule.when import parse_when
@@ -117,7 +118,8 @@ async def test_text_is_posted_literally(runner: ScheduleRunner) -> None:
     assert port_of(runner).posts == []  # the clock is not there yet: it waits
     clock_of(runner).now = T0 + timedelta(minutes=1)
     await runner.fire(sid, T0 + timedelta(minutes=1))
-    assert port_of(runner).posts == [(GROUP, "&lt;b&gt;5 &gt; 3&lt;/b&gt; &amp; more")]
+    posts = [(chat, to_html(text)) for chat, text in port_of(runner).posts]
+    assert posts == [(GROUP, "&lt;b&gt;5 &gt; 3&lt;/b&gt; &amp; more")]
     assert (await load(runner.runtime.store, sid)).state == "done"
 
 
