@@ -105,7 +105,7 @@ async def _error(ctx: Context, error: SettingError) -> None:
     await ctx.say(error.key, **error.values)
 
 
-async def _check_name(ctx: Context, name: str) -> str:
+async def _check_name(ctx: Context, name: str) -> Text:
     return await ctx.t(f"moderation.check.{name}")
 
 
