@@ -357,7 +357,7 @@ class SpamFilter(Feature):
             actor = command.sender.id
             taken = await self._enforce(ctx, reply.sender, reply, actions, "/spam", actor)
         names = [await ctx.t(f"spam.kind.{name}") for name in taken]
-        await ctx.say("spam.learned_spam", done=", ".join(names) or "-")
+        await ctx.say("spam.learned_spam", done=Text(", ").join(names) or "-")
 
     async def _delete(self, ctx: Context, message_id: int) -> bool:
         """Delete a message of the chat; False (admins told once) if that failed."""
