@@ -42,24 +42,22 @@ class Segment(NamedTuple):
 def _merged(segments: Iterable[Segment]) -> tuple[Segment, ...]:
     """Segments with empty ones dropped and neighbouring runs of one kind joined."""
     out: list[Segment] = []
-    kind: str | None = None  # the kind of the run being collected (a _RUNS kind)
-    run: list[str] = []
+    run: list[str] | None = None  # the texts of a run out[-1] is being extended by
     for segment in segments:
         shown = segment.text
         if not shown:
             continue
-        if segment.kind == kind:
+        if out and segment.kind == out[-1].kind and segment.kind in _RUNS:
+            if run is None:
+                run = [out[-1].text]
             run.append(shown)
             continue
-        if run:
-            out.append(Segment(kind, "".join(run)))  # type: ignore[arg-type]
-        if segment.kind in _RUNS:
-            kind, run = segment.kind, [shown]
-        else:
-            kind, run = None, []
-            out.append(segment)
-    if run:
-        out.append(Segment(kind, "".join(run)))  # type: ignore[arg-type]
+        if run is not None:
+            out[-1] = Segment(out[-1].kind, "".join(run))
+            run = None
+        out.append(segment)
+    if run is not None:
+        out[-1] = Segment(out[-1].kind, "".join(run))
     return tuple(out)
 
 
@@ -93,6 +91,11 @@ class Text:
         else:
             self._segments = _merged(s for part in parts for s in _segments_of(part))
         self._plain = None
+
+    @classmethod
+    def of(cls, segments: Iterable[Segment]) -> Text:
+        """A Text of these segments (empty ones dropped, neighbouring runs joined)."""
+        return _make(_merged(segments))
 
     @property
     def segments(self) -> tuple[Segment, ...]:

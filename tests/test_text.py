@@ -7,6 +7,7 @@ import pytest
 
 from bot.platforms.telegram_render import to_html
 from core.events import User
+from core.i18n import fill
 from core.text import (
     BOLD,
     CODE,
@@ -175,3 +176,36 @@ def test_only_text_and_str_combine() -> None:
         Text(3)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         plain(",").join([1])  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(
+    ("segments", "text"),
+    [
+        ([Segment(BOLD, "a"), Segment(BOLD, "b"), Segment(PLAIN, "")], bold("ab")),
+        ([Segment(PLAIN, "a"), Segment(PLAIN, "b"), Segment(PLAIN, "c")], plain("abc")),
+        (
+            [Segment(MENTION, "A", 1), Segment(MENTION, "A", 1)],
+            mention(User(1, "A")) + mention(User(1, "A")),
+        ),
+        ([], Text()),
+    ],
+    ids=["bold-run", "plain-run", "mentions-stay-apart", "empty"],
+)
+def test_of_merges_like_concatenation(segments: list[Segment], text: Text) -> None:
+    assert Text.of(segments) == text
+
+
+@pytest.mark.parametrize(
+    ("sentence", "values", "text"),
+    [
+        ("{a}{b}", {"a": bold("x"), "b": bold("y")}, bold("xy")),
+        ("<{a}>", {"a": "&"}, plain("<&>")),
+        ("hi {who}!", {"who": mention(EVE)}, "hi " + mention(EVE) + "!"),
+        ("{n} {n:day|days}", {"n": plain("1")}, plain("1 day")),
+    ],
+    ids=["formatted-values-merge", "plain-stays-plain", "mention-kept", "text-number"],
+)
+def test_fill_builds_the_same_text_as_concatenation(
+    sentence: str, values: dict[str, object], text: Text
+) -> None:
+    assert fill(sentence, values) == text

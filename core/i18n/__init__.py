@@ -16,7 +16,7 @@ from importlib.resources.abc import Traversable
 from string import Formatter
 from typing import Any
 
-from core.text import Text, plain
+from core.text import PLAIN, Segment, Text, plain
 
 LANGUAGES = ("zh", "en")
 
@@ -104,26 +104,36 @@ _CONVERSIONS = {"r": repr, "s": str, "a": ascii}
 def fill(text: str, values: Mapping[str, Any]) -> Text:
     """A sentence with its values in: plural choices pick a form, a Text value keeps its
     formatting, any other value is shown as plain text (never read as markup or fields)."""
-    pieces: list[Text | str] = []
-    formatted = False
+    run: list[str] = []  # plain text since the last formatted segment
+    segments: list[Segment] | None = None  # only once a value brings formatting
     for literal, name, spec, conversion in _parsed(text):
         if literal:
-            pieces.append(literal)
+            run.append(literal)
         if name is None:
             continue
         value = values[name]
         if "|" in spec:
-            pieces.append(choose_plural(value, spec))
+            run.append(choose_plural(value, spec))
         elif isinstance(value, Text) and not spec and not conversion:
-            pieces.append(value)
-            formatted = True
+            if segments is None:
+                segments = []
+            for segment in value.segments:
+                if segment.kind == PLAIN:
+                    run.append(segment.text)
+                    continue
+                if run:
+                    segments.append(Segment(PLAIN, "".join(run)))
+                    run = []
+                segments.append(segment)
         else:
             if conversion:
                 value = _CONVERSIONS[conversion](value)
-            pieces.append(format(value, spec) if spec else str(value))
-    if not formatted:
-        return plain("".join(pieces))  # type: ignore[arg-type]
-    return Text(*pieces)
+            run.append(format(value, spec) if spec else str(value))
+    if segments is None:
+        return plain("".join(run))
+    if run:
+        segments.append(Segment(PLAIN, "".join(run)))
+    return Text.of(segments)
 
 
 class Translator:
