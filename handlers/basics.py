@@ -125,6 +125,6 @@ def unknown_topic(t: Translator, language: str, word: str, topics: Sequence[Topi
     names = t.plain(language, "help.separator").join(
         topic_name(t, language, topic.key) for topic in topics
     )
-    # What was typed is untrusted: the translator escapes it (and clips it, it may be long).
+    # What was typed is untrusted: it goes in as plain text (clipped: it may be long).
     shown = word if len(word) <= 40 else word[:39] + "…"
     return t(language, "help.unknown", word=shown, topics=names)

@@ -221,7 +221,7 @@ async def retention_table(t: Translator, language: str, rows: Sequence[Cohort]) 
 
 
 def group_name(title: str, chat_id: int) -> str:
-    """A group's title for chart titles (escaped where used in markup)."""
+    """A group's title for chart titles (plain text wherever it is shown)."""
     return title or str(chat_id)
 
 
