@@ -20,8 +20,8 @@ from typing import Any
 from bot.presses import ButtonStage
 from core.chat import Button, ChatPort, Keyboard
 from core.events import ButtonPress, Event, Message
-from core.markup import Html, escape
 from core.runtime import Runtime
+from core.text import Text
 from storage.unit import UnitOfWork
 
 # How long typed answers to one message are taken.
@@ -62,20 +62,20 @@ class Offer:
         return self.buttons[index] if 0 <= index < len(self.buttons) else None
 
 
-def _fold(text: str) -> str:
+def _fold(text: Text | str) -> str:
     """A label or reply compared loosely: full-width digits, case and spaces do not matter."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    return " ".join(unicodedata.normalize("NFKC", str(text)).casefold().split())
 
 
 def choice_lines(buttons: Keyboard) -> str:
     """The choices of a keyboard as text lines (links as ``[label] url``)."""
     actions = [b for row in buttons for b in row if b.action is not None]
-    links = [f"[{escape(b.text)}] {escape(b.url or '')}" for row in buttons for b in row if b.url]
+    links = [f"[{b.text}] {b.url or ''}" for row in buttons for b in row if b.url]
     offer = Offer(0, tuple(actions), datetime.max)
     if offer.by_label:
-        lines = ["  ".join(f"[{escape(b.text)}]" for b in actions)] if actions else []
+        lines = ["  ".join(f"[{b.text}]" for b in actions)] if actions else []
     else:
-        lines = [f"{n}. {escape(b.text)}" for n, b in enumerate(actions, 1)]
+        lines = [f"{n}. {b.text}" for n, b in enumerate(actions, 1)]
     return "\n".join([*lines, *links])
 
 
@@ -150,7 +150,7 @@ class ChoicePort:
     async def send(
         self,
         chat_id: int,
-        text: str,
+        text: Text | str,
         *,
         reply_to: int | None = None,
         buttons: Keyboard | None = None,
@@ -162,7 +162,7 @@ class ChoicePort:
         return message_id
 
     async def edit(
-        self, chat_id: int, message_id: int, text: str, *, buttons: Keyboard | None = None
+        self, chat_id: int, message_id: int, text: Text | str, *, buttons: Keyboard | None = None
     ) -> bool:
         """Edit the text and its choices (no buttons: the old choices are gone)."""
         done = await self.inner.edit(chat_id, message_id, _with(text, buttons))
@@ -181,6 +181,7 @@ def _has_actions(buttons: Keyboard) -> bool:
     return any(b.action is not None for row in buttons for b in row)
 
 
-def _with(text: str, buttons: Keyboard | None) -> str:
+def _with(text: Text | str, buttons: Keyboard | None) -> Text | str:
+    # The choices are plain text: the platform's renderer escapes the labels.
     lines = choice_lines(buttons) if buttons else ""
-    return Html(f"{text}\n{lines}") if lines else text
+    return text + "\n" + lines if lines else text

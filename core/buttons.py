@@ -14,6 +14,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from core.events import Chat, User
+from core.text import Text
 
 # Telegram's limit on callback data, in bytes.
 MAX_BYTES = 64
@@ -116,10 +117,10 @@ class Press:
 class Ack:
     """What a press is acknowledged with: a toast (``alert``: a dialog), or nothing."""
 
-    text: str = ""
+    text: Text | str = ""
     alert: bool = False
 
 
-def refusal(text: str) -> Ack:
+def refusal(text: Text | str) -> Ack:
     """A press turned down: its reason shown as a dialog."""
     return Ack(text, alert=True)

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from core.buttons import Arg, ButtonDataError, encode
 from core.events import User
+from core.text import Text
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +20,8 @@ class Button:
     offering typed choices instead takes that person's typed reply alone; it is not sent.
     """
 
-    text: str
+    # The label: plain text (a Text is shown without its formatting).
+    text: Text | str
     action: str | None = None
     args: tuple[Arg, ...] = ()
     url: str | None = None
@@ -83,7 +85,8 @@ class MissingRight(ChatActionError):
 
 
 class ChatPort(Protocol):
-    """What a feature may ask of the platform. Text is the HTML subset of ``core.markup``."""
+    """What a feature may ask of the platform. Text is neutral (``core.text``): a ``str`` is
+    plain text, and each platform renders formatting and escapes in its own way."""
 
     # What this platform can do; wrappers (the outbound queue) pass it through.
     capabilities: Capabilities
@@ -91,7 +94,7 @@ class ChatPort(Protocol):
     async def send(
         self,
         chat_id: int,
-        text: str,
+        text: Text | str,
         *,
         reply_to: int | None = None,
         buttons: Keyboard | None = None,
@@ -100,7 +103,7 @@ class ChatPort(Protocol):
         the buttons on the last); return the last one's id, or None if it could not be sent."""
         ...
 
-    async def post(self, chat_id: int, text: str) -> int:
+    async def post(self, chat_id: int, text: Text | str) -> int:
         """Post a message and return its id; raise ChatActionError saying why it failed.
 
         A text over the platform's limit goes out as several messages (the last one's id is
@@ -121,7 +124,7 @@ class ChatPort(Protocol):
         ...
 
     async def edit(
-        self, chat_id: int, message_id: int, text: str, *, buttons: Keyboard | None = None
+        self, chat_id: int, message_id: int, text: Text | str, *, buttons: Keyboard | None = None
     ) -> bool:
         """Replace the text of one of the bot's messages."""
         ...
@@ -175,7 +178,7 @@ class ChatPort(Protocol):
         """``member``, ``admin``, ``restricted``, ``left`` or ``banned``; None if unknown."""
         ...
 
-    async def send_photo(self, chat_id: int, photo: bytes, caption: str = "") -> int | None:
+    async def send_photo(self, chat_id: int, photo: bytes, caption: Text | str = "") -> int | None:
         """Post an image (PNG bytes) with an optional caption."""
         ...
 
@@ -184,11 +187,11 @@ class ChatPort(Protocol):
         chat_id: int,
         data: bytes,
         filename: str,
-        caption: str = "",
+        caption: Text | str = "",
         *,
         reply_to: int | None = None,
     ) -> int | None:
-        """Post bytes as a document with an optional HTML caption; None if it could not be sent."""
+        """Post bytes as a document with an optional caption; None if it could not be sent."""
         ...
 
     async def download(self, file_id: str, max_bytes: int) -> bytes:
@@ -199,7 +202,9 @@ class ChatPort(Protocol):
         """
         ...
 
-    async def answer_button(self, press_id: str, text: str = "", alert: bool = False) -> None:
+    async def answer_button(
+        self, press_id: str, text: Text | str = "", alert: bool = False
+    ) -> None:
         """Acknowledge a button press, optionally with a toast (``bot.presses`` calls this
         once per press; a typed choice's press id is ``typed:<n>``, shown as the port can)."""
         ...

@@ -6,11 +6,11 @@ from typing import Any
 
 from core.chat import Keyboard, MissingRight
 from core.events import Chat, Command, Event, Message, User, event_user
-from core.markup import Html
 from core.outbound import reply_later
 from core.outbound_rules import Merge
 from core.permissions import is_admin_sender
 from core.runtime import Runtime
+from core.text import Text
 from storage.repositories import ChatRepository
 from storage.unit import UnitOfWork
 
@@ -51,7 +51,7 @@ class Context:
         """Use another language for the rest of this event."""
         self._language = language
 
-    async def t(self, key: str, **values: Any) -> Html:
+    async def t(self, key: str, **values: Any) -> Text:
         """A catalog sentence in the chat's language."""
         return self.runtime.translator(await self.language(), key, **values)
 
@@ -85,7 +85,7 @@ class Context:
 
     async def reply(
         self,
-        text: str,
+        text: Text | str,
         *,
         buttons: Keyboard | None = None,
         wait: bool = False,

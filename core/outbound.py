@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 from core.chat import ChatActionError, ChatPort, Keyboard
 from core.config import OutboundConfig
 from core.outbound_rules import Budget, Merge, Pending, Priority, Send, SendWindow, Wait, next_step
+from core.text import Text
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -157,7 +158,7 @@ class QueuedPort:
     async def send(
         self,
         chat_id: int,
-        text: str,
+        text: Text | str,
         *,
         reply_to: int | None = None,
         buttons: Keyboard | None = None,
@@ -169,7 +170,7 @@ class QueuedPort:
             _drop_send,
         )
 
-    async def post(self, chat_id: int, text: str) -> int:
+    async def post(self, chat_id: int, text: Text | str) -> int:
         """Post a message within the chat's budget; raise ChatActionError like the port."""
         return await self._awaited(chat_id, lambda: self.inner.post(chat_id, text), _drop_post)
 
@@ -179,7 +180,7 @@ class QueuedPort:
             chat_id, lambda: self.inner.copy(chat_id, from_chat_id, message_id), _drop_post
         )
 
-    async def send_photo(self, chat_id: int, photo: bytes, caption: str = "") -> int | None:
+    async def send_photo(self, chat_id: int, photo: bytes, caption: Text | str = "") -> int | None:
         """Post an image within the chat's budget."""
         return await self._awaited(
             chat_id, lambda: self.inner.send_photo(chat_id, photo, caption), _drop_send
@@ -190,7 +191,7 @@ class QueuedPort:
         chat_id: int,
         data: bytes,
         filename: str,
-        caption: str = "",
+        caption: Text | str = "",
         *,
         reply_to: int | None = None,
     ) -> int | None:
@@ -225,7 +226,7 @@ class QueuedPort:
     def enqueue(
         self,
         chat_id: int,
-        text: str,
+        text: Text | str,
         *,
         reply_to: int | None = None,
         buttons: Keyboard | None = None,
@@ -398,7 +399,7 @@ class QueuedPort:
 async def reply_later(
     port: ChatPort,
     chat_id: int,
-    text: str,
+    text: Text | str,
     *,
     reply_to: int | None = None,
     buttons: Keyboard | None = None,

@@ -20,9 +20,11 @@ from enum import IntEnum
 from typing import Any
 
 from core.chat import Keyboard
+from core.text import Text
 
 #: Telegram's limit on the text of one message.
 TEXT_LIMIT = 4096
+_LINES = Text("\n")
 
 
 class Priority(IntEnum):
@@ -43,7 +45,7 @@ class Merge:
 
     key: Hashable
     part: Any = None
-    combine: Callable[[Sequence[Any]], str] | None = None
+    combine: Callable[[Sequence[Any]], Text | str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +70,7 @@ class Pending:
     """One message waiting in a chat's queue; ``job`` is whatever the sender needs to run it."""
 
     priority: Priority
-    text: str = ""
+    text: Text | str = ""
     reply_to: int | None = None
     buttons: Keyboard | None = None
     merge: Merge | None = None
@@ -108,7 +110,7 @@ class Send:
     """Send these queued messages now, as one message with this text."""
 
     items: tuple[Pending, ...]
-    text: str
+    text: Text | str
 
     @property
     def merged(self) -> bool:
@@ -180,7 +182,7 @@ def merge_batch(
     return Send(chosen, merged_text(chosen))
 
 
-def merged_text(items: Sequence[Pending]) -> str:
+def merged_text(items: Sequence[Pending]) -> Text | str:
     """The text of several replies as one message (one reply: its own text)."""
     if len(items) == 1:
         return items[0].text
@@ -191,7 +193,7 @@ def merged_text(items: Sequence[Pending]) -> str:
     ]
     if merge is not None and merge.combine is not None:
         return merge.combine(parts)
-    return "\n".join(str(part) for part in parts)
+    return _LINES.join(part if isinstance(part, Text | str) else str(part) for part in parts)
 
 
 def next_step(

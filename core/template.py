@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from string import Formatter
 
-from core.markup import Html, escape
+from core.text import Text
 
 
 class TemplateError(ValueError):
@@ -44,15 +44,15 @@ def used_placeholders(template: str) -> set[str]:
     return {field for _, field, _, _ in _fields(template) if field}
 
 
-def render_template(template: str, values: Mapping[str, str]) -> Html:
+def render_template(template: str, values: Mapping[str, Text | str]) -> Text:
     """Fill a checked template: its text is shown literally, values are inserted once.
 
-    Values are escaped unless already ``Html``; they are never parsed again, so a
-    ``{group}`` inside a user's name stays literal text.
+    A str value is plain text and a Text value keeps its formatting (a mention); values are
+    never parsed again, so a ``{group}`` inside a user's name stays literal text.
     """
-    parts: list[str] = []
+    parts: list[Text | str] = []
     for literal, field, _, _ in _fields(template):
-        parts.append(escape(literal))
+        parts.append(literal)
         if field is not None:
-            parts.append(escape(values.get(field, "")))
-    return Html("".join(parts))
+            parts.append(values.get(field, ""))
+    return Text(*parts)

@@ -16,7 +16,7 @@ from core.context import Context
 from core.events import Command
 from core.feature import CommandSpec, Feature
 from core.i18n import LANGUAGES, Translator
-from core.markup import Html, escape
+from core.text import Text, as_lines, plain
 from handlers.help_topics import Topic, find_topic, help_topics, member_commands
 from storage.repositories import ChatRepository
 
@@ -86,12 +86,12 @@ def topic_names(t: Translator, topics: Sequence[Topic]) -> dict[str, set[str]]:
     return {topic.key: {topic_name(t, lang, topic.key) for lang in LANGUAGES} for topic in topics}
 
 
-def command_line(t: Translator, language: str, spec: CommandSpec) -> Html:
+def command_line(t: Translator, language: str, spec: CommandSpec) -> Text:
     """``/name — what it does``."""
-    return Html(f"/{spec.name} — {escape(t.plain(language, spec.help_key))}")
+    return plain(f"/{spec.name} — {t.plain(language, spec.help_key)}")
 
 
-def help_overview(t: Translator, language: str, topics: Sequence[Topic]) -> Html:
+def help_overview(t: Translator, language: str, topics: Sequence[Topic]) -> Text:
     """The short /help: one line per topic, then the everyday commands."""
     lines = [t(language, "help.header")]
     for topic in topics:
@@ -104,10 +104,10 @@ def help_overview(t: Translator, language: str, topics: Sequence[Topic]) -> Html
         lines += ["", t(language, "help.member_header")]
         lines += [command_line(t, language, spec) for spec in everyday]
     lines += ["", t(language, "help.footer")]
-    return Html("\n".join(lines))
+    return as_lines(lines)
 
 
-def help_topic(t: Translator, language: str, topic: Topic) -> Html:
+def help_topic(t: Translator, language: str, topic: Topic) -> Text:
     """/help <topic>: the topic's commands, admin commands apart."""
     name = topic_name(t, language, topic.key)
     about = t.plain(language, f"help.topic.{topic.key}.about")
@@ -117,14 +117,14 @@ def help_topic(t: Translator, language: str, topic: Topic) -> Html:
         if topic.member:
             lines += ["", t(language, "help.admin_header")]
         lines += [command_line(t, language, spec) for spec in topic.admin]
-    return Html("\n".join(lines))
+    return as_lines(lines)
 
 
-def unknown_topic(t: Translator, language: str, word: str, topics: Sequence[Topic]) -> Html:
+def unknown_topic(t: Translator, language: str, word: str, topics: Sequence[Topic]) -> Text:
     """The error for a word that names no topic, listing the topics there are."""
     names = t.plain(language, "help.separator").join(
         topic_name(t, language, topic.key) for topic in topics
     )
-    # What was typed is untrusted: the translator escapes it (and clips it, it may be long).
+    # What was typed is untrusted: it goes in as plain text (clipped: it may be long).
     shown = word if len(word) <= 40 else word[:39] + "…"
     return t(language, "help.unknown", word=shown, topics=names)

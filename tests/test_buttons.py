@@ -275,7 +275,7 @@ async def test_a_missing_right_is_told_and_the_press_answered(
 ) -> None:
     await Dispatcher(runtime, [Clicky([], how="right")]).handle(event(encode("k.go")))
     assert len(port.answers) == 1 and port.answers[0][2] is True
-    assert any("delete" in text.lower() for text in port.sent)
+    assert any("delete" in str(text).lower() for text in port.sent)
 
 
 async def test_an_earlier_feature_stopping_a_press_still_acknowledges_it(

@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.platforms.telegram_render import to_html
 from core.buttons import decode, encode, verb_of
+from core.text import Text, as_lines
 from handlers.cleanup.removal import RemovalReport
 from handlers.cleanup.rules import (
     AutoPolicy,
@@ -252,7 +254,7 @@ def test_a_full_page_stays_under_telegrams_limit() -> None:
 
     translator = build_translator("en")
 
-    def t(key: str, **values: object) -> str:
+    def t(key: str, **values: object) -> Text:
         return translator("en", key, **values)
 
     worst = "&<>" * 200
@@ -261,7 +263,7 @@ def test_a_full_page_stays_under_telegrams_limit() -> None:
         who = Member(10**12 + n, worst, ago(3000), 10**9, ago(3000))
         lines.append(member_line(t, 99_999 + n, who, NOW, UTC))  # type: ignore[arg-type]
     lines.append(t("cleanup.never_seen_counted", count=10**6, since="2026-01-01"))
-    assert len("\n".join(lines)) < 4096
+    assert len(to_html(as_lines(lines))) < 4096
 
 
 def test_warnings_are_batched_and_reports_name_failures() -> None:
@@ -272,4 +274,4 @@ def test_warnings_are_batched_and_reports_name_failures() -> None:
     report.fail("gone", members[2])
     report.fail("no_right", members[3])
     text = removal_report(fake_t, report, "Ban users")  # type: ignore[arg-type]
-    assert "failed_gone" in text and "failed_no_right" in text and "&lt;b&gt;" in text
+    assert "failed_gone" in text and "failed_no_right" in text and "&lt;b&gt;" in to_html(text)

@@ -7,8 +7,9 @@ import re
 import pytest
 
 from bot.app import build_features, build_translator, catalog_folders
+from bot.platforms.telegram_render import to_html
 from core.i18n import LANGUAGES, load_catalog
-from core.markup import to_plain
+from core.text import Text
 from handlers.basics import help_overview, help_topic, topic_name, topic_names, unknown_topic
 from handlers.help_topics import Topic, find_topic, help_topics, normalize
 
@@ -21,9 +22,9 @@ MEMBERS = help_topics(TABLE, is_admin=False)
 ADMIN_ONLY = {spec.name for spec in TABLE.specs.values() if spec.admin_only}
 
 
-def listed(text: str) -> set[str]:
+def listed(text: Text) -> set[str]:
     """The commands a help text lists, one per line as ``/name — ...``."""
-    return set(re.findall(r"^/(\w+) — ", to_plain(text), flags=re.M))
+    return set(re.findall(r"^/(\w+) — ", text.plain(), flags=re.M))
 
 
 def every_text() -> list[tuple[str, bool, str, str]]:
@@ -44,10 +45,10 @@ def every_text() -> list[tuple[str, bool, str, str]]:
     ids=lambda v: v if isinstance(v, str) and len(v) < 20 else None,
 )
 def test_every_help_text_fits_in_one_message(
-    language: str, admin: bool, which: str, text: str
+    language: str, admin: bool, which: str, text: Text
 ) -> None:
-    assert len(text) <= MAX_TEXT
-    assert len(to_plain(text)) <= MAX_TEXT
+    assert len(to_html(text)) <= MAX_TEXT
+    assert len(text.plain()) <= MAX_TEXT
 
 
 def test_the_old_admin_help_was_over_the_limit_and_the_new_one_is_short() -> None:
@@ -140,7 +141,7 @@ def test_find_topic_prefers_a_topic_name_over_a_command_of_another() -> None:
 
 
 def test_unknown_topic_escapes_what_was_typed_and_lists_the_topics() -> None:
-    text = unknown_topic(T, "en", "<b>x</b>", MEMBERS)
+    text = to_html(unknown_topic(T, "en", "<b>x</b>", MEMBERS))
     assert "&lt;b&gt;x&lt;/b&gt;" in text and "<b>" not in text
     assert "points" in text and "night" not in text, "only the caller's topics"
     assert "签到" in unknown_topic(T, "zh", "x", MEMBERS)

@@ -9,6 +9,7 @@ import pytest
 
 import core.i18n as i18n
 from bot.app import build_features, build_translator, catalog_folders
+from bot.platforms.telegram_render import to_html
 from core.i18n import (
     LANGUAGES,
     Translator,
@@ -18,7 +19,7 @@ from core.i18n import (
     placeholders,
     plural_forms,
 )
-from core.markup import Html, bold
+from core.text import Text, bold, italic
 
 FOLDERS = catalog_folders()
 ZH = load_catalog("zh", *FOLDERS)
@@ -48,7 +49,7 @@ def test_every_sentence_is_non_empty_and_formats(language: str) -> None:
         assert text.strip(), f"{language}:{key} is empty"
         for number in (1, 2):
             filled = fill(text, {name: number for name in placeholders(text)})
-            assert isinstance(filled, str)
+            assert isinstance(filled, Text)
 
 
 @pytest.mark.parametrize(
@@ -121,7 +122,7 @@ def tr() -> Translator:
         ),
         ("en", "rules.show", {"rules": "a & b"}, "📜 Group rules:\na &amp; b"),
         ("en", "rules.show", {"rules": bold("a & b")}, "📜 Group rules:\n<b>a &amp; b</b>"),
-        ("en", "rules.show", {"rules": Html("<i>kept</i>")}, "📜 Group rules:\n<i>kept</i>"),
+        ("en", "rules.show", {"rules": italic("kept")}, "📜 Group rules:\n<i>kept</i>"),
         ("en", "rules.show", {"rules": "{rules}"}, "📜 Group rules:\n{rules}"),
         (
             "en",
@@ -137,14 +138,14 @@ def test_translator_formats(
     tr: Translator, language: str, key: str, values: dict[str, object], expected: str
 ) -> None:
     result = tr(language, key, **values)
-    assert isinstance(result, Html)
-    assert result == expected
+    assert isinstance(result, Text)
+    assert to_html(result) == expected
 
 
 def test_translator_escapes_catalog_text(tr: Translator) -> None:
     """Catalog sentences are plain text: their < > come out escaped, {{ }} as braces."""
     result = tr("en", "welcome.usage")
-    assert "/setwelcome &lt;text&gt;" in result
+    assert "/setwelcome &lt;text&gt;" in to_html(result)
     assert "{name} {mention} {group} {count} {rules}" in result
 
 
@@ -181,7 +182,7 @@ def test_plain_keeps_doubled_braces_and_markup_characters(tr: Translator) -> Non
 
 def test_unknown_key_gives_the_key(tr: Translator) -> None:
     assert tr.plain("en", "no.such.key") == "no.such.key"
-    assert tr("zh", "no.<such>.key") == "no.&lt;such&gt;.key"
+    assert to_html(tr("zh", "no.<such>.key")) == "no.&lt;such&gt;.key"
 
 
 def test_key_missing_in_one_language_falls_back_to_the_other(
@@ -193,7 +194,7 @@ def test_key_missing_in_one_language_falls_back_to_the_other(
     }
     monkeypatch.setattr(i18n, "load_catalog", lambda language: dict(catalogs[language]))
     translator = Translator("zh")
-    assert translator("en", "both", x="<y>") == "English &lt;y&gt;"
+    assert to_html(translator("en", "both", x="<y>")) == "English &lt;y&gt;"
     assert translator.plain("zh", "only_en") == "English only"
     assert translator.plain("en", "only_zh") == "只有中文"
     assert translator.keys("zh") == {"both", "only_zh"}
@@ -227,7 +228,7 @@ def test_feature_catalogs_merge_and_keys_defined_twice_are_refused(tmp_path: Pat
         ("1,000", "days"),
         ("many", "days"),
         (True, "days"),
-        (Html("1"), "day"),
+        (Text("1"), "day"),
     ],
 )
 def test_choose_plural(value: object, form: str) -> None:
@@ -251,7 +252,7 @@ def test_a_plural_choice_has_two_forms(spec: str) -> None:
         ("{who}: {n} {n:point|points}", {"who": "<b>", "n": 1}, False, "<b>: 1 point"),
         (
             "{who} has {n} {n:point|points}",
-            {"who": Html("<i>A</i>"), "n": 5},
+            {"who": italic("A"), "n": 5},
             True,
             "<i>A</i> has 5 points",
         ),
@@ -261,7 +262,9 @@ def test_a_plural_choice_has_two_forms(spec: str) -> None:
     ],
 )
 def test_fill(text: str, values: dict[str, object], markup: bool, expected: str) -> None:
-    assert fill(text, values, markup=markup) == expected
+    filled = fill(text, values)
+    # markup: as Telegram HTML (values escaped); otherwise the plain text shown.
+    assert (to_html(filled) if markup else filled.plain()) == expected
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from bot.app import build_translator
 from bot.platforms.console import ADMIN, ConsolePort
 from bot.platforms.console import Group as SandboxGroup
 from bot.platforms.recording import RecordingPort
+from bot.platforms.telegram_render import to_html
 from bot.settings import load_settings
 from core.chat import ChatActionError, MemberInfo
 from core.events import User
@@ -147,15 +148,15 @@ async def test_learning_a_name_keeps_a_members_activity(runtime: Runtime) -> Non
 
 async def test_log_line_names_target_and_actor_escaped(runtime: Runtime) -> None:
     entry = LogEntry(GROUP, "warn", actor_id=7, target_id=8, target_name="8", reason="manual")
-    line = log_line(runtime, "en", entry, {7: "Zoë <b>", 8: "Gone Gary"})
+    line = to_html(log_line(runtime, "en", entry, {7: "Zoë <b>", 8: "Gone Gary"}))
     assert 'tg://user?id=7">Zoë &lt;b&gt;</a>' in line
     assert 'tg://user?id=8">Gone Gary</a>' in line
     # Nobody knows them: the id, as before.
-    bare = log_line(runtime, "en", LogEntry(GROUP, "ban", actor_id=3, target_id=4), {})
+    bare = to_html(log_line(runtime, "en", LogEntry(GROUP, "ban", actor_id=3, target_id=4), {}))
     assert 'id=3">3</a>' in bare and 'id=4">4</a>' in bare
     # The actor's name the caller had at hand is used when the store has none.
     known = LogEntry(GROUP, "ban", actor_id=3, target_id=4, target_name="T", actor_name="Ada")
-    assert 'id=3">Ada</a>' in log_line(runtime, "en", known, {})
+    assert 'id=3">Ada</a>' in to_html(log_line(runtime, "en", known, {}))
 
 
 async def test_the_sandbox_knows_its_simulated_members() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import build_translator
+from bot.platforms.telegram_render import to_html
 from core.outbound_rules import Pending, Priority, merged_text
 from handlers.checkin.burst import (
     CheckedIn,
@@ -36,7 +37,7 @@ MEMBERS = [CheckedIn("Ann", 10, 1), CheckedIn("<b>Bo</b> & co", 12, 3)]
 def test_merged_check_ins_name_everyone_with_points_and_streak(
     language: str, expected: str
 ) -> None:
-    assert done_text(T, language, MEMBERS) == expected
+    assert to_html(done_text(T, language, MEMBERS)) == expected
 
 
 @pytest.mark.parametrize(
@@ -47,7 +48,7 @@ def test_merged_check_ins_name_everyone_with_points_and_streak(
     ],
 )
 def test_merged_already_replies_name_everyone(language: str, expected: str) -> None:
-    assert already_text(T, language, ["Ann", "<i>Cy", "Ann"]) == expected
+    assert to_html(already_text(T, language, ["Ann", "<i>Cy", "Ann"])) == expected
 
 
 def test_queued_replies_carry_what_the_merge_needs() -> None:

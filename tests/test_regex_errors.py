@@ -6,6 +6,7 @@ import pytest
 import re2
 
 from bot.app import build_translator, catalog_folders
+from bot.platforms.telegram_render import to_html
 from core.i18n import LANGUAGES, load_catalog
 from core.regex_errors import KINDS, PatternProblem, pattern_problem, re2_message
 from handlers.autoreply.rules import regex_options
@@ -80,6 +81,6 @@ def test_every_kind_has_a_sentence(language: str, kind: str) -> None:
     """In both languages, and with the fragment escaped when shown."""
     key = PatternProblem(kind, "").key
     assert key in load_catalog(language, *catalog_folders())
-    shown = build_translator()(language, key, fragment="<b>")
+    shown = to_html(build_translator()(language, key, fragment="<b>"))
     assert "<b>" not in shown
     assert "RE2 says" not in shown and "b'" not in shown

@@ -26,6 +26,7 @@ from bot.platforms.console import (
 from bot.settings import load_settings
 from core.chat import ChatActionError
 from core.events import Command, Event, Message
+from core.text import bold
 
 
 async def session(tmp_path: Path, script: str, **env: str) -> str:
@@ -171,7 +172,7 @@ async def test_sent_file_can_be_replied_to(tmp_path: Path) -> None:
     """The bot's file is printed, numbered and answerable with /reply N /command."""
     lines: list[str] = []
     sandbox, port, recorder = offline(lines)
-    message_id = await port.send_file(CHAT.id, b"[1, 2]", "export.json", "<b>2</b> replies")
+    message_id = await port.send_file(CHAT.id, b"[1, 2]", "export.json", bold("2") + " replies")
     assert lines == [f"[{message_id}] bot: [file export.json, 6 bytes] 2 replies"]
     await sandbox.line(f"/reply {message_id} /importreplies")
     command = recorder.events[0]

@@ -8,10 +8,20 @@ import re
 
 import pytest
 
-from bot.split_text import CAPTION_LIMIT, TEXT_LIMIT, split_html, units, visible_length
-from core.markup import to_plain
+from bot.platforms.telegram_split import (
+    CAPTION_LIMIT,
+    TEXT_LIMIT,
+    split_html,
+    units,
+    visible_length,
+)
 
 _TAG = re.compile(r"<(/?)([a-z][\w-]*)[^>]*>")
+
+
+def to_plain(markup: str) -> str:
+    """What Telegram shows of an HTML text: tags dropped, entities read."""
+    return html.unescape(_TAG.sub("", markup))
 
 
 def balanced(part: str) -> bool:

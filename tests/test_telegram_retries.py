@@ -17,8 +17,9 @@ from telegram.request import HTTPXRequest
 
 from bot.platforms.telegram_port import TelegramPort
 from bot.platforms.telegram_retry import RetryPolicy, may_repeat, outcome
-from bot.split_text import visible_length
+from bot.platforms.telegram_split import visible_length
 from core.chat import Button, ChatActionError
+from core.text import as_lines, bold, italic
 from tests.fakes import FakeBotApi
 
 TOKEN = "123:FAKE-not-a-token"
@@ -259,7 +260,7 @@ async def test_a_long_reply_arrives_in_parts_reply_on_the_first_buttons_on_the_l
     api: FakeBotApi, port: TelegramPort
 ) -> None:
     asked = await port.post(GROUP, "question")
-    text = "\n".join(f"<b>{n:03d}</b> " + "word " * 20 for n in range(60))  # ~6,500 chars
+    text = as_lines(bold(f"{n:03d}") + " " + "word " * 20 for n in range(60))  # ~6,500 chars
     buttons = [[Button("OK", "test.ok")]]
     last_id = await port.send(GROUP, text, reply_to=asked, buttons=buttons)
     calls = api.calls_to("sendMessage")[1:]
@@ -273,7 +274,7 @@ async def test_a_long_reply_arrives_in_parts_reply_on_the_first_buttons_on_the_l
 
 
 async def test_a_long_caption_goes_on_in_a_message(api: FakeBotApi, port: TelegramPort) -> None:
-    caption = "\n".join(f"line {n}: <i>detail</i>" for n in range(100))  # ~1,500 chars
+    caption = as_lines(f"line {n}: " + italic("detail") for n in range(100))  # ~1,500 chars
     assert await port.send_photo(GROUP, b"\x89PNG fake", caption) is not None
     photo = api.last_call("sendPhoto")
     assert visible_length(photo.params["caption"]) <= 1024

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bot.platforms.telegram_render import to_html
 from bot.presses import ButtonStage
 from bot.typed_choices import OFFER_TTL, ChoiceBook, ChoicePort, Offer, choice_lines
 from core.buttons import Ack, Press
@@ -45,8 +46,11 @@ def test_offer_picks_what_was_typed(
 
 def test_choice_lines_number_words_and_show_number_labels_and_links() -> None:
     link = Button("Docs <a>", url="https://docs.example/?a=1&b=2")
-    assert choice_lines([[YES, NO], [link]]) == (
-        "1. 确认\n2. Cancel\n[Docs &lt;a&gt;] https://docs.example/?a=1&amp;b=2"
+    lines = choice_lines([[YES, NO], [link]])
+    # Plain text: escaping is the renderer's job (a hostile label stays literal there).
+    assert lines == "1. 确认\n2. Cancel\n[Docs <a>] https://docs.example/?a=1&b=2"
+    assert (
+        to_html(lines) == "1. 确认\n2. Cancel\n[Docs &lt;a&gt;] https://docs.example/?a=1&amp;b=2"
     )
     assert choice_lines([list(SUM)]) == "[12]  [9]"
 

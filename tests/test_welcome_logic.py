@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.platforms.telegram_render import to_html
 from core.events import Chat, User
-from core.markup import Html, bold, mention
 from core.template import TemplateError, check_template, render_template, used_placeholders
+from core.text import Text, bold, italic, mention
 from handlers.welcome import PLACEHOLDERS
 from handlers.welcome.batching import JoinBatcher
 
@@ -152,24 +153,24 @@ ANN_VALUES = {"name": "Ann", "group": "Cats & Dogs", "count": "3", "rules": "Be 
 )
 def test_render_template(template: str, values: dict[str, str], expected: str) -> None:
     rendered = render_template(template, values)
-    assert isinstance(rendered, Html)
-    assert rendered == expected
+    assert isinstance(rendered, Text)
+    assert to_html(rendered) == expected
 
 
 def test_render_keeps_html_values_and_escapes_the_rest() -> None:
     eve = User(5, "<b>Eve</b>")
     values = {"mention": mention(eve), "name": eve.name, "group": bold("G<1>")}
     rendered = render_template("{mention} ({name}) in {group}", values)
-    assert rendered == (
+    assert to_html(rendered) == (
         '<a href="tg://user?id=5">&lt;b&gt;Eve&lt;/b&gt;</a> (&lt;b&gt;Eve&lt;/b&gt;)'
         " in <b>G&lt;1&gt;</b>"
     )
 
 
 def test_render_does_not_reparse_html_values() -> None:
-    """An Html value holding placeholder text is inserted once, not filled again."""
-    rendered = render_template("{mention}", {"mention": Html("<i>{rules}</i>"), "rules": "R"})
-    assert rendered == "<i>{rules}</i>"
+    """A Text value holding placeholder text is inserted once, not filled again."""
+    rendered = render_template("{mention}", {"mention": italic("{rules}"), "rules": "R"})
+    assert to_html(rendered) == "<i>{rules}</i>"
 
 
 # --- JoinBatcher --------------------------------------------------------------------

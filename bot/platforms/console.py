@@ -41,7 +41,7 @@ from core.events import (
     User,
     parse_command,
 )
-from core.markup import to_plain
+from core.text import Text
 from storage.unit import Store
 
 SANDBOX_DB = "sqlite+aiosqlite:///data/sandbox.db"
@@ -140,7 +140,7 @@ class ConsolePort:
     async def send(
         self,
         chat_id: int,
-        text: str,
+        text: Text | str,
         *,
         reply_to: int | None = None,
         buttons: Keyboard | None = None,
@@ -148,13 +148,13 @@ class ConsolePort:
         """Print the bot's message."""
         message_id = next(self.group.ids)
         who = f"bot (reply to {reply_to})" if reply_to else "bot"
-        self._write(f"[{message_id}] {who}: {to_plain(text)}{_buttons(buttons)}")
+        self._write(f"[{message_id}] {who}: {text}{_buttons(buttons)}")
         return message_id
 
-    async def post(self, chat_id: int, text: str) -> int:
+    async def post(self, chat_id: int, text: Text | str) -> int:
         """Print a scheduled post."""
         message_id = next(self.group.ids)
-        self._write(f"[{message_id}] bot: {to_plain(text)}")
+        self._write(f"[{message_id}] bot: {text}")
         return message_id
 
     async def copy(self, chat_id: int, from_chat_id: int, message_id: int) -> int:
@@ -164,10 +164,10 @@ class ConsolePort:
         return copied
 
     async def edit(
-        self, chat_id: int, message_id: int, text: str, *, buttons: Keyboard | None = None
+        self, chat_id: int, message_id: int, text: Text | str, *, buttons: Keyboard | None = None
     ) -> bool:
         """Print an edit."""
-        self._write(f"[edited message {message_id}] {to_plain(text)}{_buttons(buttons)}")
+        self._write(f"[edited message {message_id}] {text}{_buttons(buttons)}")
         return True
 
     async def delete(self, chat_id: int, message_id: int) -> bool:
@@ -240,10 +240,10 @@ class ConsolePort:
         self.rights = rights
         self._write("[members may post again]" if rights.may_send else "[members may not post]")
 
-    async def send_photo(self, chat_id: int, photo: bytes, caption: str = "") -> int | None:
+    async def send_photo(self, chat_id: int, photo: bytes, caption: Text | str = "") -> int | None:
         """Print a photo's size and caption."""
         message_id = next(self.group.ids)
-        self._write(f"[{message_id}] [photo {len(photo)} bytes] {to_plain(caption)}".rstrip())
+        self._write(f"[{message_id}] [photo {len(photo)} bytes] {caption}".rstrip())
         return message_id
 
     async def send_file(
@@ -251,14 +251,14 @@ class ConsolePort:
         chat_id: int,
         data: bytes,
         filename: str,
-        caption: str = "",
+        caption: Text | str = "",
         *,
         reply_to: int | None = None,
     ) -> int | None:
         """Print the file's name and size, keep its bytes, and remember it for /reply."""
         document = self.group.keep(data, filename)
         message_id = next(self.group.ids)
-        text = to_plain(caption)
+        text = str(caption)
         reply = self.group.texts.get(reply_to) if reply_to else None
         self.group.texts[message_id] = Message(
             CHAT, BOT, message_id, text, _now(), reply_to=reply, has_media=True, document=document
@@ -276,10 +276,12 @@ class ConsolePort:
             raise ChatActionError("too_big", f"{len(data)} bytes, at most {max_bytes}")
         return data
 
-    async def answer_button(self, press_id: str, text: str = "", alert: bool = False) -> None:
+    async def answer_button(
+        self, press_id: str, text: Text | str = "", alert: bool = False
+    ) -> None:
         """Print a button acknowledgement."""
         if text:
-            self._write(f"[popup] {to_plain(text)}")
+            self._write(f"[popup] {text}")
 
 
 def _buttons(buttons: Keyboard | None) -> str:

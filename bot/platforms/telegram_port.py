@@ -24,8 +24,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.platforms.telegram_events import from_telegram, telegram_id, to_user
+from bot.platforms.telegram_render import to_html
 from bot.platforms.telegram_retry import RetryPolicy, may_repeat, outcome
-from bot.split_text import CAPTION_LIMIT, TEXT_LIMIT, split_html
+from bot.platforms.telegram_split import CAPTION_LIMIT, TEXT_LIMIT, split_html
 from core.chat import (
     ALL_CAPABILITIES,
     ChatActionError,
@@ -34,6 +35,7 @@ from core.chat import (
     MemberInfo,
     MissingRight,
 )
+from core.text import Text
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -63,7 +65,7 @@ def _markup(buttons: Keyboard | None) -> InlineKeyboardMarkup | None:
         return None
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(b.text, callback_data=b.data, url=b.url) for b in row]
+            [InlineKeyboardButton(str(b.text), callback_data=b.data, url=b.url) for b in row]
             for row in buttons
         ]
     )
@@ -151,24 +153,25 @@ class TelegramPort:
     async def send(
         self,
         chat_id: int,
-        text: str,
+        text: Text | str,
         *,
         reply_to: int | None = None,
         buttons: Keyboard | None = None,
     ) -> int | None:
-        """Post an HTML message (several, if over Telegram's limit); the last one's id, None
+        """Post a message as HTML (several, if over Telegram's limit); the last one's id, None
         if Telegram refused it."""
         try:
             native = telegram_id(chat_id)
-            return await self._send_parts(native, split_html(text, TEXT_LIMIT), reply_to, buttons)
+            parts = split_html(to_html(text), TEXT_LIMIT)
+            return await self._send_parts(native, parts, reply_to, buttons)
         except ChatActionError as error:
             log.warning("telegram sendMessage to %s failed: %s", chat_id, error)
             return None
 
-    async def post(self, chat_id: int, text: str) -> int:
-        """Post an HTML message (several, if over Telegram's limit) and return the last one's
+    async def post(self, chat_id: int, text: Text | str) -> int:
+        """Post a message as HTML (several, if over Telegram's limit) and return the last one's
         id; raise ChatActionError if Telegram refused it."""
-        parts = split_html(text, TEXT_LIMIT)
+        parts = split_html(to_html(text), TEXT_LIMIT)
         return await self._send_parts(telegram_id(chat_id), parts, None, None)
 
     async def _send_parts(
@@ -219,13 +222,14 @@ class TelegramPort:
             raise
 
     async def edit(
-        self, chat_id: int, message_id: int, text: str, *, buttons: Keyboard | None = None
+        self, chat_id: int, message_id: int, text: Text | str, *, buttons: Keyboard | None = None
     ) -> bool:
         """Replace a message's text."""
         chat_id = telegram_id(chat_id)
+        shown = to_html(text)
         result = await self._quietly(
             lambda: self.bot.edit_message_text(
-                text, chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=_markup(buttons)
+                shown, chat_id, message_id, parse_mode=ParseMode.HTML, reply_markup=_markup(buttons)
             ),
             f"editMessageText in {chat_id}",
         )
@@ -343,7 +347,7 @@ class TelegramPort:
             return "left"
         return _STATUSES.get(member.status)
 
-    async def send_photo(self, chat_id: int, photo: bytes, caption: str = "") -> int | None:
+    async def send_photo(self, chat_id: int, photo: bytes, caption: Text | str = "") -> int | None:
         """Post a PNG with an HTML caption (a caption over the limit goes on in messages)."""
         chat_id = telegram_id(chat_id)
         first, rest = _caption_parts(caption)
@@ -362,7 +366,7 @@ class TelegramPort:
         chat_id: int,
         data: bytes,
         filename: str,
-        caption: str = "",
+        caption: Text | str = "",
         *,
         reply_to: int | None = None,
     ) -> int | None:
@@ -410,10 +414,13 @@ class TelegramPort:
         _check_size(len(data), max_bytes)
         return data
 
-    async def answer_button(self, press_id: str, text: str = "", alert: bool = False) -> None:
-        """Acknowledge a button press."""
+    async def answer_button(
+        self, press_id: str, text: Text | str = "", alert: bool = False
+    ) -> None:
+        """Acknowledge a button press (a toast shows plain text)."""
+        toast = str(text) or None
         await self._quietly(
-            lambda: self.bot.answer_callback_query(press_id, text or None, show_alert=alert),
+            lambda: self.bot.answer_callback_query(press_id, toast, show_alert=alert),
             "answerCallbackQuery",
         )
 
@@ -464,11 +471,11 @@ class TelegramPort:
                 raise
 
 
-def _caption_parts(caption: str) -> tuple[str | None, list[str]]:
+def _caption_parts(caption: Text | str) -> tuple[str | None, list[str]]:
     """A caption within Telegram's 1,024 characters, and the rest as message texts."""
     if not caption:
         return None, []
-    parts = split_html(caption, TEXT_LIMIT, first_limit=CAPTION_LIMIT)
+    parts = split_html(to_html(caption), TEXT_LIMIT, first_limit=CAPTION_LIMIT)
     return parts[0], parts[1:]
 
 

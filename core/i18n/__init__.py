@@ -17,7 +17,7 @@ from importlib.resources.abc import Traversable
 from string import Formatter
 from typing import Any
 
-from core.markup import Html, escape
+from core.text import PLAIN, Segment, Text, plain
 
 LANGUAGES = ("zh", "en")
 
@@ -106,43 +106,51 @@ def choose_plural(value: object, spec: str) -> str:
     return forms[0] if _as_number(value) == 1 else forms[1]
 
 
-class _Filler(Formatter):
-    """Fills a sentence in: plural choices pick a form, other values are shown as text."""
-
-    def __init__(self, *, markup: bool) -> None:
-        super().__init__()
-        self._markup = markup
-
-    def format_field(self, value: Any, format_spec: str) -> str:
-        """One value as text: a plural form, or the value (escaped for markup)."""
-        if "|" in format_spec:
-            # The forms come from the catalog sentence, already escaped along with it.
-            return choose_plural(value, format_spec)
-        if format_spec:
-            value = format(value, format_spec)
-        text = value if isinstance(value, str) else str(value)
-        return escape(text) if self._markup else text
-
-
-_MARKUP = _Filler(markup=True)
-_PLAIN = _Filler(markup=False)
-
-
 @lru_cache(maxsize=4096)
-def _has_choices(text: str) -> bool:
-    # Most sentences have none and take the faster str.format.
-    return bool(plural_forms(text))
+def _parsed(text: str) -> tuple[tuple[str, str | None, str, str | None], ...]:
+    """A sentence's literal runs and fields, parsed once per sentence."""
+    return tuple(
+        (literal, name, spec or "", conversion)
+        for literal, name, spec, conversion in Formatter().parse(text)
+    )
 
 
-def fill(text: str, values: Mapping[str, Any], *, markup: bool = True) -> str:
-    """A sentence with its values in; for markup, values not yet ``Html`` are escaped."""
-    if _has_choices(text):
-        return (_MARKUP if markup else _PLAIN).vformat(text, (), values)
-    if markup:
-        return text.format(
-            **{k: escape(v if isinstance(v, str) else str(v)) for k, v in values.items()}
-        )
-    return text.format(**values)
+_CONVERSIONS = {"r": repr, "s": str, "a": ascii}
+
+
+def fill(text: str, values: Mapping[str, Any]) -> Text:
+    """A sentence with its values in: plural choices pick a form, a Text value keeps its
+    formatting, any other value is shown as plain text (never read as markup or fields)."""
+    run: list[str] = []  # plain text since the last formatted segment
+    segments: list[Segment] | None = None  # only once a value brings formatting
+    for literal, name, spec, conversion in _parsed(text):
+        if literal:
+            run.append(literal)
+        if name is None:
+            continue
+        value = values[name]
+        if "|" in spec:
+            run.append(choose_plural(value, spec))
+        elif isinstance(value, Text) and not spec and not conversion:
+            if segments is None:
+                segments = []
+            for segment in value.segments:
+                if segment.kind == PLAIN:
+                    run.append(segment.text)
+                    continue
+                if run:
+                    segments.append(Segment(PLAIN, "".join(run)))
+                    run = []
+                segments.append(segment)
+        else:
+            if conversion:
+                value = _CONVERSIONS[conversion](value)
+            run.append(format(value, spec) if spec else str(value))
+    if segments is None:
+        return plain("".join(run))
+    if run:
+        segments.append(Segment(PLAIN, "".join(run)))
+    return Text.of(segments)
 
 
 class Translator:
@@ -153,13 +161,13 @@ class Translator:
         self.default_language = default_language
         self._catalogs = {lang: load_catalog(lang, *folders) for lang in LANGUAGES}
 
-    def __call__(self, language: str | None, key: str, **values: Any) -> Html:
-        """The sentence ``key`` in ``language`` as markup; values not yet ``Html`` are escaped."""
-        return Html(fill(escape(self.plain(language, key)), values))
+    def __call__(self, language: str | None, key: str, **values: Any) -> Text:
+        """The sentence ``key`` in ``language`` with its values in (see ``fill``)."""
+        return fill(self.plain(language, key), values)
 
     def text(self, language: str | None, key: str, **values: Any) -> str:
-        """The sentence ``key`` as plain text, values in (for charts, files, command menus)."""
-        return fill(self.plain(language, key), values, markup=False)
+        """The sentence ``key`` as a str, values in (for charts, files, command menus)."""
+        return fill(self.plain(language, key), values).plain()
 
     def plain(self, language: str | None, key: str) -> str:
         """The raw catalog sentence, unformatted (for command menus and templates)."""

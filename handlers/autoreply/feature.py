@@ -22,9 +22,9 @@ from core.csvfiles import export_stem
 from core.durations import parse_duration
 from core.events import Command, Event, Message
 from core.feature import ButtonSpec, CommandSpec, Feature
-from core.markup import Html, code, escape, mention
 from core.runtime import Runtime
 from core.template import render_template
+from core.text import Text, as_lines, code, mention
 from handlers.autoreply.cooldown import Cooldowns
 from handlers.autoreply.importing import ImportReport, import_entries
 from handlers.autoreply.index import RuleIndex
@@ -132,7 +132,7 @@ class AutoReplies(Feature):
         text, buttons = self._render(rule, message)
         await ctx.reply(text, buttons=buttons)
 
-    def _render(self, rule: Rule, message: Message) -> tuple[Html, list[list[Button]]]:
+    def _render(self, rule: Rule, message: Message) -> tuple[Text, list[list[Button]]]:
         answer = self.rng.choice(rule.answers)
         values = {
             "name": message.sender.name,
@@ -256,16 +256,16 @@ class AutoReplies(Feature):
         if pages > 1:
             following = page % pages + 1
             lines.append(await ctx.t("autoreply.list_page", page=page, pages=pages, next=following))
-        await ctx.reply(Html("\n".join(lines)))
+        await ctx.reply(as_lines(lines))
 
-    async def _describe(self, ctx: Context, row: ReplyRuleRow) -> Html:
+    async def _describe(self, ctx: Context, row: ReplyRuleRow) -> Text:
         mode = await ctx.t(f"autoreply.mode_{row.mode}")
         first = " ".join(str(row.answers[0]["text"]).split()) if row.answers else ""
         preview = first[:PREVIEW_CHARS] + ("…" if len(first) > PREVIEW_CHARS else "")
         hits = row.hits + (self._hits[row.id].count if row.id in self._hits else 0)
         stats = await ctx.t("autoreply.list_stats", answers=len(row.answers), hits=hits)
         keyword = code(Trigger(row.mode, row.keyword).spelled()[:60])
-        return Html(f"#{row.id} · {mode} · {keyword} → {escape(preview)} {stats}")
+        return f"#{row.id} · {mode} · " + keyword + f" → {preview} " + stats
 
     async def ask_clear(self, command: Command, ctx: Context) -> None:
         """/clearreplies: ask for confirmation with buttons before deleting every rule."""
@@ -382,7 +382,7 @@ class AutoReplies(Feature):
         self._index.changed(ctx.chat.id, has_rules=report.total > 0)
         await ctx.reply(await self._report(ctx, report))
 
-    async def _report(self, ctx: Context, report: ImportReport) -> Html:
+    async def _report(self, ctx: Context, report: ImportReport) -> Text:
         lines = [
             await ctx.t(
                 "autoreply.imported",
@@ -400,7 +400,7 @@ class AutoReplies(Feature):
             if len(report.rejected) > MAX_REJECTS_SHOWN:
                 more = len(report.rejected) - MAX_REJECTS_SHOWN
                 lines.append(await ctx.t("autoreply.import_more", count=more))
-        return Html("\n".join(lines))
+        return as_lines(lines)
 
 
 def _answerable(message: Message) -> bool:
@@ -430,8 +430,8 @@ def _seconds(text: str) -> int | None:
     return seconds if seconds is not None and seconds <= MAX_COOLDOWN else None
 
 
-async def _error_text(ctx: Context, error: RuleError) -> Html:
-    values = {k: escape(str(v)) for k, v in error.values.items()}
+async def _error_text(ctx: Context, error: RuleError) -> Text:
+    values = {k: str(v) for k, v in error.values.items()}
     return await ctx.t(error.catalog_key, **values)
 
 

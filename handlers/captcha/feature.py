@@ -14,8 +14,8 @@ from core.context import Context
 from core.durations import format_duration
 from core.events import Event, JoinRequest, MemberJoined, MemberLeft, User
 from core.feature import ButtonSpec, CommandSpec, Feature
-from core.markup import Html, escape, mention
 from core.runtime import Runtime
+from core.text import Text, bold, mention
 from handlers.captcha.commands import captcha_seconds, configure, set_fail_action, set_time
 from handlers.captcha.resolve import Greeter, Resolver
 from handlers.captcha.rules import (
@@ -166,7 +166,7 @@ class Captcha(Feature):
         )
         if pending_id is None:
             return
-        group = Html(f"<b>{escape(chat.title)}</b>")
+        group = bold(chat.title)
         text = await self._question(ctx, settings, challenge, group, request=True)
         buttons = _keyboard(pending_id, challenge, await self._human(ctx), user.id)
         message_id = await ctx.port.send(user.id, text, buttons=buttons)
@@ -238,10 +238,10 @@ class Captcha(Feature):
         ctx: Context,
         settings: StoredSettings,
         challenge: Challenge,
-        who: Html,
+        who: Text,
         *,
         request: bool,
-    ) -> Html:
+    ) -> Text:
         language = await ctx.language()
         time = format_duration(self._seconds(ctx, settings), language)
         prefix = "captcha.request_" if request else "captcha.ask_"
@@ -278,7 +278,7 @@ class Captcha(Feature):
         ack = Ack(await self._t(ctx, pending, "wrong_retry", left=left), True)
         chat, language = await self.resolver.chat(pending)
         request = pending.kind == "request"
-        who = Html(f"<b>{escape(chat.title)}</b>") if request else mention(press.user)
+        who = bold(chat.title) if request else mention(press.user)
         remaining = max(int((pending.deadline - ctx.runtime.now()).total_seconds()), 1)
         t = ctx.runtime.translator
         text = t(
@@ -323,7 +323,7 @@ class Captcha(Feature):
 
     async def _t(
         self, ctx: Context, pending: PendingCaptcha | None, key: str, **values: object
-    ) -> Html:
+    ) -> Text:
         language = await self._language(ctx, pending)
         return ctx.runtime.translator(language, f"captcha.toast_{key}", **values)
 

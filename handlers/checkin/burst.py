@@ -1,7 +1,7 @@
 """A burst of check-in replies as one message: "✅ Checked in: A +10 (3-day streak), B ...".
 
 When many members check in at once, the outbound queue (``core.outbound``) merges their
-queued replies; these build the merged text from each reply's part, names escaped.
+queued replies; these build the merged text from each reply's part (names as plain text).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from functools import partial
 
 from core.i18n import Translator
-from core.markup import Html, escape
 from core.outbound_rules import Merge
+from core.text import Text
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,7 @@ def level_up_merge(language: str) -> Merge:
     return Merge(("checkin.level_up", language))
 
 
-def done_text(translator: Translator, language: str, members: Sequence[CheckedIn]) -> Html:
+def done_text(translator: Translator, language: str, members: Sequence[CheckedIn]) -> Text:
     """One message acknowledging several check-ins, each with its points and streak."""
     shown = [
         translator(language, "checkin.burst_member", name=m.name, earned=m.earned, streak=m.streak)
@@ -48,16 +48,14 @@ def done_text(translator: Translator, language: str, members: Sequence[CheckedIn
     return translator(language, "checkin.burst_done", names=_joined(translator, language, shown))
 
 
-def already_text(translator: Translator, language: str, names: Sequence[str]) -> Html:
+def already_text(translator: Translator, language: str, names: Sequence[str]) -> Text:
     """One message telling several members they have checked in today already.
 
     A member who sent 签到 again and again is named once.
     """
-    shown = [escape(name) for name in dict.fromkeys(names)]
-    names_html = _joined(translator, language, shown)
-    return translator(language, "checkin.burst_already", names=names_html)
+    shown = _joined(translator, language, list(dict.fromkeys(names)))
+    return translator(language, "checkin.burst_already", names=shown)
 
 
-def _joined(translator: Translator, language: str, parts: Sequence[Html]) -> Html:
-    separator = escape(translator.plain(language, "checkin.burst_separator"))
-    return Html(separator.join(parts))
+def _joined(translator: Translator, language: str, parts: Sequence[Text | str]) -> Text:
+    return Text(translator.plain(language, "checkin.burst_separator")).join(parts)

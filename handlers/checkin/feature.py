@@ -19,10 +19,10 @@ from core.context import Context, chat_language
 from core.csvfiles import Cell, export_stem, send_csv
 from core.events import Command, Event, Message, User
 from core.feature import CommandSpec, Feature
-from core.markup import Html, code, escape, mention
 from core.outbound import reply_later
 from core.runtime import Runtime
 from core.senders import sent_as_chat
+from core.text import as_lines, code, mention
 from handlers.checkin import ledger
 from handlers.checkin.actions import adjust, check_in, make_up, redeem, store_awards
 from handlers.checkin.activity import ActivityPoints, PendingAward
@@ -285,9 +285,9 @@ class Points(Feature):
             await ctx.say("checkin.top_empty")
             return
         lines = [header] + [
-            f"{_medal(i)} {escape(name or '?')} — {points}" for i, (name, points) in enumerate(rows)
+            f"{_medal(i)} {name or '?'} — {points}" for i, (name, points) in enumerate(rows)
         ]
-        await ctx.reply(Html("\n".join(lines)))
+        await ctx.reply(as_lines(lines))
 
     async def shop(self, command: Command, ctx: Context) -> None:
         """/shop: what can be bought, with cost and stock."""
@@ -301,7 +301,7 @@ class Points(Feature):
             lines.append(
                 await ctx.t("checkin.shop_line", item=item.name, cost=item.cost, stock=stock)
             )
-        await ctx.reply(Html("\n".join(lines)))
+        await ctx.reply(as_lines(lines))
 
     async def redeem(self, command: Command, ctx: Context) -> None:
         """/redeem <item>: buy one; stock and balance change together; admins are told."""
@@ -475,12 +475,12 @@ class Points(Feature):
         tz = await _zone(ctx)
         lines = [await ctx.t("checkin.redemptions_header")]
         for row in rows:
-            who = escape(names.get(row.user_id, str(row.user_id)))
+            who = names.get(row.user_id, str(row.user_id))
             lines.append(
                 f"{row.created_at.astimezone(tz):%m-%d %H:%M} · {who}"
-                f" · {escape(row.item_name)} · {row.cost} · {code(row.code)}"
+                f" · {row.item_name} · {row.cost} · " + code(row.code)
             )
-        await ctx.reply(Html("\n".join(lines)))
+        await ctx.reply(as_lines(lines))
 
     async def show_log(self, command: Command, ctx: Context) -> None:
         """/pointslog [page]: the ledger of the member replied to, or of the whole group."""

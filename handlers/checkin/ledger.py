@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 from core.context import Context
 from core.csvfiles import Cell, CsvSender, export_stem
 from core.events import Command
-from core.markup import Html, escape
 from core.names import MAX_LOOKUPS, name_or_id, names_of
+from core.text import as_lines
 from storage.points import LedgerEntry, PointsRepository
 from storage.repositories import ChatRepository
 
@@ -118,14 +118,14 @@ async def show_log(command: Command, ctx: Context) -> None:
         kind = await ctx.t(f"checkin.kind_{row.kind}")
         who = name_or_id(row.user_id, names)
         actor = name_or_id(row.actor_id, names) if row.actor_id is not None else "—"
-        reason = f" ({escape(row.reason)})" if row.reason else ""
+        reason = f" ({row.reason})" if row.reason else ""
         lines.append(
-            f"{row.created_at.astimezone(zone):%m-%d %H:%M} · {escape(who)} · {row.delta:+d}"
-            f" · {kind}{reason} · {escape(actor)}"
+            f"{row.created_at.astimezone(zone):%m-%d %H:%M} · {who} · {row.delta:+d}"
+            f" · {kind}{reason} · {actor}"
         )
     if more:
         lines.append(await ctx.t("checkin.log_more", next=page + 1))
-    await ctx.reply(Html("\n".join(lines)))
+    await ctx.reply(as_lines(lines))
 
 
 async def export_ledger(command: Command, ctx: Context) -> None:

@@ -21,9 +21,9 @@ from core.chat import Button, Keyboard, MissingRight
 from core.context import Context, tell_missing_right
 from core.events import BotStatusChanged, Command, Event, User
 from core.feature import ButtonSpec, CommandSpec, Feature
-from core.markup import Html, mention
 from core.outbound import reply_later
 from core.runtime import Runtime
+from core.text import Text, as_lines, mention
 from handlers.cleanup.actions import (
     PendingSeen,
     candidates,
@@ -138,7 +138,7 @@ class Cleanup(Feature):
 
     async def inactive_page(
         self, ctx: Context, days: int, page: int
-    ) -> tuple[Html, Keyboard | None]:
+    ) -> tuple[Text, Keyboard | None]:
         """One page of the /inactive answer, with its page buttons."""
         now = ctx.runtime.now()
         exempt = await exemptions(ctx.runtime, ctx.uow, ctx.chat.id)
@@ -159,7 +159,7 @@ class Cleanup(Feature):
         extra = never_seen_line(t, never, days, tz)
         if extra:
             lines.append(extra)
-        return Html("\n".join(lines)), _page_buttons(days, page, pages)
+        return as_lines(lines), _page_buttons(days, page, pages)
 
     # ------------------------------------------------------------ /cleanup
 
@@ -249,7 +249,7 @@ class Cleanup(Feature):
             async with runtime.store.unit() as uow:
                 await record_removals(uow, chat_id, report, runtime.now())
             t = translator_for(runtime, language)
-            right = t(f"rights.{report.missing_right}") if report.missing_right else Html("")
+            right = t(f"rights.{report.missing_right}") if report.missing_right else Text()
             await reply_later(runtime.port, chat_id, removal_report(t, report, right))
             if report.missing_right:
                 await tell_missing_right(
@@ -351,7 +351,7 @@ class Cleanup(Feature):
             lines.append(t("cleanup.exempted_line", name=row.name or "?", id=row.user_id))
         if len(rows) > EXEMPTED_SHOWN:
             lines.append(t("cleanup.and_more", count=len(rows) - EXEMPTED_SHOWN))
-        await ctx.reply(Html("\n".join(lines)))
+        await ctx.reply(as_lines(lines))
 
 
 async def _save(ctx: Context, request: AutoRequest) -> None:

@@ -18,9 +18,9 @@ from datetime import timedelta
 
 from core.chat import MissingRight
 from core.context import chat_language, tell_missing_right
-from core.markup import Html, escape
 from core.outbound import reply_later
 from core.runtime import Runtime
+from core.text import Text
 from handlers.cleanup.actions import (
     NeverSeen,
     PendingSeen,
@@ -135,7 +135,7 @@ class AutoCleaner:
 
     async def preview(
         self, uow: UnitOfWork, chat_id: int, title: str, settings: AutoSettings
-    ) -> Html:
+    ) -> Text:
         """What the next run would do in a group, without doing it (``/autoclean test``)."""
         language, _ = await self._chat(uow, chat_id)
         plan = (await self.plans(uow, {chat_id: settings}))[chat_id]
@@ -201,7 +201,7 @@ class AutoCleaner:
         for member in plan.warn:
             if member.user_id not in reachable:
                 continue
-            text = t("cleanup.warn_private", group=escape(title), days=days, warn=warn)
+            text = t("cleanup.warn_private", group=title, days=days, warn=warn)
             if await port.send(member.user_id, text) is None:
                 blocked.append(member.user_id)
         if blocked:

@@ -6,13 +6,13 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 
 from core.events import User
-from core.markup import Html, escape, mention
 from core.runtime import Runtime
+from core.text import Text, as_lines, mention, plain
 from handlers.cleanup.actions import NeverSeen
 from handlers.cleanup.removal import REASONS, RemovalReport
 from handlers.cleanup.rules import Member, RunPlan, clip
 
-Translate = Callable[..., Html]
+Translate = Callable[..., Text]
 # Members per /inactive page. A line is at most ~170 characters (name clipped to NAME_CHARS),
 # so a page stays far below Telegram's 4,096.
 PAGE_SIZE = 20
@@ -25,7 +25,7 @@ NAMES_IN_REPORT = 15
 def translator_for(runtime: Runtime, language: str) -> Translate:
     """Catalog sentences in one language."""
 
-    def t(key: str, **values: object) -> Html:
+    def t(key: str, **values: object) -> Text:
         return runtime.translator(language, key, **values)
 
     return t
@@ -36,7 +36,7 @@ def day(when: datetime | None, tz: tzinfo) -> str:
     return when.astimezone(tz).date().isoformat() if when is not None else "—"
 
 
-def member_line(t: Translate, number: int, member: Member, now: datetime, tz: tzinfo) -> Html:
+def member_line(t: Translate, number: int, member: Member, now: datetime, tz: tzinfo) -> Text:
     """One row of the /inactive list."""
     return t(
         "cleanup.list_line",
@@ -49,25 +49,25 @@ def member_line(t: Translate, number: int, member: Member, now: datetime, tz: tz
     )
 
 
-def never_seen_line(t: Translate, info: NeverSeen, days: int, tz: tzinfo) -> Html:
+def never_seen_line(t: Translate, info: NeverSeen, days: int, tz: tzinfo) -> Text:
     """What /inactive says about members the bot never saw."""
     if info.count == 0:
-        return Html("")
+        return Text()
     if info.silent:
         return t("cleanup.never_seen_counted", count=info.count, since=day(info.since, tz))
     return t("cleanup.never_seen_waiting", count=info.count, since=day(info.since, tz))
 
 
-def names(members: Sequence[Member], t: Translate) -> Html:
+def names(members: Sequence[Member], t: Translate) -> Text:
     """A short list of names for reports (``and N more`` after a few)."""
-    shown = ", ".join(escape(clip(m.name, NAME_CHARS)) for m in members[:NAMES_IN_REPORT])
+    shown = plain(", ".join(clip(m.name, NAME_CHARS) for m in members[:NAMES_IN_REPORT]))
     more = len(members) - NAMES_IN_REPORT
     if more > 0:
-        return Html(shown + " " + t("cleanup.and_more", count=more))
-    return Html(shown)
+        return shown + " " + t("cleanup.and_more", count=more)
+    return shown
 
 
-def removal_report(t: Translate, report: RemovalReport, right_name: str) -> Html:
+def removal_report(t: Translate, report: RemovalReport, right_name: Text | str) -> Text:
     """The result of a removal: how many went, and who did not and why."""
     lines = [t("cleanup.report_removed", count=len(report.removed))]
     if report.removed:
@@ -77,18 +77,18 @@ def removal_report(t: Translate, report: RemovalReport, right_name: str) -> Html
         if failed:
             lines.append(
                 t(f"cleanup.failed_{reason}", count=len(failed), right=right_name)
-                + Html(": ")
+                + ": "
                 + names(failed, t)
             )
-    return Html("\n".join(lines))
+    return as_lines(lines)
 
 
-def warning_messages(t: Translate, members: Sequence[Member], days: int, warn: int) -> list[Html]:
+def warning_messages(t: Translate, members: Sequence[Member], days: int, warn: int) -> list[Text]:
     """The group warning, with the warned members mentioned, in as few messages as fit."""
-    messages: list[Html] = []
+    messages: list[Text] = []
     for start in range(0, len(members), MENTIONS_PER_MESSAGE):
         batch = members[start : start + MENTIONS_PER_MESSAGE]
-        who = Html(", ".join(mention(User(m.user_id, clip(m.name, NAME_CHARS))) for m in batch))
+        who = Text(", ").join(mention(User(m.user_id, clip(m.name, NAME_CHARS))) for m in batch)
         messages.append(t("cleanup.warn_group", mentions=who, days=days, warn=warn))
     return messages
 
@@ -101,11 +101,11 @@ def run_summary(
     title: str,
     dry_run: bool,
     never: NeverSeen,
-    right_name: str,
-) -> Html:
+    right_name: Text | str,
+) -> Text:
     """What an automatic run did (or, dry, would do) in one group, for its admins."""
     key = "cleanup.summary_dry" if dry_run else "cleanup.summary"
-    lines = [t(key, group=escape(title))]
+    lines = [t(key, group=title)]
     lines.append(t("cleanup.summary_warned", count=len(plan.warn)))
     if plan.warn:
         lines.append(names(plan.warn, t))
@@ -119,4 +119,4 @@ def run_summary(
     lines.append(t("cleanup.summary_waiting", count=plan.waiting))
     if never.count:
         lines.append(t("cleanup.summary_never_seen", count=never.count))
-    return Html("\n".join(lines))
+    return as_lines(lines)

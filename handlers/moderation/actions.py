@@ -17,10 +17,10 @@ from core.chat import Button, ChatActionError, MissingRight
 from core.context import chat_language, tell_missing_right
 from core.durations import format_duration
 from core.events import Chat, User
-from core.markup import Html, code, escape, mention
 from core.names import look_up, names_of, real_name
 from core.outbound import reply_later
 from core.runtime import Runtime
+from core.text import Text, as_lines, code, mention
 from handlers.moderation.warnings import (
     DEFAULT_EXPIRY,
     Ladder,
@@ -90,7 +90,7 @@ class _Run:
     def repo(self) -> ModerationRepository:
         return ModerationRepository(self.uow)
 
-    def t(self, key: str, **values: object) -> Html:
+    def t(self, key: str, **values: object) -> Text:
         return self.runtime.translator(self.language, key, **values)
 
 
@@ -289,7 +289,7 @@ async def _remember_end(run: _Run, kind: str, until: datetime | None) -> None:
         await repo.restrict_until(chat_id, user_id, kind, until)
 
 
-def _restricted_text(run: _Run, kind: str, seconds: int | None) -> Html:
+def _restricted_text(run: _Run, kind: str, seconds: int | None) -> Text:
     user = mention(run.case.target)
     if seconds is None:
         return run.t(f"enforcement.done.{kind}", user=user)
@@ -297,14 +297,14 @@ def _restricted_text(run: _Run, kind: str, seconds: int | None) -> Html:
     return run.t(f"enforcement.done.{kind}_for", user=user, duration=duration)
 
 
-def _because(run: _Run) -> Html:
+def _because(run: _Run) -> Text:
     """ " Reason: ..." for a public notice (the admin's words, or the check's name)."""
     case = run.case
     if case.reason == "manual":
         shown = case.detail
     else:
         shown = reason_name(run.runtime, run.language, case.reason)
-    return Html(f"\n{run.t('enforcement.done.reason', reason=shown)}" if shown else "")
+    return "\n" + run.t("enforcement.done.reason", reason=shown) if shown else Text()
 
 
 def explain(runtime: Runtime, language: str, reason: str, detail: str) -> str:
@@ -373,12 +373,12 @@ async def file_report(
     if log_chat is not None:
         title = await group_title(uow, case.chat_id)
         head = t(language, "enforcement.report.in_group", group=title)
-        if await runtime.port.send(log_chat, head + Html("\n") + body, buttons=buttons):
+        if await runtime.port.send(log_chat, head + "\n" + body, buttons=buttons):
             return report_id
     # No log chat (or it refused): in the group, calling up to five admins.
     admins = sorted(await runtime.admins.get(case.chat_id))[:5]
-    calls = Html(" ").join(Html(f'<a href="tg://user?id={int(a)}">👮</a>') for a in admins)
-    text = body + (Html("\n") + calls if calls else Html(""))
+    calls = Text(" ").join(mention(User(a, ""), "👮") for a in admins)
+    text = body + ("\n" + calls if calls else Text())
     await reply_later(runtime.port, case.chat_id, text, reply_to=case.message_id, buttons=buttons)
     return report_id
 
@@ -426,7 +426,7 @@ async def mirror_entries(
     names = await entry_names(runtime, uow, chat_id, entries)
     lines = [log_line(runtime, language, entry, names) for entry in entries]
     header = runtime.translator(language, "enforcement.log.header", group=title)
-    await reply_later(runtime.port, log_chat, header + Html("\n") + Html("\n").join(lines))
+    await reply_later(runtime.port, log_chat, header + "\n" + as_lines(lines))
 
 
 async def entry_names(
@@ -445,7 +445,7 @@ async def entry_names(
 
 def log_line(
     runtime: Runtime, language: str, entry: LogEntry, names: Mapping[int, str] | None = None
-) -> Html:
+) -> Text:
     """One moderation log line for people: action, whom, by whom, why, which message.
 
     ``names`` gives the names of the people the entry does not name (else their id is shown).
@@ -453,8 +453,8 @@ def log_line(
     t, names = runtime.translator, names or {}
     action = t(language, f"enforcement.action.{entry.action}")
     if entry.seconds:
-        action = Html(f"{action} {escape(format_duration(entry.seconds, language))}")
-    target = Html("-")
+        action = action + " " + format_duration(entry.seconds, language)
+    target: Text | str = "-"
     if entry.target_id is not None:
         shown = real_name(entry.target_name, entry.target_id) or names.get(entry.target_id, "")
         target = mention(User(entry.target_id, shown))
@@ -466,7 +466,7 @@ def log_line(
     why = explain(runtime, language, entry.reason, entry.detail)
     line = t(language, "enforcement.log.line", action=action, user=target, actor=actor, why=why)
     if entry.dry_run:
-        line = Html(f"{t(language, 'enforcement.log.dry_run')} {line}")
+        line = t(language, "enforcement.log.dry_run") + " " + line
     if entry.message_text:
-        line = Html(f"{line} {code(entry.message_text[:80])}")
+        line = line + " " + code(entry.message_text[:80])
     return line

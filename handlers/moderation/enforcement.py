@@ -19,9 +19,9 @@ from core.context import Context
 from core.durations import format_duration, parse_duration
 from core.events import Command, User
 from core.feature import ButtonSpec, CommandSpec, Feature
-from core.markup import Html, mention
 from core.names import look_up, names_of, person, real_name
 from core.runtime import Runtime
+from core.text import Text, as_lines, mention
 from handlers.moderation import reports
 from handlers.moderation.actions import (
     REPORT_PREFIX,
@@ -196,10 +196,10 @@ class Enforcement(Feature):
         )
         for row in shown:
             user = mention(person(row.user_id, names))
-            lines.append(Html(f"• {user} ({int(row.user_id)})"))
+            lines.append("• " + user + f" ({int(row.user_id)})")
         if len(rows) > APPROVED_SHOWN:
-            lines.append(Html("…"))
-        await ctx.reply(Html("\n").join(lines))
+            lines.append("…")
+        await ctx.reply(as_lines(lines))
 
     # ------------------------------------------------------------------ warnings
 
@@ -253,7 +253,7 @@ class Enforcement(Feature):
             user = command.sender
         await ctx.reply(await self._warns_text(ctx, user))
 
-    async def _warns_text(self, ctx: Context, user: User) -> Html:
+    async def _warns_text(self, ctx: Context, user: User) -> Text:
         repo = ModerationRepository(ctx.uow)
         settings = await repo.settings(ctx.chat.id)
         expiry = warn_expiry(ctx.runtime, settings)
@@ -279,7 +279,7 @@ class Enforcement(Feature):
             lines.append(
                 await ctx.t("enforcement.warns_next", count=upcoming.count, action=upcoming.spec())
             )
-        return Html("\n").join(lines)
+        return as_lines(lines)
 
     async def _warnings_since(self, ctx: Context) -> datetime:
         """Warnings given after this instant still count in the group."""
@@ -313,7 +313,7 @@ class Enforcement(Feature):
                 if ladder
                 else await ctx.t("enforcement.ladder_none")
             )
-            await ctx.reply(shown + Html("\n") + await ctx.t("enforcement.ladder_help"))
+            await ctx.reply(shown + "\n" + await ctx.t("enforcement.ladder_help"))
             return
         if word == "default":
             row = await repo.edit_settings(ctx.chat.id)

@@ -13,9 +13,9 @@ from datetime import timedelta
 from core.buttons import Ack, Press, StaleButton, refusal
 from core.context import Context
 from core.events import Command, User
-from core.markup import Html, mention
 from core.names import look_up, real_name
 from core.outbound import reply_later
+from core.text import as_lines, mention
 from handlers.moderation.actions import (
     REPORT_ACTION,
     REPORT_CHOICES,
@@ -182,7 +182,7 @@ async def modlog(command: Command, ctx: Context) -> None:
         when = row.created_at.astimezone(tz).strftime("%m-%d %H:%M")
         line = log_line(ctx.runtime, language, entry, names)
         lines.append(await ctx.t("enforcement.log.modlog_line", when=when, line=line))
-    await ctx.reply(Html("\n").join(lines))
+    await ctx.reply(as_lines(lines))
 
 
 async def setlog(command: Command, ctx: Context) -> None:

@@ -21,8 +21,8 @@ from core.context import Context
 from core.durations import format_duration, parse_duration
 from core.events import Command
 from core.feature import CommandSpec
-from core.markup import Html, code, escape
 from core.regex_errors import pattern_problem
+from core.text import Text, as_lines, code
 from handlers.moderation.actions import Action
 from handlers.moderation.compiled import literal_key, regex_options
 from handlers.moderation.normalize import normalize
@@ -56,7 +56,7 @@ _DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]
 
 
 # A line another feature adds to /modconfig (the spam classifier: trained or not), or None.
-ConfigNote = Callable[[Context], Awaitable[Html | None]]
+ConfigNote = Callable[[Context], Awaitable[Text | None]]
 
 
 def settings_commands(notes: Sequence[ConfigNote] = ()) -> Sequence[CommandSpec]:
@@ -106,7 +106,7 @@ async def _error(ctx: Context, error: SettingError) -> None:
     await ctx.say(error.key, **error.values)
 
 
-async def _check_name(ctx: Context, name: str) -> str:
+async def _check_name(ctx: Context, name: str) -> Text:
     return await ctx.t(f"moderation.check.{name}")
 
 
@@ -139,10 +139,10 @@ async def show_config(command: Command, ctx: Context, notes: Sequence[ConfigNote
         if line:
             lines.append(line)
     lines.append(await ctx.t("moderation.config_footer"))
-    await ctx.reply(Html("\n".join(lines)))
+    await ctx.reply(as_lines(lines))
 
 
-async def _extra(ctx: Context, rules: GroupRules, name: str, language: str) -> Html:
+async def _extra(ctx: Context, rules: GroupRules, name: str, language: str) -> Text:
     limits = rules.limits
     if name == "badword":
         return await ctx.t("moderation.extra_badword", count=len(rules.bad_words))
@@ -164,10 +164,10 @@ async def _extra(ctx: Context, rules: GroupRules, name: str, language: str) -> H
             messages=limits.flood_messages,
             time=format_duration(limits.flood_seconds, language),
         )
-    return Html("")
+    return Text()
 
 
-async def _newcomer_rule(ctx: Context, rules: GroupRules, language: str) -> Html:
+async def _newcomer_rule(ctx: Context, rules: GroupRules, language: str) -> Text:
     limits = rules.limits
     time = format_duration(limits.newcomer_seconds, language)
     if limits.newcomer_seconds and limits.newcomer_messages:
@@ -380,7 +380,7 @@ async def list_bad_words(command: Command, ctx: Context) -> None:
     shown = words[(page - 1) * WORDS_PER_PAGE : page * WORDS_PER_PAGE]
     header = await ctx.t("moderation.words_header", count=len(words), page=page, pages=pages)
     lines = [header, *(code(word.word) for word in shown)]
-    await ctx.reply(Html("\n".join(escape(line) for line in lines)))
+    await ctx.reply(as_lines(lines))
 
 
 # ------------------------------------------------------------------ flood, newcomers

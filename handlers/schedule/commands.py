@@ -19,8 +19,8 @@ from core.context import Context
 from core.events import BotStatusChanged, Command, Event
 from core.fallbacks import capabilities_of
 from core.feature import CommandSpec, Feature
-from core.markup import Html, escape
 from core.runtime import Runtime
+from core.text import Text, plain
 from handlers.schedule.options import Options, merge_options, options_summary, parse_options
 from handlers.schedule.quiet import parse_quiet
 from handlers.schedule.runner import Post, ScheduleRunner
@@ -150,7 +150,7 @@ class Schedules(Feature):
         if pages > 1:
             following = page % pages + 1
             lines.append(await ctx.t("schedule.list_page", page=page, pages=pages, next=following))
-        await ctx.reply(Html("\n\n".join(lines)))
+        await ctx.reply(Text("\n\n").join(lines))
 
     async def remove(self, command: Command, ctx: Context) -> None:
         """/unschedule <id>: delete a schedule and its history."""
@@ -227,7 +227,7 @@ class Schedules(Feature):
             await ctx.say(
                 "delivery.retry_failed",
                 id=row.id,
-                detail=escape(result.detail[:160] or result.reason),
+                detail=result.detail[:160] or result.reason,
             )
         else:
             await ctx.say("delivery.retried", id=row.id)
@@ -315,7 +315,7 @@ async def _target(
 
 async def _describe(
     ctx: Context, row: ScheduleRow, tz: ZoneInfo, latest: ScheduleRunRow | None = None
-) -> Html:
+) -> Text:
     """One schedule as a list entry: id, plan, next time, state and the first words, and a
     warning when its latest post failed (or may not have arrived)."""
     if row.state == "paused":
@@ -329,14 +329,15 @@ async def _describe(
         preview = await ctx.t("schedule.copy_of", id=row.source_message_id)
     else:
         text = " ".join((row.text or "").split())
-        preview = escape(text[:PREVIEW_CHARS] + ("…" if len(text) > PREVIEW_CHARS else ""))
+        preview = text[:PREVIEW_CHARS] + ("…" if len(text) > PREVIEW_CHARS else "")
     spec = await _spec(ctx, row, tz)
     entry = f"#{row.id} · {spec} · {when}\n    {preview}"
     if latest is not None and latest.status in RETRYABLE:
         at = await _local(ctx, latest.occurrence_at, tz)
         warning = await ctx.t(f"delivery.list_{latest.status}", id=row.id, when=at)
         entry += f"\n    {warning}"
-    return Html(entry)
+    # Every piece is plain text (sentences with plain values): a str says no less.
+    return plain(entry)
 
 
 async def _spec(ctx: Context, row: ScheduleRow, tz: ZoneInfo) -> str:
@@ -348,13 +349,13 @@ async def _spec(ctx: Context, row: ScheduleRow, tz: ZoneInfo) -> str:
     )
     if row.max_posts is not None:
         extra += " " + await ctx.t("schedule.posted_count", posts=row.posts)
-    return escape(f"{words} {extra}".strip())
+    return f"{words} {extra}".strip()
 
 
 async def _local(ctx: Context, at: datetime, tz: ZoneInfo) -> str:
     """A UTC time as the group reads it: 2026-12-01 09:30 (Tue)."""
     local = at.astimezone(tz)
-    weekday = (await ctx.t("schedule.weekdays")).split()[local.weekday()]
+    weekday = (await ctx.t("schedule.weekdays")).plain().split()[local.weekday()]
     return f"{local:%Y-%m-%d %H:%M} ({weekday})"
 
 
@@ -381,8 +382,8 @@ async def _say_when_error(ctx: Context, error: WhenError) -> None:
     if error.key == "bad_when":
         await _say_forms(ctx, "schedule.bad_when")
         return
-    await ctx.say(error.catalog_key, **{k: escape(v) for k, v in error.values.items()})
+    await ctx.say(error.catalog_key, **error.values)
 
 
 async def _say_forms(ctx: Context, key: str) -> None:
-    await ctx.reply(Html(f"{await ctx.t(key)}\n{await ctx.t('schedule.forms')}"))
+    await ctx.reply(await ctx.t(key) + "\n" + await ctx.t("schedule.forms"))

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.markup import Html
 from core.runtime import Runtime
+from core.text import Text
 
 
 @dataclass(frozen=True, slots=True)
 class FailureNotice:
     """A notice of a failed post and the chats to try, in order, until one takes it."""
 
-    text: Html
+    text: Text
     targets: tuple[int, ...]
 
 

@@ -22,7 +22,6 @@ from functools import lru_cache
 
 from core.chat import ChatActionError, MissingRight
 from core.context import tell_missing_right
-from core.markup import escape
 from core.runtime import Runtime
 from handlers.schedule.decide import Decision, Due, decide
 from handlers.schedule.notices import FailureNotice, notice_targets, tell_failure
@@ -224,7 +223,7 @@ class ScheduleRunner:
         try:
             if post.source_message_id is not None:
                 return await port.copy(post.chat_id, post.chat_id, post.source_message_id)
-            return await port.post(post.chat_id, escape(post.text or ""))
+            return await port.post(post.chat_id, post.text or "")
         except ChatActionError as error:
             return error
 
@@ -386,9 +385,9 @@ class ScheduleRunner:
             language,
             "delivery.schedule_failed",
             id=post.schedule_id,
-            group=escape((chat.title if chat else "") or str(post.chat_id)),
+            group=(chat.title if chat else "") or str(post.chat_id),
             when=f"{post.occurrence.astimezone(tz):%Y-%m-%d %H:%M}",
-            detail=escape(error.detail[:160] or error.reason),
+            detail=error.detail[:160] or error.reason,
         )
         return FailureNotice(text, notice_targets(log_chat, post.chat_id, row.created_by))
 
@@ -407,7 +406,7 @@ class ScheduleRunner:
             f"schedule.paused_{reason}",
             ids=ids,
             count=len(paused),
-            group=escape(title),
+            group=title,
         )
         if reason == "source_gone":
             await self.runtime.port.send(chat_id, text)

@@ -20,10 +20,10 @@ from core.context import Context, chat_language
 from core.durations import format_duration
 from core.events import Command, Event, MemberJoined, Message, User
 from core.feature import ButtonSpec, CommandSpec, Feature
-from core.markup import Html, code, mention
 from core.newcomers import Newcomer, Newcomers
 from core.outbound import reply_later
 from core.runtime import Runtime
+from core.text import Text, code, mention
 from handlers.moderation.actions import Action, Case, enforce, is_protected
 from handlers.moderation.config import HasModeration
 from handlers.moderation.rules import DRYRUN, OFF
@@ -153,7 +153,7 @@ class SpamFilter(Feature):
                 self.model.learn(sample.text, sample.spam)
         self._mine = {i for i in self._mine if i > self._last_id}
 
-    async def config_note(self, ctx: Context) -> Html:
+    async def config_note(self, ctx: Context) -> Text:
         """The model's state for /modconfig: untrained (and how to teach it) or trained on N."""
         key, values = notice(status_of(self.model))
         return await ctx.t(key, **values)
@@ -308,7 +308,7 @@ class SpamFilter(Feature):
             buttons = [[buttons[0][1]]]
         log_chat = (await ModerationRepository(ctx.uow).settings(chat_id)).log_chat_id
         # Only the log chat sees the text: quoting an ad in the group would repeat it.
-        quoted = text + Html("\n") + code(message.text[:QUOTE_CHARS])
+        quoted = text + "\n" + code(message.text[:QUOTE_CHARS])
         if log_chat is not None and await ctx.port.send(log_chat, quoted, buttons=buttons):
             return
         reply_to = None if caught else message.message_id
@@ -360,7 +360,7 @@ class SpamFilter(Feature):
             actor = command.sender.id
             taken = await self._enforce(ctx, reply.sender, reply, actions, "/spam", actor)
         names = [await ctx.t(f"spam.kind.{name}") for name in taken]
-        await ctx.say("spam.learned_spam", done=", ".join(names) or "-")
+        await ctx.say("spam.learned_spam", done=Text(", ").join(names) or "-")
 
     async def _delete(self, ctx: Context, message_id: int) -> bool:
         """Delete a message of the chat; False (admins told once) if that failed."""
@@ -421,7 +421,7 @@ class SpamFilter(Feature):
         key = "spam.decided_spam" if spam else "spam.decided_ham"
         verdict_line = runtime.translator(language, key, user=mention(user), admin=press.user.name)
         if press.chat.id != flag.chat_id:
-            verdict_line = verdict_line + Html("\n") + code(flag.text[:QUOTE_CHARS])
+            verdict_line = verdict_line + "\n" + code(flag.text[:QUOTE_CHARS])
         await port.edit(press.chat.id, press.message_id, verdict_line)
         return Ack(await ctx.t("spam.button_done"))
 

@@ -18,8 +18,8 @@ from core.context import Context
 from core.csvfiles import export_stem, send_csv
 from core.events import Command
 from core.feature import CommandSpec, Feature
-from core.markup import Html
 from core.runtime import Runtime
+from core.text import Text, as_lines
 from handlers.stats.metrics import (
     PERIODS,
     TOP_PERIODS,
@@ -160,7 +160,7 @@ class Stats(Feature):
                     checkins=checkins.get(user_id, 0),
                 )
             )
-        await ctx.reply(Html("\n".join(lines)))
+        await ctx.reply(as_lines(lines))
 
     async def _may_view(self, ctx: Context) -> bool:
         """Whether the sender may see reports here; says why not if they may not."""
@@ -305,7 +305,7 @@ class Stats(Feature):
             await ctx.say("stats.export_failed")
 
 
-async def _send_image(ctx: Context, png: bytes, text: Html) -> None:
+async def _send_image(ctx: Context, png: bytes, text: Text) -> None:
     """The image with the text as its caption (or after it, if too long or the photo failed)."""
     short = caption(text)
     sent = await ctx.port.send_photo(ctx.chat.id, png, short or "")

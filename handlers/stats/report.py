@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from core.i18n import Translator
-from core.markup import Html
+from core.text import Text, as_lines
 from handlers.stats.labels import ActivityLabels, HourLabels
 from handlers.stats.metrics import (
     MAU_DAYS,
@@ -75,7 +75,7 @@ def percent(value: float | None, *, signed: bool = False) -> str:
     return f"{value * 100:.1f}%"
 
 
-def summary_text(t: Translator, language: str, title: Html, summary: Summary) -> Html:
+def summary_text(t: Translator, language: str, title: Text, summary: Summary) -> Text:
     """The report's text: one line per figure, in the group's language."""
     hours = ", ".join(f"{h:02d}:00" for h in summary.busiest_hours) or NONE
     lines = [
@@ -112,10 +112,10 @@ def summary_text(t: Translator, language: str, title: Html, summary: Summary) ->
         t(language, "stats.line_checkins", checkins=summary.checkins),
         t(language, "stats.line_hours", hours=hours),
     ]
-    return Html("\n".join(lines))
+    return as_lines(lines)
 
 
-def period_title(t: Translator, language: str, period: Period) -> Html:
+def period_title(t: Translator, language: str, period: Period) -> Text:
     """'Last 7 days (11-20 – 11-26)' in the group's language."""
     return t(
         language,
@@ -221,11 +221,11 @@ async def retention_table(t: Translator, language: str, rows: Sequence[Cohort]) 
 
 
 def group_name(title: str, chat_id: int) -> str:
-    """A group's title for chart titles (escaped where used in markup)."""
+    """A group's title for chart titles (plain text wherever it is shown)."""
     return title or str(chat_id)
 
 
-def caption(text: Html) -> Html | None:
+def caption(text: Text) -> Text | None:
     """The text as a photo caption, or None if it is too long for one."""
     return text if len(text) <= MAX_CAPTION else None
 

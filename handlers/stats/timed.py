@@ -14,9 +14,9 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.context import chat_language
-from core.markup import Html
 from core.outbound import reply_later
 from core.runtime import Runtime
+from core.text import Text
 from handlers.stats.metrics import (
     ALERT_WINDOW_DAYS,
     activity_dropped,
@@ -171,7 +171,7 @@ class StatsTimer:
         t = self.runtime.translator
         heading = t(language, f"stats.digest_{period}", group=group_name(title, chat_id))
         text = summary_text(
-            t, language, Html(f"{heading}\n{period_title(t, language, days)}"), report.summary
+            t, language, heading + "\n" + period_title(t, language, days), report.summary
         )
         png = await activity_chart(
             context, chart_labels(t, language, shown, group_name(title, chat_id))
@@ -242,7 +242,7 @@ class StatsTimer:
         )
         await self.warn_admins(chat_id, text)
 
-    async def warn_admins(self, chat_id: int, text: Html) -> None:
+    async def warn_admins(self, chat_id: int, text: Text) -> None:
         """Tell each admin privately; if none can be reached, tell the group."""
         delivered = 0
         for admin_id in sorted(await self.runtime.admins.get(chat_id)):

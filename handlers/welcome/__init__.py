@@ -16,9 +16,9 @@ from core.chat import MissingRight
 from core.context import Context, chat_language, tell_missing_right
 from core.events import Chat, Command, Event, MemberJoined, MemberLeft, ServiceNotice, User
 from core.feature import CommandSpec, Feature
-from core.markup import Html, escape, mention
 from core.runtime import Runtime
 from core.template import TemplateError, check_template, render_template, used_placeholders
+from core.text import Text, mention
 from handlers.welcome.batching import JoinBatcher, PendingWelcome
 from storage.captcha import awaiting_captcha
 from storage.repositories import ChatRepository, WelcomeRepository
@@ -158,12 +158,12 @@ class Welcome(Feature):
         template: str,
         chat: Chat,
         users: Sequence[User],
-    ) -> Html:
+    ) -> Text:
         used = used_placeholders(template)
-        values: dict[str, str] = {
-            "name": self._names(runtime, language, [escape(u.name) for u in users]),
+        values: dict[str, Text | str] = {
+            "name": self._names(runtime, language, [u.name for u in users]),
             "mention": self._names(runtime, language, [mention(u) for u in users]),
-            "group": escape(chat.title),
+            "group": chat.title,
         }
         if "count" in used:
             count = await runtime.port.member_count(chat.id)
@@ -173,9 +173,9 @@ class Welcome(Feature):
             values["rules"] = rules or runtime.translator(language, "welcome.no_rules")
         return render_template(template, values)
 
-    def _names(self, runtime: Runtime, language: str, names: list[Html]) -> Html:
+    def _names(self, runtime: Runtime, language: str, names: list[Text | str]) -> Text:
         limit = runtime.settings.welcome.max_names
-        shown = Html(runtime.translator.plain(language, "welcome.separator").join(names[:limit]))
+        shown = Text(runtime.translator.plain(language, "welcome.separator")).join(names[:limit])
         if len(names) <= limit:
             return shown
         more = len(names) - limit
@@ -215,7 +215,7 @@ class Welcome(Feature):
         row = await WelcomeRepository(ctx.uow).ensure(ctx.chat.id, ctx.chat.title)
         row.template = template
         preview = await self._preview(ctx, template, command.sender)
-        await ctx.reply(Html(f"{await ctx.t('welcome.set')}\n\n{preview}"))
+        await ctx.reply(await ctx.t("welcome.set") + "\n\n" + preview)
 
     async def reset_template(self, command: Command, ctx: Context) -> None:
         """/resetwelcome: back to the built-in welcome."""
@@ -249,9 +249,9 @@ class Welcome(Feature):
         shown = template or ctx.runtime.translator.plain(language, "welcome.default")
         header = await ctx.t("welcome.show", state=state, template=shown)
         preview = await self._preview(ctx, shown, user)
-        await ctx.reply(Html(f"{header}\n{preview}"))
+        await ctx.reply(header + "\n" + preview)
 
-    async def _preview(self, ctx: Context, template: str, user: User) -> Html:
+    async def _preview(self, ctx: Context, template: str, user: User) -> Text:
         language = await ctx.language()
         return await self._render(ctx.runtime, ctx.uow, language, template, ctx.chat, [user])
 

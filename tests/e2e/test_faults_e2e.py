@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.platforms.telegram import TelegramBot
-from bot.split_text import visible_length
+from bot.platforms.telegram_split import visible_length
 from core.chat import Button
 from storage.schedules import ScheduleRepository
 from tests.e2e.conftest import ADMIN_ID, GROUP, BotFactory

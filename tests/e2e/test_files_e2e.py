@@ -7,6 +7,7 @@ import pytest
 from bot.platforms.telegram import TelegramBot
 from bot.platforms.telegram_config import DEFAULT_FILE_URL, TelegramConfig
 from core.chat import ChatActionError, ChatPort
+from core.text import bold
 from tests.e2e.conftest import GROUP, TOKEN, BotFactory
 from tests.fakes import FakeBotApi, UploadedFile, bot_api, make_user
 
@@ -21,10 +22,10 @@ def port_of(bot: TelegramBot) -> ChatPort:
 
 
 async def test_send_file_posts_a_kept_document(api: FakeBotApi, start_bot: BotFactory) -> None:
-    """send_file uploads the bytes with an HTML caption, as a reply that may outlive its target."""
+    """send_file uploads the bytes with a bold caption, as a reply that may outlive its target."""
     port = port_of(await start_bot())
     asked = api.message_update(GROUP, MEMBER, "/exportreplies")["message"]["message_id"]
-    message_id = await port.send_file(GROUP, REPLIES, "replies.json", "<b>2</b>", reply_to=asked)
+    message_id = await port.send_file(GROUP, REPLIES, "replies.json", bold("2"), reply_to=asked)
     params = api.last_call("sendDocument").params
     assert isinstance(params["document"], UploadedFile)
     assert params["document"].filename == "replies.json"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import build_translator
+from bot.platforms.telegram_render import to_html
 from tests.e2e.conftest import ADMIN_ID, BotFactory
 from tests.e2e.test_welcome_e2e import command
 from tests.fakes import FakeBotApi
@@ -57,4 +58,4 @@ async def test_bad_patterns_and_crons_are_explained_in_the_groups_language(
         ("/schedules", "schedule.list_empty"),
         ("/badwords", "moderation.words_empty"),
     ):
-        assert await command(api, ADMIN_ID, listing) == tr(language, empty)
+        assert await command(api, ADMIN_ID, listing) == to_html(tr(language, empty))
