@@ -14,6 +14,7 @@ RUN useradd --create-home --uid 10001 bot \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
+COPY core ./core
 COPY handlers ./handlers
 COPY storage ./storage
 RUN pip install .

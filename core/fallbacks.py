@@ -20,6 +20,7 @@ import logging
 from typing import Any
 
 from core.chat import ALL_CAPABILITIES, Capabilities, ChatActionError, ChatPort, Keyboard
+from core.text import Text
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ class FallbackPort:
         return getattr(self.inner, name)
 
     async def edit(
-        self, chat_id: int, message_id: int, text: str, *, buttons: Keyboard | None = None
+        self, chat_id: int, message_id: int, text: Text | str, *, buttons: Keyboard | None = None
     ) -> bool:
         """Edit, or (without ``edit``) send the new text anew."""
         if self.capabilities.edit:
@@ -82,7 +83,7 @@ class FallbackPort:
         chat_id: int,
         data: bytes,
         filename: str,
-        caption: str = "",
+        caption: Text | str = "",
         *,
         reply_to: int | None = None,
     ) -> int | None:

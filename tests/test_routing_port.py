@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
+from bot.platforms.recording import RecordingPort
 from bot.platforms.routing import RoutingPort
-from core.chat import ChatActionError, ChatPort, ChatRights
+from core.chat import ALL_CAPABILITIES, Capabilities, ChatActionError, ChatRights
 from core.ids import scoped
 
 TG_GROUP = -1001234567890
@@ -19,25 +20,14 @@ QQ_USER = scoped("onebot", 42)
 UNTIL = datetime(2026, 12, 4, tzinfo=UTC)
 
 
-class Recorder:
-    """A port that records each call by name and arguments (and answers with ``reply``)."""
-
-    def __init__(self, reply: object = None) -> None:
-        self.calls: list[tuple[str, tuple[object, ...], dict[str, object]]] = []
-        self.reply = reply
-
-    def __getattr__(self, name: str) -> Callable[..., Awaitable[object]]:
-        async def call(*args: object, **kwargs: object) -> object:
-            self.calls.append((name, args, kwargs))
-            return self.reply
-
-        return call
+def recorder(reply: object) -> RecordingPort:
+    """A port answering ``reply`` to every call that answers something."""
+    return RecordingPort(answers=dict.fromkeys(ANSWERING, reply))
 
 
-def ports() -> tuple[RoutingPort, Recorder, Recorder]:
-    telegram, onebot = Recorder(7), Recorder(8)
-    routing = RoutingPort({"telegram": cast(ChatPort, telegram), "onebot": cast(ChatPort, onebot)})
-    return routing, telegram, onebot
+def ports() -> tuple[RoutingPort, RecordingPort, RecordingPort]:
+    telegram, onebot = recorder(7), recorder(8)
+    return RoutingPort({"telegram": telegram, "onebot": onebot}), telegram, onebot
 
 
 Call = Callable[[RoutingPort, int, int], Awaitable[Any]]
@@ -97,19 +87,19 @@ async def test_each_call_goes_to_the_chats_platform(
     routing, telegram, onebot = ports()
     result = await call(routing, chat, user)
     chosen, other = (telegram, onebot) if platform == "telegram" else (onebot, telegram)
-    assert [c[0] for c in chosen.calls] == [name]
-    assert chosen.calls[0][1][0] == chat
+    assert [c.method for c in chosen.calls] == [name]
+    assert chosen.calls[0]["chat_id"] == chat
     assert other.calls == []
-    assert result == (chosen.reply if name in ANSWERING else None)
+    assert result == (chosen.answers[name] if name in ANSWERING else None)
 
 
 async def test_arguments_pass_unchanged() -> None:
     routing, _, onebot = ports()
     await routing.approve_join(QQ_GROUP, QQ_USER, "flag-1")
     await routing.send(QQ_GROUP, "hi", reply_to=3)
-    assert onebot.calls == [
-        ("approve_join", (QQ_GROUP, QQ_USER, "flag-1"), {}),
-        ("send", (QQ_GROUP, "hi"), {"reply_to": 3, "buttons": None}),
+    assert [(c.method, dict(c.arguments)) for c in onebot.calls] == [
+        ("approve_join", {"chat_id": QQ_GROUP, "user_id": QQ_USER, "reference": "flag-1"}),
+        ("send", {"chat_id": QQ_GROUP, "text": "hi", "reply_to": 3, "buttons": None}),
     ]
 
 
@@ -120,17 +110,18 @@ async def test_arguments_pass_unchanged() -> None:
 )
 async def test_handles_go_to_the_platform_that_gave_them(handle: str, platform: str) -> None:
     routing, telegram, onebot = ports()
+    telegram.files[handle] = onebot.files[handle] = b"x"
     await routing.download(handle, 100)
     await routing.answer_button(handle, "ok")
     chosen, other = (telegram, onebot) if platform == "telegram" else (onebot, telegram)
-    assert [c[0] for c in chosen.calls] == ["download", "answer_button"]
+    assert [c.method for c in chosen.calls] == ["download", "answer_button"]
     assert other.calls == []
 
 
 async def test_a_chat_on_a_platform_the_bot_is_not_on_is_refused() -> None:
     """Only Telegram is configured: a OneBot chat is refused; ``send`` says None."""
-    telegram = Recorder(7)
-    routing = RoutingPort({"telegram": cast(ChatPort, telegram)})
+    telegram = recorder(7)
+    routing = RoutingPort({"telegram": telegram})
     with pytest.raises(ChatActionError) as caught:
         await routing.post(QQ_GROUP, "hi")
     assert caught.value.reason == "wrong_platform"
@@ -155,3 +146,10 @@ async def test_a_copy_cannot_cross_platforms() -> None:
 def test_a_routing_port_needs_a_platform() -> None:
     with pytest.raises(ValueError, match="at least one"):
         RoutingPort({})
+
+
+def test_without_a_chat_it_can_do_what_every_platform_can() -> None:
+    sandbox_like = RecordingPort(capabilities=Capabilities(buttons=False, pin=False))
+    routing = RoutingPort({"telegram": RecordingPort(), "onebot": sandbox_like})
+    assert routing.capabilities == Capabilities(buttons=False, pin=False)
+    assert RoutingPort({"telegram": RecordingPort()}).capabilities == ALL_CAPABILITIES

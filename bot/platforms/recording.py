@@ -25,7 +25,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from core.chat import ChatActionError, ChatPort, ChatRights, MemberInfo
+from core.chat import (
+    ALL_CAPABILITIES,
+    Capabilities,
+    ChatActionError,
+    ChatPort,
+    ChatRights,
+    MemberInfo,
+)
 
 # What an answer function returns to leave the answer to the port's defaults.
 DEFAULT: Any = object()
@@ -91,7 +98,9 @@ class RecordingPort:
         delays: Mapping[str, float] | None = None,
         first_id: int = 1,
         record: bool = True,
+        capabilities: Capabilities = ALL_CAPABILITIES,
     ) -> None:
+        self.capabilities = capabilities
         self.admin_ids = frozenset(admins)
         self.members_count = member_count
         self.members = dict(members or {})

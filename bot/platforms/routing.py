@@ -9,13 +9,31 @@ a handle without a known name goes to the first platform (Telegram's handles hav
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import fields
 from datetime import datetime
 
-from core.chat import ChatActionError, ChatPort, ChatRights, Keyboard, MemberInfo
+from core.chat import (
+    Capabilities,
+    ChatActionError,
+    ChatPort,
+    ChatRights,
+    Keyboard,
+    MemberInfo,
+)
+from core.fallbacks import capabilities_of
 from core.ids import IdError, platform_of
+from core.text import Text
 
 log = logging.getLogger(__name__)
+
+
+def shared_capabilities(ports: Iterable[ChatPort]) -> Capabilities:
+    """What every one of the ports can do."""
+    found = [capabilities_of(port) for port in ports]
+    return Capabilities(
+        **{f.name: all(getattr(c, f.name) for c in found) for f in fields(Capabilities)}
+    )
 
 
 class RoutingPort:
@@ -26,6 +44,8 @@ class RoutingPort:
             raise ValueError("a routing port needs at least one platform")
         self.ports = dict(ports)
         self._first = next(iter(self.ports.values()))
+        # A caller that asks without naming a chat gets what every platform can do.
+        self.capabilities = shared_capabilities(self.ports.values())
 
     def port_for(self, chat_id: int) -> ChatPort:
         """The port of the platform a chat is on; ChatActionError ``wrong_platform`` if the
@@ -47,7 +67,7 @@ class RoutingPort:
     async def send(
         self,
         chat_id: int,
-        text: str,
+        text: Text | str,
         *,
         reply_to: int | None = None,
         buttons: Keyboard | None = None,
@@ -60,7 +80,7 @@ class RoutingPort:
             return None
         return await port.send(chat_id, text, reply_to=reply_to, buttons=buttons)
 
-    async def post(self, chat_id: int, text: str) -> int:
+    async def post(self, chat_id: int, text: Text | str) -> int:
         """Post a message on the chat's platform; raise ChatActionError if it failed."""
         return await self.port_for(chat_id).post(chat_id, text)
 
@@ -72,7 +92,7 @@ class RoutingPort:
         return await port.copy(chat_id, from_chat_id, message_id)
 
     async def edit(
-        self, chat_id: int, message_id: int, text: str, *, buttons: Keyboard | None = None
+        self, chat_id: int, message_id: int, text: Text | str, *, buttons: Keyboard | None = None
     ) -> bool:
         """Replace the text of one of the bot's messages."""
         return await self.port_for(chat_id).edit(chat_id, message_id, text, buttons=buttons)
@@ -125,7 +145,7 @@ class RoutingPort:
         """A member's standing in the chat."""
         return await self.port_for(chat_id).member_status(chat_id, user_id)
 
-    async def send_photo(self, chat_id: int, photo: bytes, caption: str = "") -> int | None:
+    async def send_photo(self, chat_id: int, photo: bytes, caption: Text | str = "") -> int | None:
         """Post an image with an optional caption."""
         return await self.port_for(chat_id).send_photo(chat_id, photo, caption)
 
@@ -134,7 +154,7 @@ class RoutingPort:
         chat_id: int,
         data: bytes,
         filename: str,
-        caption: str = "",
+        caption: Text | str = "",
         *,
         reply_to: int | None = None,
     ) -> int | None:
@@ -146,7 +166,9 @@ class RoutingPort:
         """Fetch a file from the platform that gave out its id."""
         return await self.port_for_handle(file_id).download(file_id, max_bytes)
 
-    async def answer_button(self, press_id: str, text: str = "", alert: bool = False) -> None:
+    async def answer_button(
+        self, press_id: str, text: Text | str = "", alert: bool = False
+    ) -> None:
         """Acknowledge a button press on the platform it came from."""
         await self.port_for_handle(press_id).answer_button(press_id, text, alert)
 
