@@ -9,6 +9,7 @@ import pytest
 
 from bot.app import build_translator
 from bot.dispatch import Dispatcher
+from bot.platforms.recording import RecordingPort
 from bot.settings import load_settings
 from core.buttons import (
     MAX_BYTES,
@@ -133,22 +134,9 @@ def test_press_refuses_bad_arguments(check: Any) -> None:
 # ----------------------------------------------------------------- the stage
 
 
-class PressPort:
-    """Records messages and acknowledgements."""
-
-    def __init__(self) -> None:
-        self.sent: list[str] = []
-        self.answers: list[tuple[str, str, bool]] = []
-
-    async def send(self, chat_id: int, text: str, **_: Any) -> int:
-        self.sent.append(text)
-        return len(self.sent)
-
-    async def answer_button(self, press_id: str, text: str = "", alert: bool = False) -> None:
-        self.answers.append((press_id, text, alert))
-
-    async def admins(self, chat_id: int) -> frozenset[int]:
-        return frozenset({ADMIN.id})
+def answers(port: RecordingPort) -> list[tuple[str, str, bool]]:
+    """The acknowledgements made, as (press id, text, alert)."""
+    return port.made("answer_button", "press_id", "text", "alert")
 
 
 class Clicky(Feature):
@@ -192,12 +180,12 @@ class Watcher(Feature):
 
 
 @pytest.fixture
-def port() -> PressPort:
-    return PressPort()
+def port() -> RecordingPort:
+    return RecordingPort(admins={ADMIN.id})
 
 
 @pytest.fixture
-def runtime(sqlite_store: Store, port: PressPort) -> Runtime:
+def runtime(sqlite_store: Store, port: RecordingPort) -> Runtime:
     """A runtime on SQLite in English with a recording port."""
     return Runtime(
         settings=load_settings(None, {"BOT_BOT__DEFAULT_LANGUAGE": "en"}),
@@ -220,37 +208,37 @@ async def stored_title(runtime: Runtime) -> str | None:
 
 
 async def test_a_press_reaches_its_feature_after_the_ones_before(
-    runtime: Runtime, port: PressPort
+    runtime: Runtime, port: RecordingPort
 ) -> None:
     """Earlier features see the press; the declaring one handles it; one ack with its toast."""
     log: list[str] = []
     await Dispatcher(runtime, [Watcher(log), Clicky(log)]).handle(event(encode("k.go", (1, "a"))))
     assert log == ["watcher:ButtonPress", f"k.go:1,a:{MEMBER.id}"]
-    assert port.answers == [("q1", "done", False)]
+    assert answers(port) == [("q1", "done", False)]
     assert await stored_title(runtime) == "pressed"
 
 
 @pytest.mark.parametrize("data", ["k:1", "b1|other.go|1", "b1|K.go", "", "b9|k.go"])
 async def test_stale_or_forged_data_is_answered_and_changes_nothing(
-    runtime: Runtime, port: PressPort, data: str
+    runtime: Runtime, port: RecordingPort, data: str
 ) -> None:
     log: list[str] = []
     await Dispatcher(runtime, [Watcher(log), Clicky(log)]).handle(event(data))
     assert log == []
-    assert port.answers == [("q1", "⌛ This button is no longer valid.", True)]
+    assert answers(port) == [("q1", "⌛ This button is no longer valid.", True)]
     assert await stored_title(runtime) is None
 
 
 async def test_admin_only_refuses_members_with_the_declared_sentence(
-    runtime: Runtime, port: PressPort
+    runtime: Runtime, port: RecordingPort
 ) -> None:
     log: list[str] = []
     dispatcher = Dispatcher(runtime, [Clicky(log, admin_only=True)])
     await dispatcher.handle(event(encode("k.go"), MEMBER))
-    assert log == [] and port.answers[-1][2] is True
-    assert port.answers[-1][1] == "Only the group's admins can use this button."
+    assert log == [] and answers(port)[-1][2] is True
+    assert answers(port)[-1][1] == "Only the group's admins can use this button."
     await dispatcher.handle(event(encode("k.go"), ADMIN))
-    assert log == [f"k.go::{ADMIN.id}"] and port.answers[-1] == ("q1", "done", False)
+    assert log == [f"k.go::{ADMIN.id}"] and answers(port)[-1] == ("q1", "done", False)
 
 
 @pytest.mark.parametrize(
@@ -262,24 +250,24 @@ async def test_admin_only_refuses_members_with_the_declared_sentence(
     ],
 )
 async def test_every_press_is_acknowledged_exactly_once(
-    runtime: Runtime, port: PressPort, how: str, answer: tuple[str, str, bool]
+    runtime: Runtime, port: RecordingPort, how: str, answer: tuple[str, str, bool]
 ) -> None:
     """A silent ack, a stale argument, a failing handler: one answer each, no half writes."""
     await Dispatcher(runtime, [Clicky([], how=how)]).handle(event(encode("k.go", ("7",))))
-    assert port.answers == [answer]
+    assert answers(port) == [answer]
     assert (await stored_title(runtime) == "pressed") is (how == "none")
 
 
 async def test_a_missing_right_is_told_and_the_press_answered(
-    runtime: Runtime, port: PressPort
+    runtime: Runtime, port: RecordingPort
 ) -> None:
     await Dispatcher(runtime, [Clicky([], how="right")]).handle(event(encode("k.go")))
-    assert len(port.answers) == 1 and port.answers[0][2] is True
-    assert any("delete" in str(text).lower() for text in port.sent)
+    assert len(answers(port)) == 1 and answers(port)[0][2] is True
+    assert any("delete" in str(text).lower() for text in port.texts())
 
 
 async def test_an_earlier_feature_stopping_a_press_still_acknowledges_it(
-    runtime: Runtime, port: PressPort
+    runtime: Runtime, port: RecordingPort
 ) -> None:
     class Stopper(Feature):
         async def on_event(self, event: Event, ctx: Context) -> bool:
@@ -287,7 +275,7 @@ async def test_an_earlier_feature_stopping_a_press_still_acknowledges_it(
 
     log: list[str] = []
     await Dispatcher(runtime, [Stopper(), Clicky(log)]).handle(event(encode("k.go")))
-    assert log == [] and port.answers == [("q1", "", False)]
+    assert log == [] and answers(port) == [("q1", "", False)]
 
 
 def test_a_prefix_declared_twice_is_refused(runtime: Runtime) -> None:
