@@ -292,12 +292,18 @@ async def test_restart_posts_a_recent_occurrence_once_and_skips_an_old_one(
 ) -> None:
     """At start-up: 5 minutes late is posted (grace 10 min), an hour late is missed;
     a second start-up posts nothing more."""
-    now = datetime.now(ZoneInfo("UTC")).replace(microsecond=0)
-    recent = await add(sqlite_store, "daily 09:30", now=now, next_run_at=now - timedelta(minutes=5))
-    old = await add(sqlite_store, "daily 09:30", now=now, next_run_at=now - timedelta(hours=1))
+    # On a fixed clock, each schedule due on its own plan: with the wall clock and plain
+    # offsets from it, "old"'s real 09:30 fell between its stored time and now from 09:30
+    # to 10:30 in Shanghai, and was caught up as a post or a second miss.
+    now = T0 + timedelta(hours=1)
+    before = now - timedelta(days=1)
+    recent = await add(
+        sqlite_store, "daily 10:25", now=before, next_run_at=now - timedelta(minutes=5)
+    )
+    old = await add(sqlite_store, "daily 09:30", now=before, next_run_at=T0)
     port = posting_port()
     for _ in range(2):
-        runtime = make_runtime(sqlite_store, port)
+        runtime = make_runtime(sqlite_store, port, Clock(now))
         runtime.scheduler.start()
         runner = ScheduleRunner(runtime)
         await runner.lead()

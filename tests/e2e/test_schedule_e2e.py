@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from tests.e2e.conftest import ADMIN_ID, GROUP, BotFactory
 from tests.e2e.test_welcome_e2e import MEMBER, command, texts, to_group
 from tests.fakes import FakeBotApi
 
+# The bot's default zone (core.config).
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 PHOTO = [{"file_id": "p1", "file_unique_id": "p1u", "width": 90, "height": 90}]
 
 
@@ -19,6 +23,15 @@ def posts(api: FakeBotApi, text: str) -> list[str]:
         for c in api.calls_to("sendMessage")
         if to_group(c) and c.params["text"] == text
     ]
+
+
+def far_from_now(count: int) -> list[str]:
+    """``count`` daily times a minute apart, in the bot's zone, half a day from now.
+
+    A post falling due while a test reads the bot's answers would be taken for an answer.
+    """
+    start = datetime.now(SHANGHAI) + timedelta(hours=12)
+    return [f"{start + timedelta(minutes=n):%H:%M}" for n in range(count)]
 
 
 def schedule_id(answer: str) -> int:
@@ -184,8 +197,8 @@ async def test_a_long_list_is_paged_within_telegram_limits(
     await start_bot(BOT_SCHEDULE__MAX_PER_CHAT="20", BOT_OUTBOUND__CHAT_MESSAGES="40")
     await command(api, ADMIN_ID, "/lang en")
     long_text = "x" * 3000
-    for n in range(20):
-        await command(api, ADMIN_ID, f"/schedule daily 09:{n:02d} {n} {long_text}")
+    for n, at in enumerate(far_from_now(20)):
+        await command(api, ADMIN_ID, f"/schedule daily {at} {n} {long_text}")
     assert "already has 20" in await command(api, ADMIN_ID, "/schedule daily 10:00 one more")
     first = await command(api, ADMIN_ID, "/schedules")
     assert "Page 1 of 2" in first and len(first) < 4096
