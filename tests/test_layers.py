@@ -35,7 +35,6 @@ KNOWN: dict[tuple[str, str], str] = {
     ("handlers.spam", "handlers.moderation"): "part 5 (utils): durations, newcomer tracker",
     ("handlers.nightmode", "handlers.schedule"): "part 5 (utils): one clock-time parser",
     ("handlers.activity", "handlers.stats"): "open: activity tracking feeds stats directly",
-    ("handlers.basics", "handlers.help_topics"): "part 6 (layout): help_topics is basics' own",
     # An entry point of its own (``alembic upgrade``), reading the URL from the settings.
     ("storage.migrations", "core.config"): "open: Alembic's env.py loads the bot's settings",
 }
