@@ -33,7 +33,6 @@ LEAVES = ("core.ids",)
 KNOWN: dict[tuple[str, str], str] = {
     ("handlers.captcha", "handlers.moderation"): "part 5 (utils): one duration parser in core",
     ("handlers.spam", "handlers.moderation"): "part 5 (utils): durations, newcomer tracker",
-    ("handlers.nightmode", "handlers.schedule"): "part 5 (utils): one clock-time parser",
     ("handlers.activity", "handlers.stats"): "open: activity tracking feeds stats directly",
     # An entry point of its own (``alembic upgrade``), reading the URL from the settings.
     ("storage.migrations", "core.config"): "open: Alembic's env.py loads the bot's settings",
