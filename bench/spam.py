@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from handlers.moderation.normalize import normalize
+from core.normalize import normalize
 from handlers.spam.model import SpamModel
 from handlers.spam.samples import read_paired
 

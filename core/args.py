@@ -6,6 +6,8 @@ from core.events import Command
 
 _ON = {"on", "yes", "true", "1", "开", "开启", "打开"}
 _OFF = {"off", "no", "false", "0", "关", "关闭"}
+# How much of a bad argument an error message quotes back.
+CLIP = 40
 
 
 def parse_switch(word: str) -> bool | None:
@@ -32,3 +34,9 @@ def page_number(args: tuple[str, ...], items: int, size: int) -> tuple[int, int]
     wanted = args[0] if args else "1"
     page = min(max(int(wanted), 1), pages) if wanted.isdigit() and len(wanted) < 6 else 1
     return page, pages
+
+
+def clip(value: str, limit: int = CLIP) -> str:
+    """A piece of user input short enough to quote back in an error message."""
+    value = " ".join(value.split())
+    return value if len(value) <= limit else value[: limit - 1] + "…"

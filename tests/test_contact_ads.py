@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.normalize import normalize
 from handlers.moderation.checks import Subject, check_contact
-from handlers.moderation.normalize import normalize
 
 
 def verdict_of(text: str) -> str | None:

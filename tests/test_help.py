@@ -11,7 +11,7 @@ from bot.platforms.telegram_render import to_html
 from core.i18n import LANGUAGES, load_catalog
 from core.text import Text
 from handlers.basics import help_overview, help_topic, topic_name, topic_names, unknown_topic
-from handlers.help_topics import Topic, find_topic, help_topics, normalize
+from handlers.basics.topics import Topic, find_topic, help_topics, normalize
 
 # Telegram's limit on a message's text.
 MAX_TEXT = 4096

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.normalize import normalize
 from handlers.moderation.checks import (
     Subject,
     check_bad_word,
@@ -18,7 +19,6 @@ from handlers.moderation.checks import (
     is_allowed,
 )
 from handlers.moderation.compiled import CompiledRules, literal_key
-from handlers.moderation.normalize import normalize
 from handlers.moderation.rules import BadWord, GroupRules
 
 

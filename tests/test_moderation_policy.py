@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import pytest
 
 from core.newcomers import Newcomers
+from core.normalize import normalize
 from handlers.moderation.actions import Action
 from handlers.moderation.checks import Subject
 from handlers.moderation.compiled import CompiledRules
-from handlers.moderation.normalize import normalize
 from handlers.moderation.policy import Policy, Sender, merge_actions
 from handlers.moderation.rules import (
     CHECKS,

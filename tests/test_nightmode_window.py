@@ -7,9 +7,9 @@ from itertools import pairwise
 
 import pytest
 
+from core.quiet_hours import read_quiet_hours
 from core.runtime import zone
 from handlers.nightmode.window import decide, next_switch, night_at, nights
-from handlers.schedule.quiet import parse_quiet
 
 SHANGHAI = zone("Asia/Shanghai")
 LONDON = zone("Europe/London")
@@ -49,7 +49,7 @@ def utc(text: str) -> datetime:
 )
 def test_night_at(hours: str, tz: object, at: str, night: tuple[str, str] | None) -> None:
     expected = None if night is None else (utc(night[0]), utc(night[1]))
-    assert night_at(parse_quiet(hours), tz, utc(at)) == expected  # type: ignore[arg-type]
+    assert night_at(read_quiet_hours(hours), tz, utc(at)) == expected  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -67,14 +67,14 @@ def test_night_at(hours: str, tz: object, at: str, night: tuple[str, str] | None
     ],
 )
 def test_next_switch(hours: str, tz: object, at: str, following: str) -> None:
-    assert next_switch(parse_quiet(hours), tz, utc(at)) == utc(following)  # type: ignore[arg-type]
+    assert next_switch(read_quiet_hours(hours), tz, utc(at)) == utc(following)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("tz", [SHANGHAI, LONDON, NEW_YORK], ids=lambda z: z.key)
 @pytest.mark.parametrize("hours", ["23:00-07:00", "00:30-05:30", "01:30-02:30", "12:00-11:59"])
 def test_a_year_of_nights_alternates_strictly(hours: str, tz: object) -> None:
     """Walking from switch to switch for a year: state flips every time, time always moves on."""
-    period = parse_quiet(hours)
+    period = read_quiet_hours(hours)
     at, closed, seen = utc("2026-01-01 00:00"), None, 0
     while at < utc("2027-01-01 00:00"):
         following = next_switch(period, tz, at)  # type: ignore[arg-type]
@@ -86,7 +86,7 @@ def test_a_year_of_nights_alternates_strictly(hours: str, tz: object) -> None:
 
 
 def test_nights_are_ordered_and_disjoint() -> None:
-    found = nights(parse_quiet("23:00-07:00"), LONDON, utc("2026-10-25 12:00"))
+    found = nights(read_quiet_hours("23:00-07:00"), LONDON, utc("2026-10-25 12:00"))
     assert len(found) == 5
     for (start, end), (later, _) in pairwise(found):
         assert start < end <= later
@@ -108,7 +108,7 @@ def test_nights_are_ordered_and_disjoint() -> None:
     ],
 )
 def test_decide(hours: str | None, closed: bool, at: str, action: str | None) -> None:
-    period = parse_quiet(hours) if hours else None
+    period = read_quiet_hours(hours) if hours else None
     step = decide(period, closed, SHANGHAI, utc(at))
     assert step.action == action
     if period is None:

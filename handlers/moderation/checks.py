@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import urlsplit
 
+from core.normalize import CHINESE_DIGITS, contact_skeleton, digit_skeleton
 from handlers.moderation.compiled import CompiledRules, squeeze
-from handlers.moderation.normalize import CHINESE_DIGITS, contact_skeleton, digit_skeleton
 
 
 @dataclass(frozen=True, slots=True)

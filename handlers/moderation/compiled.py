@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import ahocorasick_rs
 import re2
 
-from handlers.moderation.normalize import normalize
+from core.normalize import normalize
 from handlers.moderation.rules import CHECKS, BadWord, GroupRules
 
 log = logging.getLogger(__name__)

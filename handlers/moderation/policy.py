@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from core.events import Message
+from core.normalize import normalize
 from handlers.moderation.actions import Action
 from handlers.moderation.checks import (
     Subject,
@@ -26,7 +27,6 @@ from handlers.moderation.checks import (
     check_newcomer,
 )
 from handlers.moderation.compiled import CompiledRules
-from handlers.moderation.normalize import normalize
 from handlers.moderation.rules import CHECKS
 from handlers.moderation.tracker import Tracker
 

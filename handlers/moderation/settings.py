@@ -21,11 +21,11 @@ from core.context import Context
 from core.durations import format_duration, parse_duration
 from core.events import Command
 from core.feature import CommandSpec
+from core.normalize import normalize
 from core.regex_errors import pattern_problem
 from core.text import Text, as_lines, code
 from handlers.moderation.actions import Action
 from handlers.moderation.compiled import literal_key, regex_options
-from handlers.moderation.normalize import normalize
 from handlers.moderation.rules import (
     CHECKS,
     DRYRUN,

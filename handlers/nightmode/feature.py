@@ -12,14 +12,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from core.args import clip
 from core.context import Context
 from core.events import BotStatusChanged, Command, Event
 from core.feature import CommandSpec, Feature
+from core.quiet_hours import QuietHours, read_quiet_hours
 from core.runtime import Runtime
 from handlers.nightmode.watch import NightWatch, local_clock, read_hours
 from handlers.nightmode.window import next_switch, night_at
-from handlers.schedule.quiet import parse_quiet
-from handlers.schedule.when import WhenError, clip
 from storage.nightmode import NightModeRepository
 from storage.repositories import ChatRepository
 
@@ -68,9 +68,8 @@ class NightMode(Feature):
         if text.lower() in OFF_WORDS:
             await self._set(ctx, None)
             return
-        try:
-            hours = str(parse_quiet(text))
-        except WhenError:
+        hours = read_quiet_hours(text)
+        if hours is None:
             await ctx.say("nightmode.usage", value=clip(text))
             return
         await self._set(ctx, hours)
@@ -92,16 +91,16 @@ class NightMode(Feature):
         key = "nightmode.show_open" if night is None else "nightmode.show_not_closed"
         await ctx.say(key, hours=str(hours), tz=tz.key, next=_when(following, tz))
 
-    async def _set(self, ctx: Context, hours: str | None) -> None:
+    async def _set(self, ctx: Context, period: QuietHours | None) -> None:
         row = await NightModeRepository(ctx.uow).get(ctx.chat.id)
         was_closed = row is not None and row.closed_at is not None
         await ChatRepository(ctx.uow).ensure(ctx.chat.id, ctx.chat.title)
+        hours = str(period) if period is not None else None
         await NightModeRepository(ctx.uow).set_hours(ctx.chat.id, hours)
         await ctx.uow.commit()
-        if hours is None:
+        if period is None:
             await ctx.say("nightmode.off_reopen" if was_closed else "nightmode.off")
         else:
-            period = parse_quiet(hours)
             tz, now = await _zone(ctx), ctx.runtime.now()
             night = night_at(period, tz, now)
             await ctx.say(

@@ -20,10 +20,9 @@ from zoneinfo import ZoneInfo
 
 from core.chat import ChatActionError, ChatRights, MissingRight
 from core.context import chat_language, tell_missing_right
+from core.quiet_hours import QuietHours, read_quiet_hours
 from core.runtime import Runtime
 from handlers.nightmode.window import Night, Step, decide
-from handlers.schedule.quiet import QuietHours, parse_quiet
-from handlers.schedule.when import WhenError
 from storage.nightmode import NightModeRepository, NightState
 from storage.unit import UnitOfWork
 
@@ -45,11 +44,10 @@ def read_hours(text: str | None) -> QuietHours | None:
     """A stored period, or None when night mode is off (or the stored text is unreadable)."""
     if not text:
         return None
-    try:
-        return parse_quiet(text)
-    except WhenError:
+    hours = read_quiet_hours(text)
+    if hours is None:
         log.warning("night mode period %r cannot be read; treated as off", text)
-        return None
+    return hours
 
 
 def local_clock(at: datetime, tz: ZoneInfo) -> str:

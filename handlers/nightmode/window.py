@@ -1,6 +1,6 @@
 """When a group's night is: pure logic on plain data, no I/O.
 
-A night period such as ``23:00-07:00`` is read like quiet hours (``handlers.schedule.quiet``)
+A night period such as ``23:00-07:00`` is read like quiet hours (``core.quiet_hours``)
 and turned into real instants, one night per local day: it starts the first time the clock
 reads the start time that day and ends the first time after that the clock reads the end
 time (the next day when the period crosses midnight). So a DST change never makes two
@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from handlers.schedule.quiet import QuietHours
-from handlers.schedule.when import wall_instants
+from core.quiet_hours import QuietHours
+from core.walltime import wall_instants
 
 Night = tuple[datetime, datetime]
 Action = Literal["close", "open"]

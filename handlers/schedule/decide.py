@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from handlers.schedule.quiet import QuietHours
+from core.quiet_hours import QuietHours
 from handlers.schedule.when import Plan, next_run
 
 # At most this many passed-over occurrences are listed one by one (as missed runs).

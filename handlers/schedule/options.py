@@ -13,7 +13,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from handlers.schedule.when import WhenError, clip, local_instant, parse_date
+from core.args import clip
+from core.walltime import local_instant
+from handlers.schedule.when import WhenError, parse_date
 
 MAX_COUNT = 10_000
 

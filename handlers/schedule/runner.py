@@ -22,11 +22,12 @@ from functools import lru_cache
 
 from core.chat import ChatActionError, MissingRight
 from core.context import tell_missing_right
+from core.quiet_hours import QuietHours
 from core.runtime import Runtime
 from handlers.schedule.decide import Decision, Due, decide
 from handlers.schedule.notices import FailureNotice, notice_targets, tell_failure
 from handlers.schedule.options import until_instant
-from handlers.schedule.quiet import QuietHours, parse_quiet
+from handlers.schedule.quiet import parse_quiet
 from handlers.schedule.when import WhenError, plan_from_spec
 from storage.models import ChatRow, ScheduleRow, utcnow
 from storage.moderation import ModerationRepository

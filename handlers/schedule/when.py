@@ -5,10 +5,10 @@ Pure logic, no I/O. Forms, read in the group's time zone:
 ``weekly mon,thu 20:00`` · ``monthly 1 10:00`` / ``monthly last 10:00`` · ``every 2h`` ·
 ``cron "0 9 * * 1-5"``.
 
-DST rules, the same everywhere: a local time that a clock change skips means the instant of
-the jump (the first moment the clock reads that time or later); a local time that occurs
-twice means its first occurrence, and a recurring post never repeats in the second pass
-(except a cron job whose minute or hour field is a wildcard, as in Vixie cron).
+DST rules, the same everywhere (``core.walltime``): a local time that a clock change skips
+means the instant of the jump (the first moment the clock reads that time or later); a local
+time that occurs twice means its first occurrence, and a recurring post never repeats in the
+second pass (except a cron job whose minute or hour field is a wildcard, as in Vixie cron).
 """
 
 from __future__ import annotations
@@ -21,15 +21,16 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
+from core.args import clip
 from core.clock import parse_clock
 from core.durations import compact_duration, duration_parts, is_unit
+from core.walltime import exists, jump_instant, local_instant
 
 # One-offs may be at most this far ahead (five years, leap days included).
 MAX_AHEAD = timedelta(days=1827)
 MIN_INTERVAL = timedelta(minutes=1)
 # How far ahead a calendar rule is searched: Feb 29 may be eight years away (2096 -> 2104).
 _HORIZON = timedelta(days=366 * 30)
-_CLIP = 40
 _MAX_DIGITS = 15
 _ONCE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
@@ -72,12 +73,6 @@ class WhenError(ValueError):
     def __str__(self) -> str:
         """The key and its values, for logs."""
         return f"{self.key} {self.values}" if self.values else self.key
-
-
-def clip(value: str, limit: int = _CLIP) -> str:
-    """A piece of user input short enough to quote back in an error message."""
-    value = " ".join(value.split())
-    return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
 # --- tokens, times, dates, durations ---------------------------------------------------------
@@ -151,45 +146,6 @@ def _read_duration(text: str, pos: int) -> tuple[int, int]:
 
 
 # --- local wall times and DST ------------------------------------------------------------------
-
-
-def _exists(local: datetime) -> bool:
-    """Whether an aware local time is a real wall-clock reading (not skipped by DST)."""
-    back = local.astimezone(UTC).astimezone(local.tzinfo)
-    return back.replace(tzinfo=None, fold=0) == local.replace(tzinfo=None, fold=0)
-
-
-def _jump_instant(wall: datetime, tz: ZoneInfo) -> datetime:
-    """The instant of the DST jump that skips the naive local time `wall`."""
-    both = [int(wall.replace(tzinfo=tz, fold=f).timestamp()) for f in (0, 1)]
-    low, high = min(both), max(both)
-    after = datetime.fromtimestamp(high, UTC).astimezone(tz).utcoffset()
-    # The offset changes once between the two readings of `wall`: find the second it does.
-    while high - low > 1:
-        middle = (low + high) // 2
-        if datetime.fromtimestamp(middle, UTC).astimezone(tz).utcoffset() == after:
-            high = middle
-        else:
-            low = middle
-    return datetime.fromtimestamp(high, UTC)
-
-
-def wall_instants(day: date, at: time, tz: ZoneInfo) -> list[datetime]:
-    """The UTC instants at which the local clock reads `day` `at`, earliest first.
-
-    Usually one; two in a DST fall-back; in a DST gap, the instant of the jump over it.
-    """
-    wall = datetime.combine(day, at)
-    first = wall.replace(tzinfo=tz, fold=0)
-    if not _exists(first):
-        return [_jump_instant(wall, tz)]
-    instants = {wall.replace(tzinfo=tz, fold=fold).astimezone(UTC) for fold in (0, 1)}
-    return sorted(instants)
-
-
-def local_instant(day: date, at: time, tz: ZoneInfo) -> datetime:
-    """The first UTC instant at which the local clock reads `day` `at` or later."""
-    return wall_instants(day, at, tz)[0]
 
 
 def _second_pass(instant: datetime, tz: ZoneInfo) -> bool:
@@ -597,9 +553,9 @@ def _next_calendar(
             return None
         raw = min(found, key=lambda fire: fire.astimezone(UTC))
         instant = raw.astimezone(UTC)
-        if not _exists(raw):
+        if not exists(raw):
             # APScheduler reads a skipped time with the old offset; settle on the jump itself.
-            instant = _jump_instant(raw.replace(tzinfo=None), tz)
+            instant = jump_instant(raw.replace(tzinfo=None), tz)
         if instant > after and (keep_repeats or not _second_pass(instant, tz)):
             return instant
         start = max(start, raw.astimezone(UTC))

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from handlers.moderation.normalize import digit_skeleton, normalize
+from core.normalize import digit_skeleton, normalize
 
 MAX_CHARS = 300  # longer texts are cut: the head of an ad says enough, and scoring stays fast
 NGRAM_SIZES = (1, 2, 3)

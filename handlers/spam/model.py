@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import repeat
 
-from handlers.moderation.normalize import normalize
+from core.normalize import normalize
 from handlers.spam.features import extract
 
 # The defaults the bot uses; `spam-eval` reports figures for exactly these.

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 from core.durations import parse_duration
 from core.newcomers import Newcomer
+from core.normalize import normalize
 from handlers.moderation.actions import KINDS, Action
-from handlers.moderation.normalize import normalize
 
 SCOPES = ("new", "all")
 TIMED = ("mute", "ban")

@@ -1,4 +1,4 @@
-"""One normal form of message text for every moderation check and the spam classifier.
+"""One normal form of message text, for every moderation check and the spam classifier.
 
 ``normalize`` folds the tricks used to slip ads past word filters: full-width forms and
 letter-like symbols (NFKC: ``ｖｘ`` and ``𝐇𝕌𝐗`` become ``vx`` and ``hux``, ``①`` becomes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.moderation.normalize import contact_skeleton, digit_skeleton, normalize
+from core.normalize import contact_skeleton, digit_skeleton, normalize
 
 
 @pytest.mark.parametrize(
@@ -82,7 +82,7 @@ def test_digit_skeleton(text: str, expected: str) -> None:
 
 def test_the_quick_tests_see_every_character_that_is_changed() -> None:
     """normalize() skips str.translate when its quick regex tests find nothing to change."""
-    from handlers.moderation import normalize as module
+    from core import normalize as module
 
     for code in module._DROP:
         assert module._MAY_DROP.search(chr(code)), hex(code)

@@ -1,4 +1,5 @@
-"""Quiet hours: reading them, what they contain, and when a post held by them is released."""
+"""Quiet hours (core.quiet_hours): reading them, what they contain, when a post held by them is
+released; and /quiet's reading of them (handlers.schedule.quiet), which names the error."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.schedule.quiet import QuietHours, parse_quiet
+from core.quiet_hours import QuietHours, read_quiet_hours
+from handlers.schedule.quiet import parse_quiet
 from handlers.schedule.when import WhenError
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -45,6 +47,7 @@ def test_parse_quiet(text: str) -> None:
     """Several separators and spacings read as the same period, shown canonically."""
     quiet = parse_quiet(text)
     assert quiet == NIGHT
+    assert read_quiet_hours(text) == NIGHT
     assert str(quiet) == "23:00-07:00"
 
 
@@ -54,6 +57,7 @@ def test_parse_quiet(text: str) -> None:
 )
 def test_bad_quiet(text: str) -> None:
     """Anything else, including an empty period, is bad_quiet with the text quoted."""
+    assert read_quiet_hours(text) is None
     with pytest.raises(WhenError) as caught:
         parse_quiet(text)
     assert caught.value.key == "bad_quiet"

@@ -17,7 +17,7 @@ from core.events import Command
 from core.feature import CommandSpec, Feature
 from core.i18n import LANGUAGES, Translator
 from core.text import Text, as_lines, plain
-from handlers.help_topics import Topic, find_topic, help_topics, member_commands
+from handlers.basics.topics import Topic, find_topic, help_topics, member_commands
 from storage.repositories import ChatRepository
 
 
