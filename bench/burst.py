@@ -40,9 +40,9 @@ from typing import Any
 from telegram.ext import AIORateLimiter, ApplicationBuilder, BaseRateLimiter
 
 from bot.app import open_store
-from bot.platforms.ordering import PerChatUpdateProcessor
-from bot.platforms.telegram import TelegramBot, build_application
-from bot.platforms.telegram_events import chat_key
+from bot.platforms.telegram.app import TelegramBot, build_application
+from bot.platforms.telegram.events import chat_key
+from bot.platforms.telegram.ordering import PerChatUpdateProcessor
 from bot.settings import Settings
 from core.outbound import QueuedPort
 from storage.captcha import CaptchaRepository
@@ -174,7 +174,7 @@ def _baseline_application(settings: Settings, limiter: BaseRateLimiter[Any]) -> 
         .concurrent_updates(PerChatUpdateProcessor(chat_key, 256))
         .get_updates_read_timeout(tg.poll_timeout + 10)
         .job_queue(None)
-        .updater(None)  # TelegramBot polls by itself (bot.platforms.polling)
+        .updater(None)  # TelegramBot polls by itself (bot.platforms.telegram.polling)
         .build()
     )
 

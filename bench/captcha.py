@@ -37,7 +37,7 @@ from sqlalchemy import select
 from bench.pipeline import peak_rss_mb
 from bot.app import Core, build_core
 from bot.platforms.recording import RecordingPort
-from bot.platforms.telegram_joins import JoinReports
+from bot.platforms.telegram.joins import JoinReports
 from bot.settings import Settings
 from core.buttons import encode
 from core.events import ButtonPress, Chat, Event, MemberJoined, User

@@ -36,9 +36,9 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import BaseRequest, RequestData
 
-from bot.platforms.ordering import PerChatUpdateProcessor
-from bot.platforms.telegram import TelegramBot
-from bot.platforms.telegram_events import chat_key
+from bot.platforms.telegram.app import TelegramBot
+from bot.platforms.telegram.events import chat_key
+from bot.platforms.telegram.ordering import PerChatUpdateProcessor
 from bot.settings import Settings
 from storage.unit import Store
 

@@ -49,7 +49,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
 
 async def _serve(settings: Settings) -> None:
     from bot.app import configure_logging, stop_signal
-    from bot.platforms import telegram
+    from bot.platforms.telegram import app as telegram
 
     configure_logging(settings)
     await telegram.run(settings, stop_signal())

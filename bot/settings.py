@@ -1,7 +1,7 @@
 """The whole configuration, composed in the shell from the base, platform and feature sections.
 
 Each section model sits beside what it configures: the base sections in ``core/config.py``,
-Telegram's in ``bot/platforms/telegram_config.py``, each feature's in
+Telegram's in ``bot/platforms/telegram/config.py``, each feature's in
 ``handlers/<feature>/config.py``. A feature with settings adds its section here.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import Field, model_validator
 
-from bot.platforms.telegram_config import TOKEN_ENV, TelegramConfig, WebhookConfig
+from bot.platforms.telegram.config import TOKEN_ENV, TelegramConfig, WebhookConfig
 from core.config import (
     BotConfig,
     ConfigError,

@@ -4,7 +4,7 @@ A feature never writes markup. It builds ``Text`` from segments: ``plain``, ``bo
 ``italic``, ``code``, ``link(label, url)`` and ``mention(user)``; a ``str`` given where Text is
 expected is plain text. Untrusted text (names, message text) can only ever become the text of
 a segment, so escaping is the renderer's job alone (Telegram HTML in
-``bot.platforms.telegram_render``; the sandbox shows ``plain()``).
+``bot.platforms.telegram.render``; the sandbox shows ``plain()``).
 
     greeting = "Hi " + mention(user) + ", read " + link("the rules", url)
     lines = Text("\\n").join([bold("Top"), *names])

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from telegram import Bot, Update
 
-from bot.platforms.telegram import ALLOWED_UPDATES
-from bot.platforms.telegram_events import events_from_update
+from bot.platforms.telegram.app import ALLOWED_UPDATES
+from bot.platforms.telegram.events import events_from_update
 from core.events import BotStatusChanged, Reaction
 from tests.fakes import FakeBotApi, make_user
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.platforms.telegram_render import to_html
+from bot.platforms.telegram.render import to_html
 from core.buttons import decode, encode, verb_of
 from core.text import Text, as_lines
 from handlers.cleanup.removal import RemovalReport

@@ -13,7 +13,7 @@ import pytest_asyncio
 from bench.enforcement import Sizes, run_enforcement_bench
 from bot.app import build_translator
 from bot.platforms.recording import RecordingPort
-from bot.platforms.telegram_events import CHANNEL_BOT_ID
+from bot.platforms.telegram.events import CHANNEL_BOT_ID
 from bot.settings import load_settings
 from core.buttons import decode
 from core.chat import ChatActionError, MissingRight

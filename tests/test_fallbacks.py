@@ -8,7 +8,7 @@ from typing import Any, cast
 import pytest
 
 from bot.platforms.console import CONSOLE_CAPABILITIES, ConsolePort, Group
-from bot.platforms.telegram_port import TelegramPort
+from bot.platforms.telegram.port import TelegramPort
 from core.chat import ALL_CAPABILITIES, Capabilities, ChatActionError, ChatPort
 from core.fallbacks import NO_FILES, FallbackPort, capabilities_of, with_fallbacks
 from core.outbound import QueuedPort

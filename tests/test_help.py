@@ -7,7 +7,7 @@ import re
 import pytest
 
 from bot.app import build_features, build_translator, catalog_folders
-from bot.platforms.telegram_render import to_html
+from bot.platforms.telegram.render import to_html
 from core.i18n import LANGUAGES, load_catalog
 from core.text import Text
 from handlers.basics import help_overview, help_topic, topic_name, topic_names, unknown_topic

@@ -9,7 +9,7 @@ import pytest
 
 import core.i18n as i18n
 from bot.app import build_features, build_translator, catalog_folders
-from bot.platforms.telegram_render import to_html
+from bot.platforms.telegram.render import to_html
 from core.i18n import (
     LANGUAGES,
     Translator,

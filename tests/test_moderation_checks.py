@@ -366,7 +366,7 @@ def test_telegram_forward_origin_and_hidden_links(
 ) -> None:
     from telegram import Bot, Update
 
-    from bot.platforms.telegram_events import events_from_update
+    from bot.platforms.telegram.events import events_from_update
     from tests.fakes import FakeBotApi, make_user
 
     api = FakeBotApi()

@@ -13,7 +13,7 @@ from bot.app import build_translator
 from bot.platforms.console import ADMIN, ConsolePort
 from bot.platforms.console import Group as SandboxGroup
 from bot.platforms.recording import RecordingPort
-from bot.platforms.telegram_render import to_html
+from bot.platforms.telegram.render import to_html
 from bot.settings import load_settings
 from core.chat import ChatActionError, MemberInfo
 from core.events import User

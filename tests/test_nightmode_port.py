@@ -9,7 +9,7 @@ import pytest_asyncio
 from telegram import Bot, ChatPermissions
 from telegram.error import BadRequest
 
-from bot.platforms.telegram_port import TelegramPort
+from bot.platforms.telegram.port import TelegramPort
 from core.chat import SENDING_RIGHTS, ChatRights, MissingRight
 from tests.fakes import FakeBotApi
 from tests.fakes.bot_api import default_chat_permissions

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.platforms.ordering import PerChatUpdateProcessor
+from bot.platforms.telegram.ordering import PerChatUpdateProcessor
 
 
 def _key(update: object) -> int | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import build_translator
-from bot.platforms.telegram_render import to_html
+from bot.platforms.telegram.render import to_html
 from core.outbound_rules import Pending, Priority, merged_text
 from handlers.checkin.burst import (
     CheckedIn,

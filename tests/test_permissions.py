@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.platforms.telegram_events import ANONYMOUS_ADMIN_ID
+from bot.platforms.telegram.events import ANONYMOUS_ADMIN_ID
 from core.commands import CommandTable
 from core.context import Context
 from core.events import Command

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.platforms.telegram_events import ANONYMOUS_ADMIN_ID, CHANNEL_BOT_ID
-from bot.platforms.telegram_events import TELEGRAM_STAND_INS as STAND_IN_IDS
+from bot.platforms.telegram.events import ANONYMOUS_ADMIN_ID, CHANNEL_BOT_ID
+from bot.platforms.telegram.events import TELEGRAM_STAND_INS as STAND_IN_IDS
 from core.events import Chat, Message, User
 from core.senders import sent_as_chat
 from handlers.checkin.ledger import Balances, ledger_row, parse_page, split_page

@@ -17,8 +17,9 @@ import pytest_asyncio
 from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot.platforms.ordering import PerChatUpdateProcessor
-from bot.platforms.polling import (
+from bot.platforms.telegram.events import chat_key
+from bot.platforms.telegram.ordering import PerChatUpdateProcessor
+from bot.platforms.telegram.polling import (
     BACKOFF_MAX,
     IntakeClosed,
     OffsetTracker,
@@ -27,7 +28,6 @@ from bot.platforms.polling import (
     after_poll,
     retry_delay,
 )
-from bot.platforms.telegram_events import chat_key
 from tests.fakes import FakeBotApi, make_user
 
 TOKEN = "123456:TEST-not-a-real-token"

@@ -6,7 +6,7 @@ import pytest
 import re2
 
 from bot.app import build_translator, catalog_folders
-from bot.platforms.telegram_render import to_html
+from bot.platforms.telegram.render import to_html
 from core.i18n import LANGUAGES, load_catalog
 from core.regex_errors import KINDS, PatternProblem, pattern_problem, re2_message
 from handlers.autoreply.rules import regex_options

@@ -12,7 +12,7 @@ import pytest
 import pytest_asyncio
 
 from bot.platforms.recording import RecordingPort
-from bot.platforms.telegram_render import to_html
+from bot.platforms.telegram.render import to_html
 from core.chat import ChatActionError, MissingRight
 from handlers.schedule.runner import ScheduleRunner, job_id
 from handlers.schedule.when import parse_when

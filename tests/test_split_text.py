@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from bot.platforms.telegram_split import (
+from bot.platforms.telegram.split import (
     CAPTION_LIMIT,
     TEXT_LIMIT,
     split_html,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from telegram import Bot, Update
 
-from bot.platforms.telegram_events import chat_key, events_from_update
+from bot.platforms.telegram.events import chat_key, events_from_update
 from core.events import (
     AdminsChanged,
     Attachment,

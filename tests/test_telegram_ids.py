@@ -10,13 +10,13 @@ import pytest
 from telegram import Bot, Update
 
 from bot.cas import CasClient
-from bot.platforms.telegram_events import (
+from bot.platforms.telegram.events import (
     TELEGRAM_SERVICE_ID,
     events_from_update,
     from_telegram,
     telegram_id,
 )
-from bot.platforms.telegram_port import TelegramPort
+from bot.platforms.telegram.port import TelegramPort
 from core.chat import ChatActionError
 from core.events import JoinRequest, MemberJoined, Message
 from core.ids import scoped

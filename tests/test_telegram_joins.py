@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.platforms.telegram_joins import JoinReports, RecentJoins
+from bot.platforms.telegram.joins import JoinReports, RecentJoins
 from core.events import Chat, Event, MemberJoined, MemberLeft, Message, ServiceNotice, User
 
 GROUP = Chat(-1001234567890, "Group")

@@ -15,9 +15,9 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.platforms.telegram_port import TelegramPort
-from bot.platforms.telegram_retry import RetryPolicy, may_repeat, outcome
-from bot.platforms.telegram_split import visible_length
+from bot.platforms.telegram.port import TelegramPort
+from bot.platforms.telegram.retry import RetryPolicy, may_repeat, outcome
+from bot.platforms.telegram.split import visible_length
 from core.chat import Button, ChatActionError
 from core.text import as_lines, bold, italic
 from tests.fakes import FakeBotApi
@@ -27,7 +27,7 @@ GROUP = -1001234567890
 CREATOR = 500
 # Retries quick enough for tests, with a deadline well past the faults.
 QUICK = RetryPolicy(deadline=10.0, first_pause=0.05, max_pause=0.2)
-LOGGER = "bot.platforms.telegram_port"
+LOGGER = "bot.platforms.telegram.port"
 
 
 def network_error(cause: BaseException | None, timed_out: bool = False) -> TelegramError:

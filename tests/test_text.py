@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.platforms.telegram_render import to_html
+from bot.platforms.telegram.render import to_html
 from core.events import User
 from core.i18n import fill
 from core.text import (

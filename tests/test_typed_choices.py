@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.platforms.telegram_render import to_html
+from bot.platforms.telegram.render import to_html
 from bot.presses import ButtonStage
 from bot.typed_choices import OFFER_TTL, ChoiceBook, ChoicePort, Offer, choice_lines
 from core.buttons import Ack, Press

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from telegram import Bot, Update
 
-from bot.platforms.telegram_events import events_from_update
+from bot.platforms.telegram.events import events_from_update
 from core.events import Command, Reaction
 from tests.fakes import FakeBotApi
 from tests.test_telegram_events import ANN, BOT_NAME, CASES, GROUP, Build

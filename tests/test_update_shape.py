@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from telegram import Update
 
-from bot.platforms.update_shape import update_problem
+from bot.platforms.telegram.update_shape import update_problem
 from tests.fakes import make_user
 
 USER = make_user(201, "Bob")

@@ -9,7 +9,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from telegram import Update
 
-from bot.platforms.webhook import SECRET_HEADER, make_webhook_app
+from bot.platforms.telegram.webhook import SECRET_HEADER, make_webhook_app
 
 
 @pytest.fixture
@@ -62,12 +62,12 @@ async def test_a_body_that_is_no_update_is_acknowledged_and_dropped(
 ) -> None:
     """200 (so Telegram does not resend it forever), one log line, and nothing is queued."""
     client, received = client_and_sink
-    with caplog.at_level(logging.INFO, logger="bot.platforms.webhook"):
+    with caplog.at_level(logging.INFO, logger="bot.platforms.telegram.webhook"):
         response = await client.post("/hook", data=body, headers={SECRET_HEADER: "s3cret"})
     assert response.status == 200
     assert (await response.json())["ok"] is True
     assert received == []
-    lines = [r for r in caplog.records if r.name == "bot.platforms.webhook"]
+    lines = [r for r in caplog.records if r.name == "bot.platforms.telegram.webhook"]
     assert len(lines) == 1
     assert lines[0].levelno == logging.WARNING
     assert "\n" not in lines[0].getMessage()
@@ -95,14 +95,14 @@ async def test_a_body_the_library_cannot_decode_is_dropped(
     }
     good = {"update_id": 6, "message": {**broken["message"], "forward_origin": None}}
     async with TestClient(TestServer(app)) as client:
-        with caplog.at_level(logging.INFO, logger="bot.platforms.webhook"):
+        with caplog.at_level(logging.INFO, logger="bot.platforms.telegram.webhook"):
             response = await client.post("/hook", json=broken, headers={SECRET_HEADER: "s3cret"})
             assert response.status == 200
             assert "cannot be decoded" in (await response.json())["dropped"]
             response = await client.post("/hook", json=good, headers={SECRET_HEADER: "s3cret"})
             assert response.status == 200
     assert [u.update_id for u in queued] == [6]
-    assert len([r for r in caplog.records if r.name == "bot.platforms.webhook"]) == 1
+    assert len([r for r in caplog.records if r.name == "bot.platforms.telegram.webhook"]) == 1
 
 
 async def test_health(client_and_sink: Any) -> None:

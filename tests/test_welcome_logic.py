@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.platforms.telegram_render import to_html
+from bot.platforms.telegram.render import to_html
 from core.events import Chat, User
 from core.template import TemplateError, check_template, render_template, used_placeholders
 from core.text import Text, bold, italic, mention

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest_asyncio
 
-from bot.platforms.telegram import TelegramBot
+from bot.platforms.telegram.app import TelegramBot
 from bot.settings import Settings, load_settings
 from tests.fakes import FakeBotApi
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.platforms.telegram import TelegramBot
+from bot.platforms.telegram.app import TelegramBot
 from storage.repositories import MemberRepository
 from storage.unit import Store
 from tests.e2e.conftest import ADMIN_ID, GROUP, BotFactory

@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.platforms.telegram import TelegramBot
-from bot.platforms.telegram_split import visible_length
+from bot.platforms.telegram.app import TelegramBot
+from bot.platforms.telegram.split import visible_length
 from core.chat import Button
 from storage.schedules import ScheduleRepository
 from tests.e2e.conftest import ADMIN_ID, GROUP, BotFactory
@@ -18,7 +18,7 @@ from tests.e2e.test_schedule_e2e import schedule_id
 from tests.e2e.test_welcome_e2e import MEMBER, command
 from tests.fakes import FakeBotApi
 
-PORT_LOG = "bot.platforms.telegram_port"
+PORT_LOG = "bot.platforms.telegram.port"
 
 
 def posted(api: FakeBotApi, text: str) -> int:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.platforms.telegram import TelegramBot
-from bot.platforms.telegram_config import DEFAULT_FILE_URL, TelegramConfig
+from bot.platforms.telegram.app import TelegramBot
+from bot.platforms.telegram.config import DEFAULT_FILE_URL, TelegramConfig
 from core.chat import ChatActionError, ChatPort
 from core.text import bold
 from tests.e2e.conftest import GROUP, TOKEN, BotFactory

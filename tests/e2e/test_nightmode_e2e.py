@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-import bot.platforms.telegram as telegram_platform
+import bot.platforms.telegram.app as telegram_platform
 from bot.app import build_core
-from bot.platforms.telegram import TelegramBot
+from bot.platforms.telegram.app import TelegramBot
 from handlers.nightmode.feature import NightMode
 from handlers.nightmode.watch import NightWatch
 from storage.models import NightModeRow

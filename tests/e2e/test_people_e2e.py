@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.platforms.telegram_events import ANONYMOUS_ADMIN_ID
+from bot.platforms.telegram.events import ANONYMOUS_ADMIN_ID
 from storage.points import PointsRepository
 from storage.repositories import ChatRepository
 from tests.e2e.conftest import ADMIN_ID, GROUP, BotFactory

@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 from telegram import Update
 
-from bot.platforms.telegram import TelegramBot
+from bot.platforms.telegram.app import TelegramBot
 from core.events import Event
 from storage.receipts import Receipt
 from tests.e2e.conftest import GROUP, SECRET, BotFactory, webhook_bot

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.platforms.telegram import TelegramBot
+from bot.platforms.telegram.app import TelegramBot
 from handlers.activity import ActivityTracker
 from storage.models import StatsSettingsRow
 from storage.stats import MemberDayCount, StatsRepository

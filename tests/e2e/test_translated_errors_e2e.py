@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import build_translator
-from bot.platforms.telegram_render import to_html
+from bot.platforms.telegram.render import to_html
 from tests.e2e.conftest import ADMIN_ID, BotFactory
 from tests.e2e.test_welcome_e2e import command
 from tests.fakes import FakeBotApi

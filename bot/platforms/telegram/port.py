@@ -23,10 +23,10 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.platforms.telegram_events import from_telegram, telegram_id, to_user
-from bot.platforms.telegram_render import to_html
-from bot.platforms.telegram_retry import RetryPolicy, may_repeat, outcome
-from bot.platforms.telegram_split import CAPTION_LIMIT, TEXT_LIMIT, split_html
+from bot.platforms.telegram.events import from_telegram, telegram_id, to_user
+from bot.platforms.telegram.render import to_html
+from bot.platforms.telegram.retry import RetryPolicy, may_repeat, outcome
+from bot.platforms.telegram.split import CAPTION_LIMIT, TEXT_LIMIT, split_html
 from core.chat import (
     ALL_CAPABILITIES,
     ChatActionError,
@@ -87,7 +87,7 @@ class TelegramPort:
     """ChatPort over a PTB ``Bot``; a failing call is logged and never kills the process.
 
     Transient failures (no connection, a 5xx answer) are tried again within the retry
-    policy's deadline; see ``bot.platforms.telegram_retry`` for which calls may repeat.
+    policy's deadline; see ``bot.platforms.telegram.retry`` for which calls may repeat.
     """
 
     def __init__(

@@ -1,4 +1,4 @@
-"""Split a Telegram HTML text (``telegram_render``'s) over a length limit into several.
+"""Split a Telegram HTML text (``render``'s) over a length limit into several.
 
 Telegram refuses a message over 4,096 characters (a caption over 1,024), counted after the
 HTML is parsed: tags count nothing and ``&lt;`` counts one. Parts are cut at line ends where
@@ -20,7 +20,7 @@ from functools import lru_cache
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 
-# A tag, an entity, or one character; the text is valid markup (see telegram_render).
+# A tag, an entity, or one character; the text is valid markup (see render.py).
 _TOKEN = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^>]*>|(&(?:#\d+|#x[0-9a-fA-F]+|\w+);)|[^<&]+|[<&]")
 _SPACES = frozenset(" \t")
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.platforms.update_shape import update_problem
+from bot.platforms.telegram.update_shape import update_problem
 
 log = logging.getLogger(__name__)
 

@@ -26,20 +26,20 @@ from bot import heartbeat
 from bot.app import Core, build_core, open_store
 from bot.delivery import UpdateLedger
 from bot.platforms import shutdown
-from bot.platforms.ordering import PerChatUpdateProcessor
-from bot.platforms.polling import IntakeClosed, Poller, UpdateIntake
 from bot.platforms.routing import RoutingPort
 from bot.platforms.shutdown import StopBudget
-from bot.platforms.telegram_events import (
+from bot.platforms.telegram.events import (
     TELEGRAM_STAND_INS,
     chat_key,
     events_from_update,
     from_telegram,
 )
-from bot.platforms.telegram_joins import JoinReports
-from bot.platforms.telegram_port import TelegramPort
-from bot.platforms.telegram_retry import RetryPolicy
-from bot.platforms.webhook import WebhookServer, make_webhook_app
+from bot.platforms.telegram.joins import JoinReports
+from bot.platforms.telegram.ordering import PerChatUpdateProcessor
+from bot.platforms.telegram.polling import IntakeClosed, Poller, UpdateIntake
+from bot.platforms.telegram.port import TelegramPort
+from bot.platforms.telegram.retry import RetryPolicy
+from bot.platforms.telegram.webhook import WebhookServer, make_webhook_app
 from bot.settings import Settings
 from core.feature import CommandSpec
 from core.i18n import LANGUAGES, Translator
@@ -63,7 +63,7 @@ ALLOWED_UPDATES = [
 def build_application(settings: Settings) -> Application:
     """A PTB Application with our rate limiter, base URLs and per-chat ordering.
 
-    It has no Updater: ``bot.platforms.polling`` fetches updates, confirming only handled
+    It has no Updater: ``bot.platforms.telegram.polling`` fetches updates, confirming only handled
     ones, and webhook mode has its own server.
     """
     tg = settings.telegram

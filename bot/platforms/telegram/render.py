@@ -1,6 +1,6 @@
 """Neutral text as Telegram HTML: every segment's text escaped, each kind in its tag.
 
-Only this module (with ``telegram_split``, which cuts what it makes) knows Telegram's HTML:
+Only this module (with ``split``, which cuts what it makes) knows Telegram's HTML:
 features build ``core.text.Text`` and never see markup. A mention becomes a
 ``tg://user?id=`` link, which notifies the person; a link's URL is escaped for its attribute.
 """

@@ -24,7 +24,7 @@ from typing import Literal
 import httpx
 from telegram.error import BadRequest, NetworkError, TelegramError, TimedOut
 
-from bot.platforms.telegram_config import TelegramConfig
+from bot.platforms.telegram.config import TelegramConfig
 
 Outcome = Literal["not_sent", "unknown", "refused"]
 

@@ -1,0 +1,1 @@
+"""Telegram: python-telegram-bot <-> neutral events and the ChatPort; Telegram HTML."""
