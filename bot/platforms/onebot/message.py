@@ -126,10 +126,11 @@ def read_message(message: object, self_id: int | None = None) -> Reading:
     (``@bot /checkin``) is left out of the text, so a command after it is still a command.
     """
     parts = segments(message)
+    mentions: list[int] = []
     if self_id is not None and parts and _is_at(parts[0], self_id):
+        mentions.append(scoped(ONEBOT, self_id))
         parts = _strip_leading_space(parts[1:])
     texts: list[str] = []
-    mentions: list[int] = []
     mentions_all = False
     reply_to: int | None = None
     attachments: list[Attachment] = []
@@ -208,7 +209,7 @@ def _json_urls(raw: object) -> Iterator[str]:
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             # A card too broken to parse may still show its links.
             yield from urls_in(html.unescape(raw).replace("\\/", "/"))
             return
@@ -219,7 +220,7 @@ def _walk(value: object, depth: int) -> Iterator[str]:
     if depth > _MAX_DEPTH:
         return
     if isinstance(value, str):
-        found = urls_in(value)
+        found = urls_in(value.replace("\\/", "/"))
         if not found and value.lstrip().startswith(("{", "[")):
             yield from _json_urls(value)
         yield from found
