@@ -467,3 +467,20 @@ def test_update_id_when_the_time_is_missing_still_fits() -> None:
     payload = group_message()
     del payload["time"]
     assert 0 <= update_id(payload) < 1 << 31
+
+
+def test_get_msg_answer_read_with_the_chat_of_the_reply() -> None:
+    answer = {
+        "time": T,
+        "message_type": "group",
+        "message_id": -77,
+        "real_id": 5,
+        "sender": {"user_id": ADMIN, "nickname": "管理"},
+        "message": [{"type": "text", "data": {"text": "原消息"}}],
+    }
+    assert to_message(answer) is None
+    quoted = to_message(answer, G)
+    assert quoted is not None
+    assert (quoted.chat, quoted.sender, quoted.text) == (G, User(q(ADMIN), "管理"), "原消息")
+    named = to_message({**answer, "group_id": GROUP + 1}, G)
+    assert named is not None and named.chat.id == q(GROUP + 1)

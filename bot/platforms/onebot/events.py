@@ -134,13 +134,15 @@ def _from_message(payload: Payload, bot_username: str | None) -> Message | Comma
     return parse_command(message, bot_username) or message
 
 
-def to_message(payload: Payload) -> Message | None:
+def to_message(payload: Payload, chat: Chat | None = None) -> Message | None:
     """A message event (or a ``get_msg`` answer) as a neutral ``Message``; None if malformed.
 
-    ``reply_to`` stays None: the quoted message is only named (``quoted_id``); the
-    transport fetches it with ``get_msg`` and attaches it with ``with_reply``.
+    ``chat`` is used when the payload names none (the spec's ``get_msg`` answer has no
+    ``group_id``). ``reply_to`` stays None: the quoted message is only named
+    (``quoted_id``); the transport fetches it with ``get_msg`` and attaches it with
+    ``with_reply``.
     """
-    chat = message_chat(payload)
+    chat = message_chat(payload) or chat
     if chat is None:
         return None
     message_id = as_int(payload.get("message_id"))
