@@ -293,7 +293,12 @@ def test_member_left(sub: str) -> None:
 
 @pytest.mark.parametrize(
     ("sub", "user", "status"),
-    [("kick_me", SELF, "kicked"), ("kick_me", ALICE, "kicked"), ("leave", SELF, "left")],
+    [
+        ("kick_me", SELF, "kicked"),
+        ("kick_me", ALICE, "kicked"),
+        ("kick", SELF, "kicked"),
+        ("leave", SELF, "left"),
+    ],
 )
 def test_bot_removed(sub: str, user: int, status: str) -> None:
     payload = notice("group_decrease", sub, user_id=user, operator_id=ADMIN)

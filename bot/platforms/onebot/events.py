@@ -250,7 +250,7 @@ def _from_notice(payload: Payload) -> Event | None:
         return MemberJoined(chat, user, date, added_by=_adder(payload, user_id), update_id=uid)
     if kind == "group_decrease":
         if own or sub == "kick_me":
-            status = "kicked" if sub == "kick_me" else "left"
+            status = "left" if sub == "leave" else "kicked"
             return BotStatusChanged(chat, status, False, update_id=uid)
         return MemberLeft(chat, user, date, update_id=uid)
     if kind == "group_admin":
