@@ -336,7 +336,7 @@ async def test_reverse_times_out_a_held_call(reverse):
 
 
 async def test_a_handler_may_call_actions_while_the_connection_reads(reverse):
-    _, hub, _, url = reverse
+    server, hub, _, url = reverse
     answers: list[Any] = []
 
     async def handler(event: dict[str, Any]) -> None:
