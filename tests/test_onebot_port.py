@@ -20,6 +20,7 @@ from bot.platforms.onebot.port import (
     member_status,
     message_id,
     mute_seconds,
+    request_of,
 )
 from bot.platforms.onebot.render import plain
 from bot.platforms.onebot.transport import Hub, ReverseServer
@@ -73,6 +74,20 @@ def test_message_id_missing_is_unknown(data: Any):
     with pytest.raises(ChatActionError) as raised:
         message_id(data)
     assert raised.value.reason == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("reference", "request"),
+    [
+        ("abc", ("add", "abc")),
+        ("invite:abc", ("invite", "abc")),
+        ("add:abc", ("add", "abc")),
+        ("odd:abc", ("add", "odd:abc")),
+        ("", ("add", "")),
+    ],
+)
+def test_request_of(reference: str, request: tuple[str, str]):
+    assert request_of(reference) == request
 
 
 def test_pacer_spaces_messages_per_chat():

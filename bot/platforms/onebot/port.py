@@ -103,6 +103,15 @@ def message_id(data: object) -> int:
     raise ChatActionError("unknown", f"sent, but no message id came back: {data!r}")
 
 
+def request_of(reference: str) -> tuple[str, str]:
+    """A join request's ``sub_type`` and ``flag`` from its reference: ``invite:<flag>`` for
+    an invitation of the bot's account, else the flag of a request to join (``add``)."""
+    kind, colon, flag = reference.partition(":")
+    if colon and kind in ("add", "invite"):
+        return kind, flag
+    return "add", reference
+
+
 def reply_segment(message: int) -> Wire:
     """A OneBot ``reply`` segment quoting a message."""
     return {"type": "reply", "data": {"id": str(message)}}
@@ -258,12 +267,13 @@ class OneBotPort:
         """Turn a join request down by its ``flag`` (the reference)."""
         await self._answer_request(chat_id, reference, approve=False)
 
-    async def _answer_request(self, chat_id: int, flag: str, *, approve: bool) -> None:
+    async def _answer_request(self, chat_id: int, reference: str, *, approve: bool) -> None:
         native_id(chat_id)
+        sub_type, flag = request_of(reference)
         if not flag:
             raise ChatActionError("failed", "a OneBot join request needs its flag")
         await self._call(
-            "set_group_add_request", chat_id, flag=flag, sub_type="add", approve=approve
+            "set_group_add_request", chat_id, flag=flag, sub_type=sub_type, approve=approve
         )
 
     async def pin(self, chat_id: int, message_id: int) -> None:
