@@ -77,7 +77,7 @@ def test_message_id_missing_is_unknown(data: Any):
 
 
 @pytest.mark.parametrize(
-    ("reference", "request"),
+    ("reference", "answer"),
     [
         ("abc", ("add", "abc")),
         ("invite:abc", ("invite", "abc")),
@@ -86,8 +86,8 @@ def test_message_id_missing_is_unknown(data: Any):
         ("", ("add", "")),
     ],
 )
-def test_request_of(reference: str, request: tuple[str, str]):
-    assert request_of(reference) == request
+def test_request_of(reference: str, answer: tuple[str, str]):
+    assert request_of(reference) == answer
 
 
 def test_pacer_spaces_messages_per_chat():
