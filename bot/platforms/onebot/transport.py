@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 Event = dict[str, Any]
 OnEvent = Callable[[Event], Awaitable[None]]
 Socket = web.WebSocketResponse | aiohttp.ClientWebSocketResponse
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 _CLOSING = (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED)
 
 
@@ -242,6 +243,8 @@ class ReverseServer:
         if addresses:
             self.port = addresses[0][1]
         log.info("onebot: listening on port %s at %s", self.port, self._config.path)
+        if not self._config.access_token and self._config.listen not in LOOPBACK:
+            log.warning("onebot: no access_token, yet listening beyond this machine")
 
     async def stop(self) -> None:
         """Close every connection and stop listening."""
