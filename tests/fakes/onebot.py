@@ -1,0 +1,274 @@
+"""A fake OneBot v11 implementation (as NapCat or LLBot) over a real WebSocket, for tests.
+
+Reverse mode: ``await fake.connect(url)`` joins the bot's endpoint as the implementation's
+"WebSocket client" (with ``X-Self-ID`` and the token). Forward mode: ``await fake.listen()``
+serves a WebSocket the bot connects to (checking the token as OneBot says: 401 without one,
+403 for a wrong one). Either way every action the bot calls is recorded in ``fake.actions``
+and answered: ``fail(action, retcode, message)`` makes it fail, ``hold(action)`` leaves it
+unanswered (a timeout); ``push(event)`` sends an event, ``drop()`` cuts the connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import itertools
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+Socket = web.WebSocketResponse | aiohttp.ClientWebSocketResponse
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One action call the bot made."""
+
+    action: str
+    params: Mapping[str, Any]
+    echo: Any
+
+
+@dataclass(slots=True)
+class Failure:
+    """How one action fails: the retcode and words of the answer, and how often."""
+
+    retcode: int
+    message: str
+    times: int | None
+
+
+@dataclass
+class FakeOneBot:
+    """The fake implementation: one QQ account, its groups' members, recorded actions."""
+
+    self_id: int = 10_000
+    token: str = ""
+    # group id -> member records as get_group_member_list answers them.
+    members: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    actions: list[Action] = field(default_factory=list)
+    refused: list[int] = field(default_factory=list)
+    accepted: int = 0
+    _failures: dict[str, Failure] = field(default_factory=dict)
+    _held: set[str] = field(default_factory=set)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _sockets: list[Socket] = field(default_factory=list)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _session: aiohttp.ClientSession | None = None
+    _runner: web.AppRunner | None = None
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    # -- knobs ---------------------------------------------------------------------------
+
+    def fail(self, action: str, retcode: int = 100, message: str = "", times: int | None = None):
+        """Answer an action with a non-zero retcode (every time, or the next ``times``)."""
+        self._failures[action] = Failure(retcode, message, times)
+
+    def hold(self, action: str) -> None:
+        """Never answer an action (the bot's call times out)."""
+        self._held.add(action)
+
+    def made(self, action: str) -> list[Mapping[str, Any]]:
+        """The params of every call of one action, in order."""
+        return [a.params for a in self.actions if a.action == action]
+
+    async def wait_for(self, action: str, count: int = 1, timeout: float = 5.0) -> None:
+        """Wait until the bot has called an action ``count`` times."""
+        async with asyncio.timeout(timeout), self._changed:
+            await self._changed.wait_for(lambda: len(self.made(action)) >= count)
+
+    async def wait_connected(self, count: int = 1, timeout: float = 5.0) -> None:
+        """Wait until the bot has connected (forward mode) ``count`` times."""
+        async with asyncio.timeout(timeout), self._changed:
+            await self._changed.wait_for(lambda: self.accepted >= count)
+
+    # -- answers ---------------------------------------------------------------------------
+
+    def answer(self, action: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The answer frame (without echo) the implementation gives an action."""
+        failure = self._failures.get(action)
+        if failure is not None and failure.times != 0:
+            if failure.times is not None:
+                failure.times -= 1
+            words = failure.message
+            return {
+                "status": "failed",
+                "retcode": failure.retcode,
+                "data": None,
+                "message": words,
+                "wording": words,
+            }
+        return {"status": "ok", "retcode": 0, "data": self._data(action, params)}
+
+    def _data(self, action: str, params: Mapping[str, Any]) -> Any:
+        group = params.get("group_id")
+        if action in ("send_group_msg", "send_private_msg", "send_msg"):
+            return {"message_id": next(self._ids)}
+        if action == "get_group_member_list":
+            return self.members.get(group, [])
+        if action == "get_group_member_info":
+            found = [m for m in self.members.get(group, []) if m["user_id"] == params["user_id"]]
+            return found[0] if found else None
+        if action == "get_group_info":
+            return {
+                "group_id": group,
+                "group_name": "g",
+                "member_count": len(self.members.get(group, [])),
+            }
+        if action == "get_login_info":
+            return {"user_id": self.self_id, "nickname": "bot"}
+        return None
+
+    # -- events ------------------------------------------------------------------------------
+
+    def event(self, **fields: Any) -> dict[str, Any]:
+        """An event of this account: ``time`` and ``self_id`` filled in."""
+        return {"time": int(time.time()), "self_id": self.self_id, **fields}
+
+    def heartbeat(self, interval_ms: int = 5_000) -> dict[str, Any]:
+        """A heartbeat meta event."""
+        return self.event(
+            post_type="meta_event",
+            meta_event_type="heartbeat",
+            status={"online": True, "good": True},
+            interval=interval_ms,
+        )
+
+    def group_message(
+        self, group: int, user: int, text: str, message_id: int = 1
+    ) -> dict[str, Any]:
+        """A group message in array form from a member."""
+        return self.event(
+            post_type="message",
+            message_type="group",
+            sub_type="normal",
+            message_id=message_id,
+            group_id=group,
+            user_id=user,
+            message=[{"type": "text", "data": {"text": text}}],
+            raw_message=text,
+            font=0,
+            sender={"user_id": user, "nickname": f"u{user}", "role": "member"},
+        )
+
+    def private_message(self, user: int, text: str, message_id: int = 1) -> dict[str, Any]:
+        """A private message in array form."""
+        return self.event(
+            post_type="message",
+            message_type="private",
+            sub_type="friend",
+            message_id=message_id,
+            user_id=user,
+            message=[{"type": "text", "data": {"text": text}}],
+            raw_message=text,
+            font=0,
+            sender={"user_id": user, "nickname": f"u{user}"},
+        )
+
+    async def push(self, event: Mapping[str, Any]) -> None:
+        """Send an event over every open connection."""
+        for socket in list(self._sockets):
+            await socket.send_str(json.dumps(event))
+
+    async def drop(self) -> None:
+        """Cut every connection (the implementation went away)."""
+        for socket in list(self._sockets):
+            await socket.close()
+
+    # -- reverse mode: the fake connects -----------------------------------------------------
+
+    async def connect(self, url: str, token: str | None = None, self_id: int | None = None) -> None:
+        """Connect to the bot's endpoint; raise aiohttp.WSServerHandshakeError if refused."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        headers = {"X-Self-ID": str(self_id or self.self_id), "X-Client-Role": "Universal"}
+        if token is None:
+            token = self.token
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        socket = await self._session.ws_connect(url, headers=headers)
+        self._start(socket)
+        await socket.send_str(
+            json.dumps(
+                self.event(post_type="meta_event", meta_event_type="lifecycle", sub_type="connect")
+            )
+        )
+
+    # -- forward mode: the fake serves -------------------------------------------------------
+
+    async def listen(self, path: str = "/") -> str:
+        """Serve a WebSocket for the bot on a free port; its ws:// URL."""
+        app = web.Application()
+        app.router.add_get(path, self._accept)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        return f"ws://127.0.0.1:{port}{path}"
+
+    async def _accept(self, request: web.Request) -> web.StreamResponse:
+        if self.token:
+            given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+            given = given or request.query.get("access_token", "")
+            status = 401 if not given else 0 if hmac.compare_digest(given, self.token) else 403
+            if status:
+                self.refused.append(status)
+                return web.Response(status=status)
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        async with self._changed:
+            self.accepted += 1
+            self._changed.notify_all()
+        await socket.send_str(
+            json.dumps(
+                self.event(post_type="meta_event", meta_event_type="lifecycle", sub_type="connect")
+            )
+        )
+        await self._read(socket)
+        return socket
+
+    # -- both ----------------------------------------------------------------------------------
+
+    def _start(self, socket: Socket) -> None:
+        self._sockets.append(socket)
+        task = asyncio.create_task(self._read(socket))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _read(self, socket: Socket) -> None:
+        try:
+            async for message in socket:
+                if message.type != aiohttp.WSMsgType.TEXT:
+                    continue
+                call = json.loads(message.data)
+                action = Action(call["action"], call.get("params", {}), call.get("echo"))
+                async with self._changed:
+                    self.actions.append(action)
+                    self._changed.notify_all()
+                if action.action in self._held:
+                    continue
+                answer = self.answer(action.action, action.params)
+                await socket.send_str(json.dumps({**answer, "echo": action.echo}))
+        finally:
+            if socket in self._sockets:
+                self._sockets.remove(socket)
+
+    async def close(self) -> None:
+        """Close every connection, the server and the client session."""
+        await self.drop()
+        for task in list(self._tasks):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._session is not None:
+            await self._session.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
