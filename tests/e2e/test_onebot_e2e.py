@@ -1,0 +1,132 @@
+"""OneBot end to end: a fake implementation <-> real WebSocket <-> the real app <-> SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest_asyncio
+
+from bot.platforms.onebot.app import OneBotBot
+from bot.settings import load_settings
+from tests.e2e.conftest import free_port
+from tests.fakes.onebot import FakeOneBot
+
+GROUP = 700_000_001
+NEWCOMER = 123_456
+MEMBER = 223_344
+OWNER = 334_455
+SELF = 10_000
+INJECTION = "[CQ:at,qq=all]"
+
+
+@pytest_asyncio.fixture
+async def fake() -> AsyncIterator[FakeOneBot]:
+    """The fake implementation with one group: the bot's account and two members."""
+    implementation = FakeOneBot(self_id=SELF)
+    implementation.members[GROUP] = [
+        {"user_id": SELF, "nickname": "bot", "card": "", "role": "admin"},
+        {"user_id": NEWCOMER, "nickname": INJECTION, "card": "", "role": "member"},
+        {"user_id": MEMBER, "nickname": "小明", "card": "", "role": "member"},
+        {"user_id": OWNER, "nickname": "群主", "card": "", "role": "owner"},
+    ]
+    yield implementation
+    await implementation.close()
+
+
+@pytest_asyncio.fixture
+async def running(fake: FakeOneBot, tmp_path: Path) -> AsyncIterator[OneBotBot]:
+    """The real app in reverse mode, with the fake connected to it."""
+    port = free_port()
+    env = {
+        "BOT_ONEBOT__MODE": "reverse",
+        "BOT_ONEBOT__PORT": str(port),
+        "BOT_ONEBOT__MESSAGE_PACE_SECONDS": "0",
+        "BOT_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        "BOT_WELCOME__BATCH_QUIET_SECONDS": "0.3",
+        "BOT_WELCOME__BATCH_MAX_SECONDS": "3",
+    }
+    bot = await OneBotBot.create(load_settings(None, env, require_token=True))
+    await bot.start()
+    await fake.connect(f"ws://127.0.0.1:{port}/onebot/v11/ws")
+    yield bot
+    await bot.stop()
+
+
+def sent_text(params: Mapping[str, Any]) -> str:
+    """The text of a send_group_msg's message segments, joined."""
+    return "".join(s["data"]["text"] for s in params["message"] if s["type"] == "text")
+
+
+def joined(fake: FakeOneBot, user: int) -> dict[str, Any]:
+    """A group_increase notice: ``user`` was let in."""
+    return fake.event(
+        post_type="notice",
+        notice_type="group_increase",
+        sub_type="approve",
+        group_id=GROUP,
+        user_id=user,
+        operator_id=0,
+    )
+
+
+def no_at_all(params: Mapping[str, Any]) -> bool:
+    """True if a message has no @all segment (nor an at of anyone but the newcomer)."""
+    ats = [s["data"]["qq"] for s in params["message"] if s["type"] == "at"]
+    return all(qq == str(NEWCOMER) for qq in ats)
+
+
+async def test_newcomer_is_welcomed_by_default_with_an_at(
+    fake: FakeOneBot, running: OneBotBot
+) -> None:
+    """group_increase: the default welcome, mentioning the newcomer by an at of their QQ."""
+    await fake.push(joined(fake, NEWCOMER))
+    await fake.wait_for("send_group_msg", timeout=10)
+    params = fake.made("send_group_msg")[0]
+    assert params["group_id"] == GROUP
+    assert "欢迎" in sent_text(params)
+    assert {"type": "at", "data": {"qq": str(NEWCOMER)}} in params["message"]
+    assert no_at_all(params)
+    assert running.core is not None and running.core.runtime.bot_id != 0
+
+
+async def test_welcome_name_stays_text_even_as_a_cq_code(
+    fake: FakeOneBot, running: OneBotBot
+) -> None:
+    """The group owner sets a welcome with {name}; a nickname [CQ:at,qq=all] stays text."""
+    await fake.push(fake.group_message(GROUP, OWNER, "/setwelcome 你好 {name}", message_id=401))
+    await fake.wait_for("send_group_msg", timeout=10)
+    await fake.push(joined(fake, NEWCOMER))
+    await fake.wait_for("send_group_msg", 2, timeout=10)
+    params = fake.made("send_group_msg")[1]
+    assert params["message"] == [{"type": "text", "data": {"text": f"你好 {INJECTION}"}}]
+
+
+async def test_checkin_by_typed_word_replies_in_the_group(
+    fake: FakeOneBot, running: OneBotBot
+) -> None:
+    """签到 checks in; the reply goes out by send_group_msg; again the same day says so."""
+    await fake.push(fake.group_message(GROUP, MEMBER, "签到", message_id=501))
+    await fake.wait_for("send_group_msg", timeout=10)
+    first = fake.made("send_group_msg")[0]
+    assert first["group_id"] == GROUP
+    assert "签到成功" in sent_text(first)
+    await fake.push(fake.group_message(GROUP, MEMBER, "签到", message_id=502))
+    await fake.wait_for("send_group_msg", 2, timeout=10)
+    assert "今天已经签到过了" in sent_text(fake.made("send_group_msg")[1])
+
+
+async def test_an_event_delivered_twice_is_handled_once(
+    fake: FakeOneBot, running: OneBotBot
+) -> None:
+    """The same message again (a reconnect redelivering it): one check-in reply only."""
+    message = fake.group_message(GROUP, MEMBER, "签到", message_id=601)
+    await fake.push(message)
+    await fake.wait_for("send_group_msg", timeout=10)
+    await fake.push(message)
+    await fake.push(fake.group_message(GROUP, MEMBER, "签到", message_id=602))
+    await fake.wait_for("send_group_msg", 2, timeout=10)
+    texts = [sent_text(p) for p in fake.made("send_group_msg")]
+    assert "签到成功" in texts[0] and "今天已经签到过了" in texts[1]
+    assert len(texts) == 2
