@@ -9,8 +9,13 @@ from typing import Any
 import pytest_asyncio
 
 from bot.platforms.onebot.app import OneBotBot
+from bot.platforms.routing import RoutingPort
 from bot.settings import load_settings
-from tests.e2e.conftest import free_port
+from core.fallbacks import capabilities_of
+from core.ids import ONEBOT, TELEGRAM
+from tests.e2e.conftest import GROUP as TELEGRAM_GROUP
+from tests.e2e.conftest import BotFactory, free_port
+from tests.fakes import FakeBotApi
 from tests.fakes.onebot import FakeOneBot
 
 GROUP = 700_000_001
@@ -130,3 +135,30 @@ async def test_an_event_delivered_twice_is_handled_once(
     texts = [sent_text(p) for p in fake.made("send_group_msg")]
     assert "签到成功" in texts[0] and "今天已经签到过了" in texts[1]
     assert len(texts) == 2
+
+
+async def test_telegram_and_qq_in_one_process_keep_people_apart(
+    api: FakeBotApi, start_bot: BotFactory, fake: FakeOneBot
+) -> None:
+    """One process serves both; user 300 on Telegram and QQ 300 check in separately, and
+    Telegram keeps its buttons (its port is not wrapped in QQ's typed choices)."""
+    port = free_port()
+    bot = await start_bot(
+        BOT_ONEBOT__MODE="reverse",
+        BOT_ONEBOT__PORT=str(port),
+        BOT_ONEBOT__MESSAGE_PACE_SECONDS="0",
+    )
+    await fake.connect(f"ws://127.0.0.1:{port}/onebot/v11/ws")
+    fake.members[GROUP].append({"user_id": 300, "nickname": "q300", "role": "member"})
+    api.push_update(api.message_update(TELEGRAM_GROUP, 300, "签到"))
+    calls = await api.wait_for("sendMessage")
+    assert "签到成功" in calls[0].params["text"]
+    await fake.push(fake.group_message(GROUP, 300, "签到", message_id=701))
+    await fake.wait_for("send_group_msg", timeout=10)
+    assert "签到成功" in sent_text(fake.made("send_group_msg")[0])
+    assert bot.core is not None
+    routing = bot.core.runtime.port
+    while not isinstance(routing, RoutingPort):
+        routing = routing.inner  # type: ignore[attr-defined]
+    assert capabilities_of(routing.ports[TELEGRAM]).buttons
+    assert not capabilities_of(routing.ports[ONEBOT]).buttons
