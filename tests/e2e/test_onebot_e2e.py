@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,23 +40,47 @@ async def fake() -> AsyncIterator[FakeOneBot]:
     await implementation.close()
 
 
+OneBotFactory = Callable[..., Awaitable[OneBotBot]]
+
+
 @pytest_asyncio.fixture
-async def running(fake: FakeOneBot, tmp_path: Path) -> AsyncIterator[OneBotBot]:
-    """The real app in reverse mode, with the fake connected to it."""
+async def start_onebot(tmp_path: Path) -> AsyncIterator[OneBotFactory]:
+    """Start the real app on OneBot alone (again: a restart on the same store)."""
+    running: list[OneBotBot] = []
+
+    async def start(**overrides: str) -> OneBotBot:
+        env = {
+            "BOT_ONEBOT__MODE": "reverse",
+            "BOT_ONEBOT__MESSAGE_PACE_SECONDS": "0",
+            "BOT_ONEBOT__RECONNECT_SECONDS": "0.1",
+            "BOT_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+            "BOT_WELCOME__BATCH_QUIET_SECONDS": "0.3",
+            "BOT_WELCOME__BATCH_MAX_SECONDS": "3",
+            **overrides,
+        }
+        bot = await OneBotBot.create(load_settings(None, env, require_token=True))
+        await bot.start()
+        running.append(bot)
+        return bot
+
+    yield start
+    for bot in running:
+        if bot.running:
+            await bot.stop()
+
+
+async def reverse(start_onebot: OneBotFactory, fake: FakeOneBot) -> OneBotBot:
+    """The app in reverse mode on a free port, the fake connected to it."""
     port = free_port()
-    env = {
-        "BOT_ONEBOT__MODE": "reverse",
-        "BOT_ONEBOT__PORT": str(port),
-        "BOT_ONEBOT__MESSAGE_PACE_SECONDS": "0",
-        "BOT_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
-        "BOT_WELCOME__BATCH_QUIET_SECONDS": "0.3",
-        "BOT_WELCOME__BATCH_MAX_SECONDS": "3",
-    }
-    bot = await OneBotBot.create(load_settings(None, env, require_token=True))
-    await bot.start()
+    bot = await start_onebot(BOT_ONEBOT__PORT=str(port))
     await fake.connect(f"ws://127.0.0.1:{port}/onebot/v11/ws")
-    yield bot
-    await bot.stop()
+    return bot
+
+
+@pytest_asyncio.fixture
+async def running(start_onebot: OneBotFactory, fake: FakeOneBot) -> OneBotBot:
+    """The real app in reverse mode, with the fake connected to it."""
+    return await reverse(start_onebot, fake)
 
 
 def sent_text(params: Mapping[str, Any]) -> str:
@@ -162,3 +186,38 @@ async def test_telegram_and_qq_in_one_process_keep_people_apart(
         routing = routing.inner  # type: ignore[attr-defined]
     assert capabilities_of(routing.ports[TELEGRAM]).buttons
     assert not capabilities_of(routing.ports[ONEBOT]).buttons
+
+
+async def test_restart_keeps_points_and_skips_a_redelivered_event(
+    start_onebot: OneBotFactory, fake: FakeOneBot
+) -> None:
+    """After a restart on the same store the same event is not handled again; points stay."""
+    first = await reverse(start_onebot, fake)
+    message = fake.group_message(GROUP, MEMBER, "签到", message_id=801)
+    await fake.push(message)
+    await fake.wait_for("send_group_msg", timeout=10)
+    await first.stop()
+    await reverse(start_onebot, fake)
+    await fake.push(message)
+    await fake.push(fake.group_message(GROUP, MEMBER, "/points", message_id=802))
+    await fake.wait_for("send_group_msg", 2, timeout=10)
+    texts = [sent_text(p) for p in fake.made("send_group_msg")]
+    assert "签到成功" in texts[0] and "10 积分" in texts[1]
+    assert len(texts) == 2
+
+
+async def test_forward_mode_connects_and_reconnects(
+    start_onebot: OneBotFactory, fake: FakeOneBot
+) -> None:
+    """Forward: the bot connects to the implementation, and again after it went away."""
+    url = await fake.listen("/ws")
+    await start_onebot(BOT_ONEBOT__MODE="forward", BOT_ONEBOT__URL=url)
+    await fake.wait_connected()
+    await fake.push(fake.group_message(GROUP, MEMBER, "签到", message_id=901))
+    await fake.wait_for("send_group_msg", timeout=10)
+    await fake.drop()
+    await fake.wait_connected(2)
+    await fake.push(fake.group_message(GROUP, MEMBER, "签到", message_id=902))
+    await fake.wait_for("send_group_msg", 2, timeout=10)
+    texts = [sent_text(p) for p in fake.made("send_group_msg")]
+    assert "签到成功" in texts[0] and "今天已经签到过了" in texts[1]

@@ -17,8 +17,10 @@ import asyncio
 import gc
 import logging
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
+from bot import heartbeat
 from bot.app import Core, build_core, open_store
 from bot.delivery import UpdateLedger
 from bot.platforms import shutdown
@@ -153,6 +155,9 @@ class OneBotBot:
         self.store = store
         self.platform = OneBotPlatform(settings, store)
         self.core: Core | None = None
+        hb = settings.bot.heartbeat_file
+        self._heartbeat = Path(hb) if hb else None
+        self.running = False
 
     @classmethod
     async def create(cls, settings: Settings) -> OneBotBot:
@@ -170,10 +175,13 @@ class OneBotBot:
         )
         await self.platform.open(self.core, learn_bot_id=True)
         await self.core.start()
-        self.core.runtime.scheduler.every(
-            "updates:ledger", self.settings.bot.activity_flush_seconds, self.platform.persist
-        )
+        scheduler = self.core.runtime.scheduler
+        flush = self.settings.bot.activity_flush_seconds
+        scheduler.every("updates:ledger", flush, self.platform.persist)
+        if self._heartbeat is not None:
+            scheduler.every("updates:heartbeat", heartbeat.BEAT_SECONDS, self._beat)
         await self.platform.start()
+        self.running = True
 
     async def wait(self, stop: asyncio.Event) -> None:
         """Return when ``stop`` is set."""
@@ -182,13 +190,21 @@ class OneBotBot:
     async def stop(self) -> None:
         """Stop within ``bot.stop_seconds``: receiving, features, flush, outbox, storage."""
         budget = StopBudget(self.settings.bot.stop_seconds)
+        self.running = False
         await self.platform.stop_receiving()
         if self.core is not None:
             await shutdown.stop_core(self.core, budget.until(shutdown.FLUSH))
             await self.platform.persist()
             await shutdown.drain(self.core, budget.left(shutdown.CLOSE_RESERVE))
         await self.store.close()
+        if self._heartbeat is not None:
+            heartbeat.clear(self._heartbeat)
         log.info("stopped in %.1f s", budget.spent())
+
+    async def _beat(self) -> None:
+        # Healthy only while an implementation is connected: without one, QQ is unserved.
+        if self._heartbeat is not None and self.platform.is_receiving():
+            heartbeat.beat(self._heartbeat)
 
 
 async def run(settings: Settings, stop: asyncio.Event) -> None:
