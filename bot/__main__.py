@@ -1,6 +1,6 @@
 """Command line: ``python -m bot run | migrate | health | sandbox | bench | spam-eval``.
 
-python -m bot run --config config.toml     start the bot (applies migrations first)
+python -m bot run --config config.toml     start the bot: Telegram, OneBot (QQ) or both
 python -m bot migrate                      apply database migrations and exit
 python -m bot health [--max-age 60]        exit 0 if the running bot's heartbeat is fresh
 python -m bot sandbox [--lang en]          try the bot in a simulated group, no token needed
@@ -49,10 +49,17 @@ def _run(args: argparse.Namespace, settings: Settings) -> None:
 
 async def _serve(settings: Settings) -> None:
     from bot.app import configure_logging, stop_signal
-    from bot.platforms.telegram import app as telegram
 
     configure_logging(settings)
-    await telegram.run(settings, stop_signal())
+    if settings.telegram.token.strip():
+        # Telegram alone, or with ``[onebot] mode`` set, Telegram and QQ in one process.
+        from bot.platforms.telegram import app as telegram
+
+        await telegram.run(settings, stop_signal())
+    else:
+        from bot.platforms.onebot import app as onebot
+
+        await onebot.run(settings, stop_signal())
 
 
 def _migrate(args: argparse.Namespace, settings: Settings) -> None:

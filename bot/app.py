@@ -14,6 +14,7 @@ from typing import cast
 from bot.cas import CasClient
 from bot.dispatch import Dispatcher
 from bot.housekeeping import Housekeeping
+from bot.platforms.routing import RoutingPort
 from bot.settings import Settings
 from bot.typed_choices import ChoiceBook, ChoicePort
 from core.chat import ChatPort
@@ -129,6 +130,31 @@ class Core:
         gc.unfreeze()
 
 
+def adapted(port: ChatPort, needs_files: str) -> tuple[ChatPort, ChoiceBook | None]:
+    """The port with each platform's missing capabilities taking their one fallback and
+    missing buttons becoming typed choices, and the book of those choices (None: no need).
+
+    A routing port is adapted platform by platform, so Telegram keeps its buttons when it
+    shares the process with a platform that has none.
+    """
+    book = ChoiceBook()
+    if isinstance(port, RoutingPort):
+        ports = {name: _adapted_one(inner, needs_files, book) for name, inner in port.ports.items()}
+        routed = RoutingPort(ports)
+        needed = any(not capabilities_of(inner).buttons for inner in port.ports.values())
+        return cast(ChatPort, routed), book if needed else None
+    if capabilities_of(port).buttons:
+        return with_fallbacks(port, needs_files), None
+    return _adapted_one(port, needs_files, book), book
+
+
+def _adapted_one(port: ChatPort, needs_files: str, book: ChoiceBook) -> ChatPort:
+    port = with_fallbacks(port, needs_files)
+    if capabilities_of(port).buttons:
+        return port
+    return cast(ChatPort, ChoicePort(port, book))
+
+
 def build_core(
     settings: Settings,
     store: Store,
@@ -147,12 +173,7 @@ def build_core(
     """
     built, table = build_features()
     translator = Translator(settings.bot.default_language, feature_catalogs(built))
-    # Missing capabilities take their one fallback; missing buttons become typed choices.
-    port = with_fallbacks(port, translator(settings.bot.default_language, NEEDS_FILES))
-    choices: ChoiceBook | None = None
-    if not capabilities_of(port).buttons:
-        choices = ChoiceBook()
-        port = cast(ChatPort, ChoicePort(port, choices))
+    port, choices = adapted(port, translator(settings.bot.default_language, NEEDS_FILES))
     if queued:
         port = wrap_port(port, settings.outbound)
     runtime = Runtime(

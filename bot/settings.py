@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import Field, model_validator
 
+from bot.platforms.onebot.config import OneBotConfig
 from bot.platforms.telegram.config import TOKEN_ENV, TelegramConfig, WebhookConfig
 from core.config import (
     BotConfig,
@@ -41,6 +42,7 @@ class Settings(Section):
 
     telegram: TelegramConfig = Field(default_factory=TelegramConfig)
     webhook: WebhookConfig = Field(default_factory=WebhookConfig)
+    onebot: OneBotConfig = Field(default_factory=OneBotConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
     bot: BotConfig = Field(default_factory=BotConfig)
     welcome: WelcomeConfig = Field(default_factory=WelcomeConfig)
@@ -71,8 +73,9 @@ def load_settings(
 ) -> Settings:
     """Read the TOML file (if any), apply environment overrides and validate."""
     settings = load_config(Settings, path, env, env_aliases=ENV_ALIASES)
-    if require_token and not settings.telegram.token.strip():
+    if require_token and not settings.telegram.token.strip() and not settings.onebot.mode:
         raise ConfigError(
             f"telegram.token: missing; set it in the config file or the {TOKEN_ENV} variable"
+            " (or set onebot.mode to run on QQ alone)"
         )
     return settings

@@ -24,5 +24,6 @@ class Subcommand:
     help: str
     run: Runner
     arguments: Callable[[argparse.ArgumentParser], None] = no_arguments
-    # Only ``run`` talks to Telegram; the others work without a token.
+    # Only ``run`` talks to Telegram; the others work without a token (and ``run`` too
+    # when ``[onebot] mode`` is set: then it may serve QQ alone).
     needs_token: bool = False

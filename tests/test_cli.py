@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -92,3 +95,49 @@ def test_python_m_bench_runs() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "--schedule" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("toml", "ran"),
+    [
+        ('[onebot]\nmode = "reverse"\n', "onebot"),
+        ('[onebot]\nmode = "forward"\nurl = "ws://127.0.0.1:3001"\n', "onebot"),
+        ('[telegram]\ntoken = "1:x"\n', "telegram"),
+        ('[telegram]\ntoken = "1:x"\n[onebot]\nmode = "reverse"\n', "telegram+onebot"),
+    ],
+    ids=["onebot-reverse", "onebot-forward", "telegram", "both"],
+)
+def test_run_starts_the_configured_platforms(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, toml: str, ran: str
+) -> None:
+    """``run`` serves OneBot alone without a token, Telegram alone, or both from Telegram's
+    runner (which takes OneBot in when ``[onebot] mode`` is set)."""
+    import bot.platforms.onebot.app as onebot
+    import bot.platforms.telegram.app as telegram
+
+    seen: list[str] = []
+
+    def runner(name: str) -> Callable[[Settings, object], Coroutine[Any, Any, None]]:
+        async def run(settings: Settings, stop: object) -> None:
+            seen.append(name + ("+onebot" if name == "telegram" and settings.onebot.mode else ""))
+
+        return run
+
+    monkeypatch.setattr(onebot, "run", runner("onebot"))
+    monkeypatch.setattr(telegram, "run", runner("telegram"))
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    config = tmp_path / "cfg.toml"
+    config.write_text(toml + "[database]\nurl = 'sqlite+aiosqlite:///:memory:'\n", encoding="utf-8")
+    assert cli.main(["run", "--config", str(config)]) == 0
+    assert seen == [ran]
+
+
+def test_run_without_token_nor_onebot_is_a_config_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    config = tmp_path / "cfg.toml"
+    config.write_text("[bot]\ndefault_language = 'zh'\n", encoding="utf-8")
+    assert cli.main(["run", "--config", str(config)]) == cli.EXIT_CONFIG
+    error = capsys.readouterr().err
+    assert "telegram.token: missing" in error and "onebot.mode" in error

@@ -477,3 +477,53 @@ def test_owners_copied_without_telegram_ids_keep_the_others(tmp_path: Path) -> N
     """The owner set is read afresh, so a copy with other owner ids says so at once."""
     settings = load_settings(write(tmp_path, "[bot]\nowner_ids = [42]\n"), {})
     assert settings.bot.model_copy(update={"owner_ids": []}).all_owner_ids == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("toml", "env", "mode"),
+    [
+        ('[onebot]\nmode = "reverse"\n', {}, "reverse"),
+        ("", {"BOT_ONEBOT__MODE": "reverse"}, "reverse"),
+        ('[onebot]\nmode = "forward"\nurl = "ws://127.0.0.1:3001"\n', {}, "forward"),
+    ],
+    ids=["reverse-in-file", "reverse-in-env", "forward"],
+)
+def test_onebot_alone_needs_no_token(
+    tmp_path: Path, toml: str, env: dict[str, str], mode: str
+) -> None:
+    settings = load_settings(write(tmp_path, toml), env, require_token=True)
+    assert settings.onebot.mode == mode
+    assert settings.telegram.token == ""
+
+
+@pytest.mark.parametrize(
+    ("env", "key", "value"),
+    [
+        ({"BOT_ONEBOT__PORT": "3002"}, "port", 3002),
+        ({"BOT_ONEBOT__ACCESS_TOKEN": "t0k"}, "access_token", "t0k"),
+        ({"BOT_ONEBOT__PATH": "/qq"}, "path", "/qq"),
+        ({}, "mode", ""),
+    ],
+)
+def test_onebot_section_from_env(env: dict[str, str], key: str, value: object) -> None:
+    assert getattr(load_settings(None, env).onebot, key) == value
+
+
+def test_onebot_forward_without_url_is_refused() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(None, {"BOT_ONEBOT__MODE": "forward"})
+    assert "onebot" in str(caught.value)
+
+
+def test_example_onebot_section_is_valid_once_uncommented() -> None:
+    import re
+    import tomllib
+
+    from bot.platforms.onebot.config import OneBotConfig
+
+    text = (Path(__file__).parent.parent / "config.example.toml").read_text(encoding="utf-8")
+    block = text[text.index("# [onebot]") : text.index("[database]")]
+    lines = [line[2:] for line in block.splitlines() if re.match(r"^# (\[onebot\]|\w+ = )", line)]
+    section = tomllib.loads("\n".join(lines))["onebot"]
+    assert OneBotConfig(**section).mode == "reverse"
+    assert set(section) == set(OneBotConfig.model_fields)

@@ -3,13 +3,22 @@
 Stopping runs in phases, each until a share of the total has passed: handlers in flight
 finish (``HANDLERS``), features flush their buffers (``FLUSH``), then the outgoing queue
 drains with what is left but ``CLOSE_RESERVE`` for closing connections. A phase that ends
-early leaves its time to the next.
+early leaves its time to the next. ``stop_core`` and ``drain`` are the FLUSH and drain
+phases every platform's runner shares.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.app import Core
+
+log = logging.getLogger(__name__)
 
 HANDLERS = 0.4
 FLUSH = 0.7
@@ -35,3 +44,32 @@ class StopBudget:
     def spent(self) -> float:
         """Seconds since the stop began."""
         return self._clock() - self._start
+
+
+async def stop_core(core: Core, timeout: float) -> None:
+    """Core.stop within ``timeout``; past it, timers still running are cancelled."""
+    stopping = asyncio.ensure_future(core.stop())
+    await asyncio.wait({stopping}, timeout=max(timeout, 0.5))
+    if stopping.done():
+        if not stopping.cancelled() and stopping.exception() is not None:
+            log.error("stopping the features failed", exc_info=stopping.exception())
+        return
+    log.warning("timed work still running after %.1f s: cancelled", timeout)
+    stopping.cancel()
+    await asyncio.wait({stopping})
+    # Cancelled while waiting for timers, so features may not have flushed yet.
+    await core.dispatcher.stop()
+
+
+async def drain(core: Core, timeout: float) -> None:
+    """Send what the outgoing queue holds, within ``timeout`` (if the port queues)."""
+    send_queued = getattr(core.runtime.port, "drain", None)
+    if send_queued is None:
+        return
+    try:
+        dropped = await send_queued(timeout)
+    except Exception:
+        log.exception("draining the outgoing queue failed")
+        return
+    if dropped:
+        log.info("stop: %d queued replies dropped", dropped)

@@ -26,6 +26,7 @@ from bot import heartbeat
 from bot.app import Core, build_core, open_store
 from bot.delivery import UpdateLedger
 from bot.platforms import shutdown
+from bot.platforms.onebot.app import OneBotPlatform
 from bot.platforms.routing import RoutingPort
 from bot.platforms.shutdown import StopBudget
 from bot.platforms.telegram.events import (
@@ -41,9 +42,10 @@ from bot.platforms.telegram.port import TelegramPort
 from bot.platforms.telegram.retry import RetryPolicy
 from bot.platforms.telegram.webhook import WebhookServer, make_webhook_app
 from bot.settings import Settings
+from core.chat import ChatPort
 from core.feature import CommandSpec
 from core.i18n import LANGUAGES, Translator
-from core.ids import TELEGRAM
+from core.ids import ONEBOT, TELEGRAM
 from storage.unit import Store
 
 log = logging.getLogger(__name__)
@@ -83,8 +85,16 @@ def build_application(settings: Settings) -> Application:
 class TelegramBot:
     """The running bot on Telegram: PTB application, core features and storage."""
 
-    def __init__(self, settings: Settings, application: Application, store: Store) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        application: Application,
+        store: Store,
+        also: OneBotPlatform | None = None,
+    ) -> None:
         self.settings = settings
+        # OneBot in the same process: one core, one routing port, one store.
+        self.also = also
         self.application = application
         self.store = store
         self.core: Core | None = None
@@ -102,7 +112,8 @@ class TelegramBot:
     async def create(cls, settings: Settings) -> TelegramBot:
         """Open storage (applying migrations) and build the application."""
         store = await open_store(settings)
-        return cls(settings, build_application(settings), store)
+        also = OneBotPlatform(settings, store) if settings.onebot.mode else None
+        return cls(settings, build_application(settings), store, also)
 
     async def start(self) -> None:
         """Connect to Telegram, start features, register commands, start receiving."""
@@ -110,11 +121,13 @@ class TelegramBot:
         await app.initialize()
         me = app.bot
         telegram = TelegramPort(me, RetryPolicy.from_config(self.settings.telegram))
+        ports: dict[str, ChatPort] = {TELEGRAM: telegram}
+        if self.also is not None:
+            ports[ONEBOT] = self.also.port
         self.core = build_core(
             self.settings,
             self.store,
-            # One platform today; another is one more entry here.
-            RoutingPort({TELEGRAM: telegram}),
+            RoutingPort(ports),
             bot_id=from_telegram(me.id),
             bot_username=me.username,
             stand_ins=TELEGRAM_STAND_INS,
@@ -125,6 +138,8 @@ class TelegramBot:
         parked = await self.ledger.open()
         webhook = self.settings.telegram.mode == "webhook"
         self.intake = UpdateIntake(app.process_update, app.update_processor)
+        if self.also is not None:
+            await self.also.open(self.core)
         await self.core.start()
         scheduler = self.core.runtime.scheduler
         scheduler.every("updates:ledger", self.settings.bot.activity_flush_seconds, self._persist)
@@ -138,6 +153,8 @@ class TelegramBot:
             await self._start_webhook()
         else:
             await self._start_polling()
+        if self.also is not None:
+            await self.also.start()
         await self._beat()
         log.info("bot @%s is running (%s)", me.username, self.settings.telegram.mode)
 
@@ -176,9 +193,9 @@ class TelegramBot:
         if self.poller is not None:
             await self.poller.confirm(min(2.0, budget.left(shutdown.CLOSE_RESERVE)))
         if self.core is not None:
-            await self._stop_core(budget.until(shutdown.FLUSH))
+            await shutdown.stop_core(self.core, budget.until(shutdown.FLUSH))
             await self._persist()
-            await self._drain(budget.left(shutdown.CLOSE_RESERVE))
+            await shutdown.drain(self.core, budget.left(shutdown.CLOSE_RESERVE))
         if app.running:
             await app.stop()
         await app.shutdown()
@@ -188,6 +205,8 @@ class TelegramBot:
         log.info("stopped in %.1f s", budget.spent())
 
     async def _stop_receiving(self) -> None:
+        if self.also is not None:
+            await self.also.stop_receiving()
         if self.poller is not None:
             await self.poller.stop()
         task = self._receiving
@@ -196,37 +215,10 @@ class TelegramBot:
             task.cancel()
             await asyncio.wait({task})
 
-    async def _stop_core(self, timeout: float) -> None:
-        """Core.stop within ``timeout``; past it, timers still running are cancelled."""
-        assert self.core is not None
-        stopping = asyncio.ensure_future(self.core.stop())
-        await asyncio.wait({stopping}, timeout=max(timeout, 0.5))
-        if stopping.done():
-            if not stopping.cancelled() and stopping.exception() is not None:
-                log.error("stopping the features failed", exc_info=stopping.exception())
-            return
-        log.warning("timed work still running after %.1f s: cancelled", timeout)
-        stopping.cancel()
-        await asyncio.wait({stopping})
-        # Cancelled while waiting for timers, so features may not have flushed yet.
-        await self.core.dispatcher.stop()
-
-    async def _drain(self, timeout: float) -> None:
-        """Send what the outgoing queue holds, within ``timeout`` (if the port queues)."""
-        assert self.core is not None
-        drain = getattr(self.core.runtime.port, "drain", None)
-        if drain is None:
-            return
-        try:
-            dropped = await drain(timeout)
-        except Exception:
-            log.exception("draining the outgoing queue failed")
-            return
-        if dropped:
-            log.info("stop: %d queued replies dropped", dropped)
-
     async def _persist(self) -> None:
         """Store the acknowledged offset, prune receipts, forget handled parked updates."""
+        if self.also is not None:
+            await self.also.persist()
         if self.ledger is None or self.intake is None:
             return
         done = self.intake.unparked_done()
