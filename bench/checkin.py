@@ -28,8 +28,8 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -41,7 +41,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench.pipeline import peak_rss_mb
+from bench.pipeline import counting_errors, peak_rss_mb
 from bot.app import build_core
 from bot.platforms.recording import RecordingPort
 from bot.settings import Settings
@@ -203,30 +203,6 @@ def _warmup(work: Workload) -> list[Arrival]:
 
 
 # --- Running --------------------------------------------------------------------------------
-
-
-class ErrorCount(logging.Handler):
-    """Counts records at ERROR or above: the dispatcher logs failing features, never raises."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        """Count one."""
-        self.count += 1
-
-
-@contextmanager
-def counting_errors() -> Iterator[ErrorCount]:
-    """Count error records logged anywhere while the block runs."""
-    handler = ErrorCount()
-    root = logging.getLogger()
-    root.addHandler(handler)
-    try:
-        yield handler
-    finally:
-        root.removeHandler(handler)
 
 
 @dataclass

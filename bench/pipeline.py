@@ -408,26 +408,28 @@ def bench_settings(
     return settings.model_copy(update=update)
 
 
-class _Tally(logging.Handler):
-    """Counts error records logged anywhere while a run is going on."""
+class ErrorCount(logging.Handler):
+    """Counts records at ERROR or above: the dispatcher logs failing features, never raises."""
 
     def __init__(self) -> None:
         super().__init__(logging.ERROR)
         self.count = 0
 
     def emit(self, record: logging.LogRecord) -> None:
+        """Count one."""
         self.count += 1
 
 
 @contextlib.contextmanager
-def _tally_errors() -> Iterator[_Tally]:
-    tally = _Tally()
+def counting_errors() -> Iterator[ErrorCount]:
+    """Count error records logged anywhere while the block runs."""
+    handler = ErrorCount()
     root = logging.getLogger()
-    root.addHandler(tally)
+    root.addHandler(handler)
     try:
-        yield tally
+        yield handler
     finally:
-        root.removeHandler(tally)
+        root.removeHandler(handler)
 
 
 @dataclass
@@ -488,7 +490,7 @@ async def run_ours(
         commits = _count_commits(store)
         app = bench_application(cfg, api, poller, telegram_limits=telegram_limits)
         bot = _CountingBot(cfg, app, store)
-        with _tally_errors() as errors:
+        with counting_errors() as errors:
             try:
                 await bot.start()
                 api.calls.clear()

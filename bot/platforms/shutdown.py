@@ -10,10 +10,11 @@ phases every platform's runner shares.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from bot.app import Core
@@ -73,3 +74,23 @@ async def drain(core: Core, timeout: float) -> None:
         return
     if dropped:
         log.info("stop: %d queued replies dropped", dropped)
+
+
+class Runner(Protocol):
+    """A platform's bot as the CLI runs it."""
+
+    def start(self) -> Awaitable[None]: ...
+    def wait(self, stop: asyncio.Event) -> Awaitable[None]: ...
+    def stop(self) -> Awaitable[None]: ...
+
+
+async def serve(bot: Runner, stop: asyncio.Event) -> None:
+    """Start a platform's bot, run it until ``stop`` is set, and stop it in any case."""
+    try:
+        await bot.start()
+        await bot.wait(stop)
+    finally:
+        await bot.stop()
+        # The process ends next: the interpreter's last collections of the whole heap cost
+        # a second or more of the stop budget and free nothing that matters now.
+        gc.freeze()

@@ -14,7 +14,6 @@ no offset to confirm and nothing is parked: the ledger only keeps and prunes rec
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 from dataclasses import replace
 from pathlib import Path
@@ -210,9 +209,4 @@ class OneBotBot:
 async def run(settings: Settings, stop: asyncio.Event) -> None:
     """Run the bot on OneBot alone until ``stop`` is set."""
     bot = await OneBotBot.create(settings)
-    try:
-        await bot.start()
-        await bot.wait(stop)
-    finally:
-        await bot.stop()
-        gc.freeze()
+    await shutdown.serve(bot, stop)

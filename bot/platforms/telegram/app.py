@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import secrets
 import time
@@ -338,14 +337,7 @@ async def register_commands(app: Application, specs: Any, translator: Translator
 async def run(settings: Settings, stop: asyncio.Event) -> None:
     """Run the bot until ``stop`` is set; raises what ended receiving (a refused token)."""
     bot = await TelegramBot.create(settings)
-    try:
-        await bot.start()
-        await bot.wait(stop)
-    finally:
-        await bot.stop()
-        # The process ends next: the interpreter's last collections of the whole heap cost
-        # a second or more of the stop budget and free nothing that matters now.
-        gc.freeze()
+    await shutdown.serve(bot, stop)
     failure = bot.failure()
     if failure is not None:
         raise failure
