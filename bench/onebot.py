@@ -338,12 +338,16 @@ async def _push(fake: Any, url: str, frames: Sequence[str], progress: Progress) 
 
 
 class _CountingPlatform(OneBotPlatform):
-    """The real platform, also counting message events: finished, and through dispatch."""
+    """The real platform, also counting message events: finished, and through dispatch.
 
-    def __init__(self, settings: Settings, store: Store) -> None:
+    Without ``dispatch`` the dispatcher is a no-op: what is left is the platform alone.
+    """
+
+    def __init__(self, settings: Settings, store: Store, *, dispatch: bool = True) -> None:
         super().__init__(settings, store)
         self.progress = Progress()
         self.handled = 0
+        self._dispatch = dispatch
 
     async def open(self, core: Any, *, learn_bot_id: bool = False) -> None:
         """As the platform; a dispatch that returns counts as handled."""
@@ -351,7 +355,8 @@ class _CountingPlatform(OneBotPlatform):
         handle = core.dispatcher.handle
 
         async def counted(event: Any, receipt: Any = None) -> None:
-            await handle(event, receipt)
+            if self._dispatch:
+                await handle(event, receipt)
             self.handled += 1
 
         core.dispatcher.handle = counted
@@ -367,9 +372,9 @@ class _CountingPlatform(OneBotPlatform):
 class _CountingBot(OneBotBot):
     """The real OneBotBot on the counting platform."""
 
-    def __init__(self, settings: Settings, store: Store) -> None:
+    def __init__(self, settings: Settings, store: Store, *, dispatch: bool = True) -> None:
         super().__init__(settings, store)
-        self.platform = _CountingPlatform(settings, store)
+        self.platform = _CountingPlatform(settings, store, dispatch=dispatch)
 
 
 def onebot_settings(settings: Settings, database: Path) -> Settings:
@@ -388,8 +393,11 @@ def onebot_settings(settings: Settings, database: Path) -> Settings:
     return cfg.model_copy(update={"onebot": onebot})
 
 
-async def run_ours(settings: Settings, stream: Stream, frames: Sequence[str]) -> OneBotRun:
-    """The whole bot on a fresh database; shutdown after the final flush is not timed."""
+async def run_ours(
+    settings: Settings, stream: Stream, frames: Sequence[str], *, dispatch: bool = True
+) -> OneBotRun:
+    """The whole bot on a fresh database (without ``dispatch``: the platform alone, into a
+    no-op dispatcher); shutdown after the final flush is not timed."""
     from bot.app import open_store
 
     with tempfile.TemporaryDirectory(prefix="groupbot-onebot-bench-") as folder:
@@ -397,7 +405,7 @@ async def run_ours(settings: Settings, stream: Stream, frames: Sequence[str]) ->
         cfg = onebot_settings(settings, database)
         store = await open_store(cfg)
         commits = _count_commits(store)
-        bot = _CountingBot(cfg, store)
+        bot = _CountingBot(cfg, store, dispatch=dispatch)
         platform = bot.platform
         assert isinstance(platform, _CountingPlatform)
         fake = implementation(stream)
@@ -469,11 +477,19 @@ async def run_baseline(stream: Stream, frames: Sequence[str]) -> OneBotRun:
 # --- The command ------------------------------------------------------------------------
 
 
+def _ratios(runs: Sequence[OneBotRun], baseline: Sequence[OneBotRun]) -> list[float]:
+    return [mine.rate / base.rate for mine, base in zip(runs, baseline, strict=True)]
+
+
 def report(
-    groups: int, ours: Sequence[OneBotRun], baseline: Sequence[OneBotRun], **extra: Any
+    groups: int,
+    ours: Sequence[OneBotRun],
+    baseline: Sequence[OneBotRun],
+    platform: Sequence[OneBotRun],
+    **extra: Any,
 ) -> dict[str, Any]:
-    """The JSON report: medians of each side, the median paired ratio, what ours did."""
-    ratios = [mine.rate / base.rate for mine, base in zip(ours, baseline, strict=True)]
+    """The JSON report: medians of each side, the median paired ratios, what ours did."""
+    ratios = _ratios(ours, baseline)
     typical = sorted(ours, key=lambda run: run.rate)[len(ours) // 2]
     return {
         "messages": typical.sent,
@@ -483,8 +499,11 @@ def report(
         "ratio": round(median(ratios), 3),
         "ratios": [round(ratio, 3) for ratio in ratios],
         "peak_rss_mb": round(peak_rss_mb(), 1),
+        "platform_messages_per_s": round(median(run.rate for run in platform), 1),
+        "platform_ratio": round(median(_ratios(platform, baseline)), 3),
         "lost": sum(run.lost for run in ours),
         "baseline_lost": sum(run.lost for run in baseline),
+        "platform_lost": sum(run.lost for run in platform),
         "errors": sum(run.errors for run in ours),
         "db_commits": typical.db_commits,
         "best_messages_per_s": round(max(run.rate for run in ours), 1),
@@ -507,10 +526,12 @@ async def measure(
     await run_ours(settings, stream, warmup)
     ours: list[OneBotRun] = []
     baseline: list[OneBotRun] = []
+    platform: list[OneBotRun] = []
     for _ in range(repeats):
         baseline.append(await run_baseline(stream, frames))
         ours.append(await run_ours(settings, stream, frames))
-    return report(groups, ours, baseline, transport="reverse", repeats=repeats)
+        platform.append(await run_ours(settings, stream, frames, dispatch=False))
+    return report(groups, ours, baseline, platform, transport="reverse", repeats=repeats)
 
 
 async def run_onebot_bench(
