@@ -6,6 +6,8 @@ and the intake that turns each event through ``events.to_event`` into the dispat
 event delivered twice (after a reconnect, or by two connections of one account) has the
 same ``update_id``, so the update ledger's receipts (``bot.delivery``) skip it. OneBot has
 no offset to confirm and nothing is parked: the ledger only keeps and prunes receipts.
+A message quoting another gets it attached: one of the last ``RECENT_MESSAGES`` seen is
+taken as it came (unless recalled since), an older one is fetched with ``get_msg``.
 
 ``OneBotBot`` runs the platform alone (no Telegram token); with a token too,
 ``bot.platforms.telegram.app`` takes the platform in (``TelegramBot(also=...)``).
@@ -19,11 +21,14 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from cachetools import LRUCache
+
 from bot import heartbeat
 from bot.app import Core, build_core, open_store
 from bot.delivery import UpdateLedger
 from bot.platforms import shutdown
 from bot.platforms.onebot.events import quoted_id, to_event, to_message, with_reply
+from bot.platforms.onebot.message import as_int
 from bot.platforms.onebot.port import OneBotPort
 from bot.platforms.onebot.transport import ForwardClient, Hub, ReverseServer
 from bot.platforms.routing import RoutingPort
@@ -38,6 +43,9 @@ log = logging.getLogger(__name__)
 
 # The ledger's source: receipts of every QQ account (update ids carry the account).
 SOURCE = "onebot"
+# Messages remembered for the replies that quote them: a reply mostly quotes one of its
+# group's latest messages, which then costs no ``get_msg`` round trip.
+RECENT_MESSAGES = 5_000
 
 
 def quoted_message(event: Event) -> Message | None:
@@ -45,6 +53,19 @@ def quoted_message(event: Event) -> Message | None:
     if isinstance(event, Command):
         return event.message
     return event if isinstance(event, Message) else None
+
+
+def recall_of(payload: dict[str, Any]) -> tuple[int, int] | None:
+    """The (scoped chat, message id) a ``group_recall`` notice takes back; None otherwise."""
+    if payload.get("notice_type") != "group_recall":
+        return None
+    group, message = as_int(payload.get("group_id")), as_int(payload.get("message_id"))
+    if group is None or message is None:
+        return None
+    try:
+        return scoped(ONEBOT, group), message
+    except IdError:
+        return None
 
 
 class OneBotPlatform:
@@ -58,6 +79,8 @@ class OneBotPlatform:
             self.hub, limit=config.message_limit, pace=config.message_pace_seconds
         )
         self.ledger = UpdateLedger(store, SOURCE)
+        # (chat, message id) -> the message as it came, without what it quotes.
+        self.recent: LRUCache[tuple[int, int], Message] = LRUCache(RECENT_MESSAGES)
         self.core: Core | None = None
         # Alone, the bot's own id is the first QQ account that connects.
         self.learn_bot_id = False
@@ -95,6 +118,7 @@ class OneBotPlatform:
             return
         self._learn(payload)
         event = to_event(payload)
+        self._remember(payload, event)
         if event is None:
             return
         receipt = None
@@ -107,6 +131,16 @@ class OneBotPlatform:
         event = await self._with_quoted(payload, event)
         event = await self._with_name(event)
         await self.core.dispatcher.handle(event, receipt)
+
+    def _remember(self, payload: dict[str, Any], event: Event | None) -> None:
+        """Keep a message for the replies that quote it; forget a recalled one."""
+        message = quoted_message(event) if event is not None else None
+        if message is not None:
+            self.recent[(message.chat.id, message.message_id)] = message
+            return
+        recalled = recall_of(payload)
+        if recalled is not None:
+            self.recent.pop(recalled, None)
 
     def _learn(self, payload: dict[str, Any]) -> None:
         self_id = payload.get("self_id")
@@ -136,6 +170,9 @@ class OneBotPlatform:
         quoted = quoted_id(payload)
         if message is None or quoted is None:
             return event
+        seen = self.recent.get((message.chat.id, quoted))
+        if seen is not None:
+            return with_reply(event, seen)
         try:
             data = await self.hub.call("get_msg", {"message_id": quoted}, message.chat.id)
         except ChatActionError as error:
