@@ -14,11 +14,13 @@ quoted message, member info and lists from its groups' members, sends with a mes
   ends when every event has been through the dispatcher and the features have flushed
   what they buffered;
 - baseline: a bare aiohttp WebSocket endpoint on the same path that decodes each frame's
-  JSON and hands it to a no-op handler, fed the same frames by the same sender.
+  JSON and hands it to a no-op handler, fed the same frames by the same sender;
+- platform: the same ``OneBotBot`` with a no-op dispatcher, so what it measures is the
+  OneBot platform alone (transport, ``to_event``, ledger check, quoted messages).
 
-Both run in this process in alternating pairs, as ``bench.pipeline``; the report (one
-JSON line) gives the medians, the median of the pairs' ratios, peak RSS and the events
-lost (sent but never through the dispatcher; the target is none).
+They run in this process in alternating rounds, as ``bench.pipeline``; the report (one
+JSON line) gives the medians, the median of the rounds' ratios to the baseline, peak RSS
+and the events lost (sent but never through the dispatcher; the target is none).
 """
 
 from __future__ import annotations
