@@ -163,14 +163,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _startup_failure(error: Exception) -> int:
-    """One clear line for failures outside our control (token refused, no database)."""
+    """One clear line for failures outside our control (token refused, no database, the
+    OneBot port taken)."""
     from sqlalchemy.exc import SQLAlchemyError
     from telegram.error import InvalidToken, TelegramError
+
+    from bot.platforms.onebot.transport import ListenError
 
     if isinstance(error, InvalidToken):
         print("config error: telegram.token: rejected by Telegram", file=sys.stderr)
         return EXIT_CONFIG
-    if isinstance(error, TelegramError):
+    if isinstance(error, ListenError):
+        print(f"error: {error}", file=sys.stderr)
+    elif isinstance(error, TelegramError):
         print(f"error: cannot reach the Telegram Bot API: {error}", file=sys.stderr)
     elif isinstance(error, SQLAlchemyError | OSError):
         print(f"error: database: {error}".splitlines()[0], file=sys.stderr)

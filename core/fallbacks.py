@@ -11,7 +11,7 @@ features keep calling the port as before:
 - no ``buttons``: typed choices, by the shell (``bot.typed_choices``), because answering
   them takes part in dispatching.
 
-Features that need to choose ahead ask ``capabilities_of(port)``.
+Features that need to choose ahead ask ``capabilities_of(port, chat_id)``.
 """
 
 from __future__ import annotations
@@ -29,8 +29,14 @@ NO_FILES = "no_files"
 NEEDS_FILES = "capabilities.needs_files"
 
 
-def capabilities_of(port: object) -> Capabilities:
-    """What a port says it can do; a port that does not say is taken to do everything."""
+def capabilities_of(port: object, chat_id: int | None = None) -> Capabilities:
+    """What a port says it can do (in one chat, when it is given and the port routes chats
+    to platforms that differ); a port that does not say is taken to do everything."""
+    per_chat = getattr(port, "capabilities_for", None) if chat_id is not None else None
+    if callable(per_chat):
+        found = per_chat(chat_id)
+        if isinstance(found, Capabilities):
+            return found
     found = getattr(port, "capabilities", None)
     return found if isinstance(found, Capabilities) else ALL_CAPABILITIES
 

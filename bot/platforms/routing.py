@@ -47,6 +47,13 @@ class RoutingPort:
         # A caller that asks without naming a chat gets what every platform can do.
         self.capabilities = shared_capabilities(self.ports.values())
 
+    def capabilities_for(self, chat_id: int) -> Capabilities:
+        """What the platform of one chat can do (what every platform can, if it has none)."""
+        try:
+            return capabilities_of(self.port_for(chat_id))
+        except ChatActionError:
+            return self.capabilities
+
     def port_for(self, chat_id: int) -> ChatPort:
         """The port of the platform a chat is on; ChatActionError ``wrong_platform`` if the
         bot is not on that platform."""

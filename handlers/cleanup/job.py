@@ -225,7 +225,7 @@ class AutoCleaner:
         )
         admins = await self.runtime.admins.get(chat_id)
         reached = False
-        for admin in sorted(admins - {self.runtime.bot_id}):
+        for admin in sorted(admins - self.runtime.own_ids):
             if await self.runtime.port.send(admin, text) is not None:
                 reached = True
         if not reached:

@@ -96,7 +96,7 @@ class _Run:
 
 async def is_protected(runtime: Runtime, chat_id: int, user_id: int) -> bool:
     """Admins, owners and the bot itself are never acted on."""
-    if user_id == runtime.bot_id:
+    if runtime.is_bot(user_id):
         return True
     return await runtime.is_admin_of(chat_id, user_id)
 

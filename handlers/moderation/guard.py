@@ -75,7 +75,7 @@ class Moderation(Feature):
         if not isinstance(message, Message) or not message.chat.is_group:
             return False
         # A linked channel's posts are the group's own announcements, not members' messages.
-        if message.sender.id == ctx.runtime.bot_id or message.from_linked_channel:
+        if ctx.runtime.is_bot(message.sender.id) or message.from_linked_channel:
             return False
         compiled = await self.index.get(ctx.uow, message.chat.id)
         if compiled.rules.mode == OFF:

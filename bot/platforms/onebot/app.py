@@ -109,16 +109,21 @@ class OneBotPlatform:
         await self.core.dispatcher.handle(event, receipt)
 
     def _learn(self, payload: dict[str, Any]) -> None:
+        """Remember the QQ account an event came through as one of the bot's own."""
         self_id = payload.get("self_id")
-        if not self.learn_bot_id or self.core is None or not isinstance(self_id, int):
+        if self.core is None or not isinstance(self_id, int):
             return
         runtime = self.core.runtime
-        if runtime.bot_id == 0:
-            try:
-                runtime.bot_id = scoped(ONEBOT, self_id)
-            except IdError:
-                return
-            log.info("onebot: the bot is QQ account %s", self_id)
+        try:
+            account = scoped(ONEBOT, self_id)
+        except IdError:
+            return
+        if account in runtime.accounts or account == runtime.bot_id:
+            return
+        runtime.accounts.add(account)
+        if self.learn_bot_id and runtime.bot_id == 0:
+            runtime.bot_id = account
+        log.info("onebot: the bot is QQ account %s", self_id)
 
     async def _with_name(self, event: Event) -> Event:
         """A newcomer with their name: QQ's join notice carries only the number,
