@@ -50,7 +50,8 @@ class Capabilities:
     it is sent anew); ``copy``: repost any message (else its text); ``pin``; ``files``:
     documents that can be downloaded again by id; ``forward_names``: the names of forwarded
     messages' origins; ``join_requests``: requests to approve; ``member_list``: who the
-    admins are and how many members there are.
+    admins are and how many members there are; ``uploads``: post a document (an export),
+    which an implementation may still refuse at run time (``unsupported``).
     """
 
     buttons: bool = True
@@ -61,6 +62,7 @@ class Capabilities:
     forward_names: bool = True
     join_requests: bool = True
     member_list: bool = True
+    uploads: bool = True
 
 
 # Everything; the Telegram platform can do it all.

@@ -6,8 +6,9 @@ features keep calling the port as before:
 - no ``edit``: the new text (and its buttons) is sent as a new message;
 - no ``pin``: skipped, and logged;
 - no ``copy``: ``ChatActionError("unsupported")`` (a scheduled copy says it failed);
-- no ``files``: ``send_file`` posts the ``needs_files`` notice instead and returns None (not
-  sent); ``download`` raises ``ChatActionError("no_files")``;
+- no ``uploads`` (or an upload refused as ``unsupported``): ``send_file`` posts the
+  ``needs_files`` notice instead and returns None (not sent);
+- no ``files``: ``download`` raises ``ChatActionError("no_files")``;
 - no ``buttons``: typed choices, by the shell (``bot.typed_choices``), because answering
   them takes part in dispatching.
 
@@ -26,6 +27,8 @@ log = logging.getLogger(__name__)
 
 # The reason ``download`` and ``send_file`` give on a platform without files.
 NO_FILES = "no_files"
+# The reason a platform gives for what it (or its implementation) cannot do at all.
+UNSUPPORTED = "unsupported"
 NEEDS_FILES = "capabilities.needs_files"
 
 
@@ -93,9 +96,16 @@ class FallbackPort:
         *,
         reply_to: int | None = None,
     ) -> int | None:
-        """Send a document, or (without ``files``) post the notice instead and return None."""
-        if self.capabilities.files:
-            return await self.inner.send_file(chat_id, data, filename, caption, reply_to=reply_to)
+        """Send a document, or (without ``uploads``, or refused as ``unsupported``) post the
+        notice instead and return None."""
+        if self.capabilities.uploads:
+            try:
+                return await self.inner.send_file(
+                    chat_id, data, filename, caption, reply_to=reply_to
+                )
+            except ChatActionError as error:
+                if error.reason != UNSUPPORTED:
+                    raise
         log.info("chat %s: not sending %s, the platform cannot send files", chat_id, filename)
         if self.needs_files:
             await self.inner.send(chat_id, self.needs_files, reply_to=reply_to)

@@ -2,6 +2,8 @@
 
 QQ lacks buttons, edits, copies, pins and re-downloadable files through OneBot v11, so the
 port says so in ``capabilities`` and ``core.fallbacks`` / the typed choices cover them.
+Exports are uploaded as group files (``upload_group_file``, which NapCat and LLBot take as
+``base64://``); an implementation without it gets the fallback's notice instead.
 A ban is a kick that rejects the person's later join requests; QQ has no way to lift that
 through OneBot, so ``unban`` says so in the log. Messages to one group are paced
 (``message_pace_seconds``): QQ's risk control punishes bursts.
@@ -347,11 +349,27 @@ class OneBotPort:
         *,
         reply_to: int | None = None,
     ) -> int | None:
-        """Not possible: ``upload_group_file`` needs a path on the implementation's host,
-        which the bot may not share; ChatActionError("unsupported") (``files`` is False)."""
-        raise ChatActionError(
-            "unsupported", "OneBot's upload_group_file needs a path on the implementation's host"
-        )
+        """Upload a document as a group (or private) file, the bytes as ``base64://``, then
+        the caption as a message; None if the upload failed. An implementation without the
+        action raises ChatActionError("unsupported"): the fallback posts its notice."""
+        target = native_id(chat_id)
+        private = self._actions.is_private(chat_id)
+        action = "upload_private_file" if private else "upload_group_file"
+        where = {"user_id": target} if private else {"group_id": target}
+        encoded = "base64://" + base64.b64encode(data).decode()
+        await self._pacer.wait(chat_id)
+        try:
+            await self._call(action, chat_id, file=encoded, name=filename, **where)
+        except ChatActionError as error:
+            if error.reason == "not_found":
+                # retcode 1404: the implementation has no such action.
+                raise ChatActionError("unsupported", str(error)) from error
+            log.warning("onebot: the file %s to %s failed: %s", filename, chat_id, error)
+            return None
+        if not caption:
+            return 0
+        sent = await self.send(chat_id, caption, reply_to=reply_to)
+        return 0 if sent is None else sent
 
     async def download(self, file_id: str, max_bytes: int) -> bytes:
         """QQ files cannot be fetched again by id here: ChatActionError("no_files")."""
