@@ -24,6 +24,7 @@ from bot.app import Core, build_core, open_store
 from bot.delivery import UpdateLedger
 from bot.platforms import shutdown
 from bot.platforms.onebot.events import quoted_id, to_event, to_message, with_reply
+from bot.platforms.onebot.invites import Invitation, accepts, invitation
 from bot.platforms.onebot.port import OneBotPort
 from bot.platforms.onebot.transport import ForwardClient, Hub, ReverseServer
 from bot.platforms.routing import RoutingPort
@@ -94,6 +95,10 @@ class OneBotPlatform:
         if self.core is None:
             return
         self._learn(payload)
+        invite = invitation(payload)
+        if invite is not None:
+            await self._answer(invite, self.core.runtime.settings.bot.all_owner_ids)
+            return
         event = to_event(payload)
         if event is None:
             return
@@ -107,6 +112,21 @@ class OneBotPlatform:
         event = await self._with_quoted(payload, event)
         event = await self._with_name(event)
         await self.core.dispatcher.handle(event, receipt)
+
+    async def _answer(self, invite: Invitation, owners: frozenset[int]) -> None:
+        """Accept or decline an invitation of the bot's account by ``[onebot] invites``."""
+        accept = accepts(invite, self.config.invites, owners)
+        if accept is None:
+            log.info("onebot: invitation to %s left unanswered", invite.group_id)
+            return
+        answer = self.port.approve_join if accept else self.port.decline_join
+        try:
+            await answer(invite.group_id, invite.inviter, invite.reference)
+        except ChatActionError as error:
+            log.warning("onebot: answering the invitation to %s failed: %s", invite.group_id, error)
+            return
+        verb = "accepted" if accept else "declined"
+        log.info("onebot: %s %s's invitation to %s", verb, invite.inviter, invite.group_id)
 
     def _learn(self, payload: dict[str, Any]) -> None:
         """Remember the QQ account an event came through as one of the bot's own."""
