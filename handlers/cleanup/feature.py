@@ -78,6 +78,7 @@ class Cleanup(Feature):
         self._pending = pending
         self._runtime: Runtime | None = None
         self._cleaner: AutoCleaner | None = None
+        self._seeder: RosterSeeder | None = None
         self._running: dict[int, asyncio.Task[None]] = {}
         self._stopping = False
 
@@ -96,7 +97,8 @@ class Cleanup(Feature):
         """Register the daily job as timed work (it runs in the leading process only)."""
         self._runtime = runtime
         self._stopping = False
-        self._cleaner = AutoCleaner(runtime, self._pending, RosterSeeder(runtime))
+        self._seeder = RosterSeeder(runtime)
+        self._cleaner = AutoCleaner(runtime, self._pending, self._seeder)
         runtime.timed.add(self._cleaner)
 
     async def stop(self) -> None:
@@ -104,6 +106,12 @@ class Cleanup(Feature):
         self._stopping = True
         if self._running:
             await asyncio.gather(*self._running.values(), return_exceptions=True)
+
+    def seeder(self, runtime: Runtime) -> RosterSeeder:
+        """The member list seeding, shared with the daily job (made on first use if need be)."""
+        if self._seeder is None:
+            self._seeder = RosterSeeder(runtime)
+        return self._seeder
 
     @property
     def cleaner(self) -> AutoCleaner:
@@ -142,7 +150,7 @@ class Cleanup(Feature):
         self, ctx: Context, days: int, page: int
     ) -> tuple[Text, Keyboard | None]:
         """One page of the /inactive answer, with its page buttons."""
-        await self.cleaner.seeder.refresh(ctx.uow, ctx.chat.id)
+        await self.seeder(ctx.runtime).refresh(ctx.uow, ctx.chat.id)
         now = ctx.runtime.now()
         exempt = await exemptions(ctx.runtime, ctx.uow, ctx.chat.id)
         where = silent_filter(ctx.chat.id, exempt, now, days)
@@ -179,7 +187,7 @@ class Cleanup(Feature):
         if ctx.chat.id in self._running:
             await ctx.say("cleanup.busy")
             return
-        await self.cleaner.seeder.refresh(ctx.uow, ctx.chat.id)
+        await self.seeder(ctx.runtime).refresh(ctx.uow, ctx.chat.id)
         now = ctx.runtime.now()
         exempt = await exemptions(ctx.runtime, ctx.uow, ctx.chat.id)
         chosen = await candidates(ctx.uow, ctx.chat.id, exempt, now, days)
@@ -239,7 +247,7 @@ class Cleanup(Feature):
         assert runtime is not None
         try:
             async with runtime.store.unit() as uow:
-                await self.cleaner.seeder.refresh(uow, chat_id)
+                await self.seeder(runtime).refresh(uow, chat_id)
                 now = runtime.now()
                 exempt = await exemptions(runtime, uow, chat_id)
                 chosen = await candidates(uow, chat_id, exempt, now, days)
