@@ -108,10 +108,16 @@ class AutoCleaner:
         return claimed
 
     async def _seed(self, chat_ids: Iterable[int]) -> None:
-        """Seed each group's members from its member list where due (one unit per group)."""
+        """Seed each group's members from its member list where due (one unit per group).
+
+        A group whose seeding fails is run on what the store has: its run is claimed already.
+        """
         for chat_id in chat_ids:
-            async with self.runtime.store.unit() as uow:
-                await self.seeder.refresh(uow, chat_id)
+            try:
+                async with self.runtime.store.unit() as uow:
+                    await self.seeder.refresh(uow, chat_id)
+            except Exception:
+                log.exception("seeding chat %s from its member list failed", chat_id)
 
     async def _guarded(self, chat_id: int, settings: AutoSettings, plan: RunPlan) -> None:
         try:

@@ -51,7 +51,8 @@ class RosterSeeder:
 
         ``uow`` must not have written anything yet: the seeding commits it. A platform that
         cannot list members is not asked again until the refresh time passes; a failed
-        listing is logged, and the caller goes on with what the store has.
+        listing is logged, asked again next time, and the caller goes on with what the store
+        has.
         """
         if chat_id in self._fetched:
             return False
@@ -60,11 +61,10 @@ class RosterSeeder:
         except ChatActionError as error:
             log.warning("chat %s: no member list to seed inactivity from: %s", chat_id, error)
             return False
+        if roster:
+            async with uow.alone():
+                await MemberRepository(uow).seed(chat_id, listed(roster), self._runtime.now())
+                await uow.commit()
+            log.debug("chat %s: seeded %d members from the member list", chat_id, len(roster))
         self._fetched[chat_id] = True
-        if not roster:
-            return False
-        async with uow.alone():
-            await MemberRepository(uow).seed(chat_id, listed(roster), self._runtime.now())
-            await uow.commit()
-        log.debug("chat %s: seeded %d members from the member list", chat_id, len(roster))
-        return True
+        return bool(roster)
