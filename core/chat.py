@@ -180,6 +180,14 @@ class ChatPort(Protocol):
         """``member``, ``admin``, ``restricted``, ``left`` or ``banned``; None if unknown."""
         ...
 
+    async def roster(self, chat_id: int) -> list[RosterEntry] | None:
+        """Every member of a group at once; None if the platform cannot list members.
+
+        Raise ChatActionError if it can but the listing failed (never an empty list for a
+        failed lookup).
+        """
+        ...
+
     async def send_photo(self, chat_id: int, photo: bytes, caption: Text | str = "") -> int | None:
         """Post an image (PNG bytes) with an optional caption."""
         ...
@@ -239,6 +247,17 @@ class MemberInfo:
     def present(self) -> bool:
         """Whether the person is in the chat now."""
         return self.status in ("member", "admin", "restricted")
+
+
+@dataclass(frozen=True, slots=True)
+class RosterEntry:
+    """One member as the platform's member list gives them (times in UTC, None if unknown)."""
+
+    user: User
+    joined_at: datetime | None = None
+    # When they last posted, as the platform saw it (it sees what the bot missed).
+    last_seen: datetime | None = None
+    is_admin: bool = False
 
 
 # Member permissions that post something in the chat; night mode takes these away.

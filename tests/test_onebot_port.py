@@ -340,3 +340,21 @@ async def test_chat_permissions(linked):
     assert [c["enable"] for c in fake.made("set_group_whole_ban")] == [True, False]
     await port.answer_button("typed:1", "ok")
     assert len(fake.actions) == 2
+
+
+async def test_roster_is_one_member_list_call(linked):
+    port, fake, _ = linked
+    fake.members[GROUP_QQ][0].update(join_time=1_760_000_000, last_sent_time=1_764_000_000)
+    roster = await port.roster(GROUP)
+    assert [(e.user.id, e.user.name, e.is_admin) for e in roster] == [
+        (USER, "nick", False),
+        (ADMIN, "Card", True),
+        (OWNER, "o", True),
+    ]
+    assert roster[0].joined_at == datetime.fromtimestamp(1_760_000_000, UTC)
+    assert roster[0].last_seen == datetime.fromtimestamp(1_764_000_000, UTC)
+    assert roster[1].joined_at is None and roster[1].last_seen is None
+    assert fake.made("get_group_member_list") == [{"group_id": GROUP_QQ}]
+    fake.fail("get_group_member_list", retcode=100)
+    with pytest.raises(ChatActionError):
+        await port.roster(GROUP)

@@ -30,6 +30,7 @@ from core.chat import (
     ChatRights,
     Keyboard,
     MemberInfo,
+    RosterEntry,
 )
 from core.events import (
     Attachment,
@@ -230,6 +231,10 @@ class ConsolePort:
         if user is None:
             return None
         return MemberInfo(user, "admin" if user_id == ADMIN.id else "member")
+
+    async def roster(self, chat_id: int) -> list[RosterEntry] | None:
+        """None: the sandbox's members are seen as they speak or join, nothing to seed from."""
+        return None
 
     async def chat_permissions(self, chat_id: int) -> ChatRights | None:
         """What members of the simulated group may do (everything a fresh group allows)."""

@@ -20,6 +20,7 @@ from core.chat import (
     ChatRights,
     Keyboard,
     MemberInfo,
+    RosterEntry,
 )
 from core.fallbacks import capabilities_of
 from core.ids import IdError, platform_of
@@ -151,6 +152,10 @@ class RoutingPort:
     async def member_status(self, chat_id: int, user_id: int) -> str | None:
         """A member's standing in the chat."""
         return await self.port_for(chat_id).member_status(chat_id, user_id)
+
+    async def roster(self, chat_id: int) -> list[RosterEntry] | None:
+        """Every member of the chat, if its platform can list them."""
+        return await self.port_for(chat_id).roster(chat_id)
 
     async def send_photo(self, chat_id: int, photo: bytes, caption: Text | str = "") -> int | None:
         """Post an image with an optional caption."""

@@ -28,6 +28,7 @@ from core.chat import (
     Keyboard,
     MemberInfo,
     MissingRight,
+    RosterEntry,
 )
 from core.events import User
 from core.ids import ONEBOT, IdError, native_for, scoped
@@ -49,6 +50,8 @@ CAPABILITIES = Capabilities(
 LONGEST_MUTE = 30 * 24 * 3600
 SHORTEST_MUTE = 60
 ROLES = {"owner": "admin", "admin": "admin", "member": "member"}
+# Unix times beyond this are no real join or message time (milliseconds by mistake).
+LATEST_TIME = 10**11
 
 
 class Actions(Protocol):
@@ -93,6 +96,43 @@ def member_user(member: Mapping[str, Any]) -> User:
     qq = int(member["user_id"])
     name = str(member.get("card") or member.get("nickname") or qq)
     return User(id=scoped(ONEBOT, qq), name=name, is_bot=bool(member.get("is_robot", False)))
+
+
+def unix_time(value: object) -> datetime | None:
+    """A member record's Unix time in seconds as a UTC time; None for 0, missing or junk."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not 0 < value < LATEST_TIME:
+        return None
+    return datetime.fromtimestamp(value, UTC)
+
+
+def roster_entry(member: object) -> RosterEntry | None:
+    """One ``get_group_member_list`` record as a roster entry; None if it is malformed."""
+    if not isinstance(member, Mapping):
+        return None
+    qq = member.get("user_id")
+    if isinstance(qq, str) and qq.isascii() and qq.isdigit():
+        qq = int(qq)
+    if isinstance(qq, bool) or not isinstance(qq, int):
+        return None
+    try:
+        user = member_user(member)
+    except IdError:  # a number outside QQ's range
+        return None
+    return RosterEntry(
+        user,
+        joined_at=unix_time(member.get("join_time")),
+        last_seen=unix_time(member.get("last_sent_time")),
+        is_admin=ROLES.get(str(member.get("role"))) == "admin",
+    )
+
+
+def roster_of(data: object) -> list[RosterEntry]:
+    """A whole member list's entries, malformed ones skipped; ChatActionError if no list."""
+    if not isinstance(data, list):
+        raise ChatActionError("failed", "get_group_member_list gave no list")
+    return [entry for entry in map(roster_entry, data) if entry is not None]
 
 
 def message_id(data: object) -> int:
@@ -284,14 +324,12 @@ class OneBotPort:
 
     async def admins(self, chat_id: int) -> frozenset[int]:
         """The group's owner and admins (roles from ``get_group_member_list``)."""
-        members = await self._call("get_group_member_list", chat_id, group_id=native_id(chat_id))
-        if not isinstance(members, list):
-            raise ChatActionError("failed", "get_group_member_list gave no list")
-        return frozenset(
-            scoped(ONEBOT, int(m["user_id"]))
-            for m in members
-            if isinstance(m, Mapping) and ROLES.get(str(m.get("role"))) == "admin"
-        )
+        return frozenset(entry.user.id for entry in await self.roster(chat_id) if entry.is_admin)
+
+    async def roster(self, chat_id: int) -> list[RosterEntry]:
+        """Every member of the group from one ``get_group_member_list`` call."""
+        data = await self._call("get_group_member_list", chat_id, group_id=native_id(chat_id))
+        return roster_of(data)
 
     async def member_count(self, chat_id: int) -> int | None:
         """The group's member count (``get_group_info``); None if it cannot be had."""
