@@ -406,6 +406,7 @@ class QQConsolePort(ConsolePort):
         return None
 
     def _print(self, parts: list[list[Wire]], reply_to: int | None) -> int | None:
+        # As OneBotPort: one message per part, the first quoting, the last one's id returned.
         sent = None
         for number, part in enumerate(parts):
             sent = next(self.group.ids)
@@ -539,14 +540,10 @@ class Sandbox:
         group = self.group
         for user in group.members.values():
             # In the QQ view, the QQ number too: what [bot.owners] onebot would list.
-            number = f"QQ {native_for(ONEBOT, user.id)}" if group.platform == ONEBOT else ""
-            marks = [
+            marks = [f"QQ {native_for(ONEBOT, user.id)}"] if group.platform == ONEBOT else []
+            marks += [
                 m
-                for m, on in (
-                    (number, bool(number)),
-                    ("admin", user == group.admin),
-                    ("speaking", user == group.speaker),
-                )
+                for m, on in (("admin", user == group.admin), ("speaking", user == group.speaker))
                 if on
             ]
             self.write(f"- {user.name}" + (f" ({', '.join(marks)})" if marks else ""))
