@@ -201,7 +201,8 @@ class ChatPort(Protocol):
         *,
         reply_to: int | None = None,
     ) -> int | None:
-        """Post bytes as a document with an optional caption; None if it could not be sent."""
+        """Post bytes as a document with an optional caption; None if it could not be sent
+        (0: sent with no message id of its own, or a notice stood in for it)."""
         ...
 
     async def download(self, file_id: str, max_bytes: int) -> bytes:

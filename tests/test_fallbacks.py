@@ -10,7 +10,7 @@ import pytest
 from bot.platforms.console import CONSOLE_CAPABILITIES, ConsolePort, Group
 from bot.platforms.telegram.port import TelegramPort
 from core.chat import ALL_CAPABILITIES, Capabilities, ChatActionError, ChatPort
-from core.fallbacks import NO_FILES, FallbackPort, capabilities_of, with_fallbacks
+from core.fallbacks import NO_FILES, NOT_A_FILE, FallbackPort, capabilities_of, with_fallbacks
 from core.outbound import QueuedPort
 
 NOTHING = Capabilities(
@@ -107,7 +107,9 @@ async def test_copy_without_copy_says_unsupported() -> None:
 
 async def test_files_without_files_post_the_notice_or_refuse_to_fetch() -> None:
     port, inner = wrapped(NOTHING)
-    assert await port.send_file(-1, b"a,b", "export.csv", "caption", reply_to=3) is None
+    assert await port.send_file(-1, b"a,b", "export.csv", "caption", reply_to=3) == NOT_A_FILE
+    # The second part of an export: no second notice.
+    assert await port.send_file(-1, b"c,d", "export-2.csv", reply_to=3) == NOT_A_FILE
     assert inner.calls == [("send", -1, "needs files", {"reply_to": 3})]
     with pytest.raises(ChatActionError) as caught:
         await port.download("file-1", 100)
@@ -122,7 +124,7 @@ async def test_an_upload_refused_as_unsupported_posts_the_notice() -> None:
         raise ChatActionError("unsupported", "no upload_group_file here")
 
     inner.send_file = refuse  # type: ignore[method-assign]
-    assert await port.send_file(-1, b"a,b", "export.csv", "caption", reply_to=3) is None
+    assert await port.send_file(-1, b"a,b", "export.csv", "caption", reply_to=3) == NOT_A_FILE
     assert inner.calls == [("send", -1, "needs files", {"reply_to": 3})]
 
 
