@@ -33,11 +33,13 @@ from core.events import (
     User,
 )
 from core.feature import Feature
+from core.ids import ONEBOT, TELEGRAM, scoped
 from core.permissions import AdminCache
 from core.runtime import Runtime
 from core.scheduling import Scheduler
 from handlers.captcha.feature import Captcha
 from handlers.moderation.actions import REPORT_ACTION, Action, Case, enforce
+from handlers.moderation.arguments import Who, parse_who
 from handlers.moderation.bans import Refusal, comment_verdict, is_banned, judge_request
 from handlers.moderation.compiled import CompiledRules
 from handlers.moderation.enforcement import Enforcement
@@ -148,6 +150,21 @@ def test_mute_entry(by: int | None, until: datetime | None, logged: Any) -> None
     assert entry is not None
     assert (entry.action, entry.seconds) == logged
     assert (entry.actor_id, entry.target_id, entry.reason) == (ADMIN, MEMBER.id, "manual")
+
+
+@pytest.mark.parametrize(
+    ("word", "platform", "who"),
+    [
+        ("12345", TELEGRAM, Who(user_id=12345)),
+        # A QQ number typed in a QQ group is that group's member, not a Telegram id.
+        ("223344", ONEBOT, Who(user_id=scoped(ONEBOT, 223344))),
+        ("0", ONEBOT, None),
+        ("@alice_x", ONEBOT, Who(username="alice_x")),
+        ("abc", TELEGRAM, None),
+    ],
+)
+def test_a_typed_id_belongs_to_the_groups_platform(word: str, platform: str, who: Any) -> None:
+    assert parse_who(word, platform) == who
 
 
 # ---------------------------------------------------------------- the flows

@@ -82,7 +82,7 @@ async def resolve_target(command: Command, ctx: Context) -> Target | None:
             return None
         return Target(reply.sender, command.arg_text, reply.message_id, reply.text)
     first, rest = split_first(command.arg_text)
-    who = parse_who(first) if first else None
+    who = parse_who(first, ctx.chat.platform) if first else None
     if who is None:
         await ctx.say("enforcement.target_usage", command=command.name)
         return None
