@@ -3,7 +3,7 @@
 python -m bot run --config config.toml     start the bot: Telegram, OneBot (QQ) or both
 python -m bot migrate                      apply database migrations and exit
 python -m bot health [--max-age 60]        exit 0 if the running bot's heartbeat is fresh
-python -m bot sandbox [--lang en]          try the bot in a simulated group, no token needed
+python -m bot sandbox [--lang en] [--qq]   try the bot in a simulated group, no token needed
 python -m bot bench                        measure update throughput against bare PTB
 python -m bot bench --schedule             measure start-up and lateness of 10,000 schedules
 python -m bot bench --autoreply            measure auto-reply matching with 10 and 10,000 rules
@@ -106,13 +106,20 @@ def _sandbox_arguments(cmd: argparse.ArgumentParser) -> None:
         choices=("zh", "en"),
         help="the sandbox's language (default: bot.default_language)",
     )
+    cmd.add_argument(
+        "--qq",
+        action="store_true",
+        help="show the group as QQ (OneBot v11) does: no buttons or edits, plain text",
+    )
 
 
 def _sandbox(args: argparse.Namespace, settings: Settings) -> None:
     """A simulated group on standard input and output."""
     from bot.platforms.console import run_sandbox
 
-    asyncio.run(run_sandbox(settings, sys.stdin, sys.stdout, db_url=args.db, language=args.lang))
+    asyncio.run(
+        run_sandbox(settings, sys.stdin, sys.stdout, db_url=args.db, language=args.lang, qq=args.qq)
+    )
 
 
 def _bench_commands() -> tuple[Subcommand, ...]:
@@ -163,14 +170,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _startup_failure(error: Exception) -> int:
-    """One clear line for failures outside our control (token refused, no database)."""
+    """One clear line for failures outside our control (token refused, no database, the
+    OneBot port taken)."""
     from sqlalchemy.exc import SQLAlchemyError
     from telegram.error import InvalidToken, TelegramError
+
+    from bot.platforms.onebot.transport import ListenError
 
     if isinstance(error, InvalidToken):
         print("config error: telegram.token: rejected by Telegram", file=sys.stderr)
         return EXIT_CONFIG
-    if isinstance(error, TelegramError):
+    if isinstance(error, ListenError):
+        print(f"error: {error}", file=sys.stderr)
+    elif isinstance(error, TelegramError):
         print(f"error: cannot reach the Telegram Bot API: {error}", file=sys.stderr)
     elif isinstance(error, SQLAlchemyError | OSError):
         print(f"error: database: {error}".splitlines()[0], file=sys.stderr)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from bot.presses import ButtonStage, Route, acknowledge, stale_ack
-from bot.typed_choices import ChoiceBook, is_typed
+from bot.presses import ButtonStage, Route, acknowledge, is_typed, stale_ack
+from bot.typed_choices import ChoiceBook
 from core.buttons import Ack
 from core.chat import MissingRight
 from core.context import Context

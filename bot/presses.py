@@ -20,6 +20,21 @@ from core.feature import ButtonSpec, Feature
 
 log = logging.getLogger(__name__)
 
+# The press id of a typed choice (``bot.typed_choices``): this prefix, then the id of the
+# member's message that made it (a platform's own press ids never look like this).
+TYPED = "typed:"
+
+
+def is_typed(press_id: str) -> bool:
+    """Whether a press was typed rather than pressed."""
+    return press_id.startswith(TYPED)
+
+
+def typed_message(press_id: str) -> int | None:
+    """The member's message a typed press came from; None for a real press."""
+    number = press_id.removeprefix(TYPED) if is_typed(press_id) else ""
+    return int(number) if number.lstrip("-").isdigit() else None
+
 
 @dataclass(frozen=True, slots=True)
 class Route:
@@ -83,8 +98,17 @@ async def stale_ack(ctx: Context) -> Ack:
 
 
 async def acknowledge(ctx: Context, event: ButtonPress, ack: Ack) -> None:
-    """Answer a press once; a failed answer is logged (the press itself was handled)."""
+    """Answer a press once; a failed answer is logged (the press itself was handled).
+
+    A typed choice has no pop-up to answer with: its answer, if it says anything, is a
+    reply to the member's message in the chat.
+    """
     try:
+        if is_typed(event.press_id):
+            if ack.text:
+                reply_to = typed_message(event.press_id)
+                await ctx.port.send(event.chat.id, ack.text, reply_to=reply_to)
+            return
         await ctx.port.answer_button(event.press_id, ack.text, ack.alert)
     except Exception:
         log.exception("could not answer press %s in chat %s", event.press_id, ctx.chat.id)

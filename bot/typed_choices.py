@@ -1,4 +1,4 @@
-"""Typed choices: buttons on a platform that has none (the sandbox; later OneBot).
+"""Typed choices: buttons on a platform that has none (the sandbox, QQ through OneBot).
 
 ``ChoicePort`` shows a message's buttons as lines under its text (``1. Confirm``, or the
 labels themselves when they are numbers, as a captcha's sums) and remembers them per chat.
@@ -10,14 +10,13 @@ for admin-only buttons), only while the offer is fresh; any other message passes
 
 from __future__ import annotations
 
-import itertools
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.presses import ButtonStage
+from bot.presses import TYPED, ButtonStage
 from core.chat import Button, ChatPort, Keyboard
 from core.events import ButtonPress, Event, Message
 from core.runtime import Runtime
@@ -28,13 +27,6 @@ from storage.unit import UnitOfWork
 OFFER_TTL = timedelta(minutes=30)
 # Offers kept per chat; the oldest goes first.
 MAX_OFFERS = 20
-# The press id of a typed choice (a platform's own press ids never look like this).
-TYPED = "typed:"
-
-
-def is_typed(press_id: str) -> bool:
-    """Whether a press was typed rather than pressed."""
-    return press_id.startswith(TYPED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +77,6 @@ class ChoiceBook:
 
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     offers: dict[int, list[Offer]] = field(default_factory=dict)
-    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def offer(self, chat_id: int, message_id: int, buttons: Keyboard | None) -> None:
         """Remember a message's action buttons (none: forget its earlier ones)."""
@@ -131,7 +122,7 @@ class ChoiceBook:
         if admins_only and not await runtime.is_admin_of(event.chat.id, event.sender.id):
             return event
         data = button.data or ""
-        press_id = f"{TYPED}{next(self._ids)}"
+        press_id = f"{TYPED}{event.message_id}"
         return ButtonPress(
             event.chat, event.sender, offer.message_id, data, press_id, update_id=event.update_id
         )

@@ -50,7 +50,8 @@ class Capabilities:
     it is sent anew); ``copy``: repost any message (else its text); ``pin``; ``files``:
     documents that can be downloaded again by id; ``forward_names``: the names of forwarded
     messages' origins; ``join_requests``: requests to approve; ``member_list``: who the
-    admins are and how many members there are.
+    admins are and how many members there are; ``uploads``: post a document (an export),
+    which an implementation may still refuse at run time (``unsupported``).
     """
 
     buttons: bool = True
@@ -61,6 +62,7 @@ class Capabilities:
     forward_names: bool = True
     join_requests: bool = True
     member_list: bool = True
+    uploads: bool = True
 
 
 # Everything; the Telegram platform can do it all.
@@ -178,6 +180,14 @@ class ChatPort(Protocol):
         """``member``, ``admin``, ``restricted``, ``left`` or ``banned``; None if unknown."""
         ...
 
+    async def roster(self, chat_id: int) -> list[RosterEntry] | None:
+        """Every member of a group at once; None if the platform cannot list members.
+
+        Raise ChatActionError if it can but the listing failed (never an empty list for a
+        failed lookup).
+        """
+        ...
+
     async def send_photo(self, chat_id: int, photo: bytes, caption: Text | str = "") -> int | None:
         """Post an image (PNG bytes) with an optional caption."""
         ...
@@ -191,7 +201,8 @@ class ChatPort(Protocol):
         *,
         reply_to: int | None = None,
     ) -> int | None:
-        """Post bytes as a document with an optional caption; None if it could not be sent."""
+        """Post bytes as a document with an optional caption; None if it could not be sent
+        (0: sent with no message id of its own, or a notice stood in for it)."""
         ...
 
     async def download(self, file_id: str, max_bytes: int) -> bytes:
@@ -237,6 +248,17 @@ class MemberInfo:
     def present(self) -> bool:
         """Whether the person is in the chat now."""
         return self.status in ("member", "admin", "restricted")
+
+
+@dataclass(frozen=True, slots=True)
+class RosterEntry:
+    """One member as the platform's member list gives them (times in UTC, None if unknown)."""
+
+    user: User
+    joined_at: datetime | None = None
+    # When they last posted, as the platform saw it (it sees what the bot missed).
+    last_seen: datetime | None = None
+    is_admin: bool = False
 
 
 # Member permissions that post something in the chat; night mode takes these away.

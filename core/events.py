@@ -195,6 +195,8 @@ class JoinRequest:
 
     ``reference`` is the platform's own handle on the request, opaque to features: it is
     kept with the pending request and given back to ``approve_join`` / ``decline_join``.
+    ``comment`` is what the applicant wrote with it (QQ's answer to the join question,
+    Telegram's bio): untrusted text, shown only as a Text segment.
     """
 
     chat: Chat
@@ -202,6 +204,35 @@ class JoinRequest:
     date: datetime
     update_id: int | None = None  # as Message.update_id
     reference: str = ""
+    comment: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MemberMuted:
+    """A member was muted (until ``until``) or their mute was lifted (``until`` None).
+
+    Reported where the platform tells of mutes it did not get from the bot (QQ's
+    ``group_ban``): the bot's own mutes are not reported back, it recorded them itself.
+    ``by`` is who did it, when the platform says.
+    """
+
+    chat: Chat
+    user: User
+    by: int | None
+    until: datetime | None
+    update_id: int | None = None  # as Message.update_id
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRemoved:
+    """A message was removed from a chat (recalled by its sender, or deleted by ``by``)."""
+
+    chat: Chat
+    message_id: int
+    # Who had sent it.
+    user: User
+    by: int | None
+    update_id: int | None = None  # as Message.update_id
 
 
 Event = (
@@ -215,6 +246,8 @@ Event = (
     | ButtonPress
     | JoinRequest
     | Reaction
+    | MemberMuted
+    | MessageRemoved
 )
 
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from core.chat import ChatPort
 from core.config import CoreSettings
 from core.i18n import Translator
+from core.ids import IdError, platform_of
 from core.permissions import AdminCache
 from core.rights import RightsNotices
 from core.scheduling import Scheduler
@@ -42,6 +43,9 @@ class Runtime(Generic[SettingsT]):
     admins: AdminCache
     scheduler: Scheduler
     bot_id: int = 0
+    # The bot's further accounts (a QQ account beside Telegram, several QQ accounts): the
+    # platforms add them as they learn them; ``is_bot`` knows them all.
+    accounts: set[int] = field(default_factory=set)
     bot_username: str | None = None
     clock: Callable[[], datetime] = _utcnow
     rights: RightsNotices = field(default_factory=RightsNotices)
@@ -49,6 +53,23 @@ class Runtime(Generic[SettingsT]):
     # Accounts the platforms post as when a chat speaks (never a person): records stored
     # before messages sent as a chat were refused may carry them; boards leave them off.
     stand_ins: frozenset[int] = frozenset()
+
+    def is_bot(self, user_id: int | None) -> bool:
+        """Whether an id is one of the bot's own accounts, on any platform."""
+        return user_id is not None and (user_id == self.bot_id or user_id in self.accounts)
+
+    @property
+    def own_ids(self) -> frozenset[int]:
+        """Every id the bot itself posts as."""
+        return frozenset({self.bot_id, *self.accounts})
+
+    def own_ids_on(self, chat_id: int) -> frozenset[int]:
+        """The bot's ids on the platform a chat is on (the ones that may be its members)."""
+        try:
+            platform = platform_of(chat_id)
+            return frozenset(i for i in self.own_ids if platform_of(i) == platform)
+        except IdError:
+            return self.own_ids
 
     def now(self) -> datetime:
         """The current time in UTC (controllable in tests)."""

@@ -23,6 +23,8 @@ from storage.upsert import insert_missing, upsert
 
 MAX_DETAIL = 500
 MAX_TEXT = 500
+# A report's ``handled_action`` when its message was removed before an admin pressed.
+REMOVED = "removed"
 
 
 def _approved_key(chat_id: int) -> tuple[str, int]:
@@ -82,12 +84,12 @@ class LogEntry:
 
 @dataclass(frozen=True, slots=True)
 class Restriction:
-    """A temporary mute or ban and when it ends."""
+    """A mute or ban and when it ends (None: a ban without end)."""
 
     chat_id: int
     user_id: int
     kind: str
-    until: datetime
+    until: datetime | None
 
 
 class ModerationRepository:
@@ -222,8 +224,11 @@ class ModerationRepository:
 
     # ------------------------------------------------------------------ timed restrictions
 
-    async def restrict_until(self, chat_id: int, user_id: int, kind: str, until: datetime) -> None:
-        """Remember that a mute or ban ends at ``until`` (replacing an earlier end)."""
+    async def restrict_until(
+        self, chat_id: int, user_id: int, kind: str, until: datetime | None
+    ) -> None:
+        """Remember that a mute or ban ends at ``until`` (None: a ban without end), replacing
+        an earlier end."""
         await ChatRepository(self._uow).ensure_exists(chat_id)
         session = await self._uow.session()
         row = {"chat_id": chat_id, "user_id": user_id, "kind": kind, "until": until}
@@ -236,7 +241,7 @@ class ModerationRepository:
         )
 
     async def forget_restriction(self, chat_id: int, user_id: int, kind: str) -> bool:
-        """Drop a timed restriction (lifted, or made permanent); False if there was none."""
+        """Drop a stored mute or ban (lifted, or a mute made permanent); False if none."""
         session = await self._uow.session()
         result = await session.execute(
             delete(TimedRestrictionRow).where(
@@ -248,15 +253,19 @@ class ModerationRepository:
         return bool(getattr(result, "rowcount", 0))
 
     async def restriction(self, chat_id: int, user_id: int, kind: str) -> Restriction | None:
-        """One timed restriction, if stored."""
+        """One stored mute or ban, if any."""
         session = await self._uow.session()
         row = await session.get(TimedRestrictionRow, (chat_id, user_id, kind))
         return None if row is None else Restriction(row.chat_id, row.user_id, row.kind, row.until)
 
     async def restrictions(self, *, before: datetime | None = None) -> list[Restriction]:
-        """Every timed restriction (ending before ``before``, if given), soonest first."""
+        """Every restriction with an end (ending before ``before``, if given), soonest first."""
         session = await self._uow.session()
-        query = select(TimedRestrictionRow).order_by(TimedRestrictionRow.until)
+        query = (
+            select(TimedRestrictionRow)
+            .where(TimedRestrictionRow.until.is_not(None))
+            .order_by(TimedRestrictionRow.until)
+        )
         if before is not None:
             query = query.where(TimedRestrictionRow.until < before)
         rows = await session.scalars(query)
@@ -327,6 +336,20 @@ class ModerationRepository:
         session.add(row)
         await session.flush()
         return row.id
+
+    async def close_reports(self, chat_id: int, message_id: int, by: int) -> int:
+        """Mark the open reports of a removed message handled (``REMOVED``); how many."""
+        session = await self._uow.session()
+        result = await session.execute(
+            update(ReportRow)
+            .where(
+                ReportRow.chat_id == chat_id,
+                ReportRow.message_id == message_id,
+                ReportRow.handled_by.is_(None),
+            )
+            .values(handled_by=by, handled_action=REMOVED)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def report(self, report_id: int) -> ReportRow | None:
         """One report."""

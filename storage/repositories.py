@@ -199,6 +199,18 @@ class LearnedPerson:
     present: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class ListedMember:
+    """A person on the platform's member list of a group (times in UTC, None if unknown)."""
+
+    user_id: int
+    name: str
+    username: str | None = None
+    is_bot: bool = False
+    joined_at: datetime | None = None
+    last_seen: datetime | None = None
+
+
 class MemberRepository:
     """Members the bot has seen, and their activity."""
 
@@ -252,6 +264,70 @@ class MemberRepository:
             ("chat_id", "user_id"),
             lambda _, new: {"name": new.name, "username": new.username},
         )
+
+    async def seed(self, chat_id: int, listed: Sequence[ListedMember], now: datetime) -> None:
+        """Store the platform's member list of a group: everyone on it is present.
+
+        A new member gets the list's join and last message times (the join time if no
+        message is known; now, as ``learn`` does, if neither is). A stored member's last
+        sight only moves forward and their join time is filled if missing (replaced if the
+        bot saw them leave: they rejoined). Nobody off the list is touched. Two statements
+        at most, whatever the group's size.
+        """
+        session = await self._uow.session()
+        timed: list[dict[str, Any]] = []
+        untimed: list[dict[str, Any]] = []
+        # One row per person: PostgreSQL refuses to upsert one row twice in a statement.
+        for person in {p.user_id: p for p in listed}.values():
+            row = _listed_values(chat_id, person, now)
+            (timed if row["last_seen"] is not None else untimed).append(row)
+        keys = ("chat_id", "user_id")
+        await upsert(session, MemberRow.__table__, timed, keys, _merge_listed)
+        for row in untimed:
+            row["last_seen"] = now
+        await upsert(session, MemberRow.__table__, untimed, keys, _merge_listed_untimed)
+
+
+def _listed_values(chat_id: int, person: ListedMember, now: datetime) -> dict[str, Any]:
+    """A member list entry as a members row (``last_seen`` None when no time is known)."""
+    seen = person.last_seen or person.joined_at
+    return {
+        "chat_id": chat_id,
+        "user_id": person.user_id,
+        "name": person.name[:255],
+        "username": person.username,
+        "is_bot": person.is_bot,
+        # When the bot learned of them: the bot's earliest sign in a group reads this.
+        "first_seen": now,
+        # A clock ahead of ours must not make a member look active in the future.
+        "last_seen": None if seen is None else min(seen, now),
+        "message_count": 0,
+        "joined_at": person.joined_at,
+        "left_at": None,
+    }
+
+
+def _merge_listed_untimed(current: Any, new: Any) -> dict[str, Any]:
+    """How a stored member absorbs a member list entry without times: present, renamed."""
+    return {
+        "name": new.name,
+        "username": func.coalesce(new.username, current.username),
+        "left_at": None,
+    }
+
+
+def _merge_listed(current: Any, new: Any) -> dict[str, Any]:
+    """How a stored member absorbs a member list entry with times (both dialects)."""
+    rejoined = and_(current.left_at.is_not(None), new.joined_at.is_not(None))
+    return {
+        **_merge_listed_untimed(current, new),
+        "last_seen": case(
+            (new.last_seen > current.last_seen, new.last_seen), else_=current.last_seen
+        ),
+        "joined_at": case(
+            (rejoined, new.joined_at), else_=func.coalesce(current.joined_at, new.joined_at)
+        ),
+    }
 
 
 def _member_values(item: Activity) -> dict[str, Any]:

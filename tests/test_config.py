@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -438,6 +439,28 @@ def test_unreachable_database_is_one_line_and_exit_1(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[-1].startswith("error: database:")
+
+
+def test_taken_onebot_port_is_one_line_naming_onebot(tmp_path: Path) -> None:
+    """A reverse OneBot port already in use stops start-up with one OneBot line."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env = {**_clean_env(), "BOT_ONEBOT__MODE": "reverse"}
+        env["BOT_ONEBOT__PORT"] = str(taken.getsockname()[1])
+        env["BOT_DATABASE__URL"] = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: onebot: cannot listen on 127.0.0.1:"), last
 
 
 # --- bot owners per platform ----------------------------------------------------------------

@@ -12,8 +12,11 @@ from core.events import (
     Chat,
     Command,
     Event,
+    JoinRequest,
     MemberJoined,
+    MemberMuted,
     Message,
+    MessageRemoved,
     User,
     event_chat,
     event_user,
@@ -122,8 +125,23 @@ def test_chat_is_group(chat_type: str, is_group: bool) -> None:
         (MemberJoined(GROUP, ANN, WHEN), ANN),
         (AdminsChanged(GROUP, ANN), ANN),
         (BotStatusChanged(GROUP, "administrator", True), None),
+        (JoinRequest(GROUP, ANN, WHEN, comment="hi"), ANN),
+        (MemberMuted(GROUP, ANN, 99, WHEN), ANN),
+        (MemberMuted(GROUP, ANN, None, None), ANN),
+        # A removed message's person is its sender, not whoever removed it.
+        (MessageRemoved(GROUP, 7, ANN, 99), ANN),
     ],
-    ids=["message", "command", "joined", "admins", "bot-status"],
+    ids=[
+        "message",
+        "command",
+        "joined",
+        "admins",
+        "bot-status",
+        "request",
+        "muted",
+        "unmuted",
+        "removed",
+    ],
 )
 def test_event_chat_and_user(event: Event, user: User | None) -> None:
     assert event_chat(event) == GROUP

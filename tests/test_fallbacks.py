@@ -10,7 +10,7 @@ import pytest
 from bot.platforms.console import CONSOLE_CAPABILITIES, ConsolePort, Group
 from bot.platforms.telegram.port import TelegramPort
 from core.chat import ALL_CAPABILITIES, Capabilities, ChatActionError, ChatPort
-from core.fallbacks import NO_FILES, FallbackPort, capabilities_of, with_fallbacks
+from core.fallbacks import NO_FILES, NOT_A_FILE, FallbackPort, capabilities_of, with_fallbacks
 from core.outbound import QueuedPort
 
 NOTHING = Capabilities(
@@ -22,6 +22,7 @@ NOTHING = Capabilities(
     forward_names=False,
     join_requests=False,
     member_list=False,
+    uploads=False,
 )
 
 
@@ -106,11 +107,37 @@ async def test_copy_without_copy_says_unsupported() -> None:
 
 async def test_files_without_files_post_the_notice_or_refuse_to_fetch() -> None:
     port, inner = wrapped(NOTHING)
-    assert await port.send_file(-1, b"a,b", "export.csv", "caption", reply_to=3) is None
+    assert await port.send_file(-1, b"a,b", "export.csv", "caption", reply_to=3) == NOT_A_FILE
+    # The second part of an export: no second notice.
+    assert await port.send_file(-1, b"c,d", "export-2.csv", reply_to=3) == NOT_A_FILE
     assert inner.calls == [("send", -1, "needs files", {"reply_to": 3})]
     with pytest.raises(ChatActionError) as caught:
         await port.download("file-1", 100)
     assert caught.value.reason == NO_FILES
+
+
+async def test_an_upload_refused_as_unsupported_posts_the_notice() -> None:
+    """An implementation without uploads at run time: the same notice as no ``uploads``."""
+    port, inner = wrapped(Capabilities(buttons=False, files=False))
+
+    async def refuse(*args: Any, **kwargs: Any) -> int:
+        raise ChatActionError("unsupported", "no upload_group_file here")
+
+    inner.send_file = refuse  # type: ignore[method-assign]
+    assert await port.send_file(-1, b"a,b", "export.csv", "caption", reply_to=3) == NOT_A_FILE
+    assert inner.calls == [("send", -1, "needs files", {"reply_to": 3})]
+
+
+async def test_an_upload_failing_otherwise_is_the_callers_to_handle() -> None:
+    port, inner = wrapped(Capabilities(buttons=False))
+
+    async def fail(*args: Any, **kwargs: Any) -> int:
+        raise ChatActionError("failed", "boom")
+
+    inner.send_file = fail  # type: ignore[method-assign]
+    with pytest.raises(ChatActionError, match="boom"):
+        await port.send_file(-1, b"", "f.csv")
+    assert inner.calls == []
 
 
 async def test_what_a_port_can_do_passes_through_the_fallbacks() -> None:

@@ -8,6 +8,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,34 @@ def test_a_missing_config_file_is_one_clear_line(tmp_path: Path, command: str) -
     assert done.returncode == 2
     assert done.stderr.splitlines() == ["config error: config file missing.toml: not found"]
     assert not (tmp_path / "data").exists()
+
+
+_TOML = re.compile(r"```toml\n(.*?)```", re.DOTALL)
+
+
+def test_readme_qq_section_runs_without_a_telegram_token(tmp_path: Path) -> None:
+    """ "QQ groups": its config snippet loads, and each run it shows needs no Telegram token."""
+    from core.ids import ONEBOT, scoped
+
+    text = section("## QQ groups (OneBot v11)")
+    snippet = tmp_path / "config.toml"
+    snippet.write_text(textwrap.dedent(_TOML.findall(text)[0]), "utf-8")
+    settings = load_settings(snippet, {}, require_token=True)
+    assert settings.onebot.mode == "reverse"
+    assert (settings.onebot.port, settings.onebot.path) == (6700, "/onebot/v11/ws")
+    assert f"ws://HOST:{settings.onebot.port}{settings.onebot.path}" in text
+    assert scoped(ONEBOT, 123456789) in settings.bot.all_owner_ids
+    runs = [words for words in commands(text) if words[-3:] == ["-m", "bot", "run"]]
+    assert runs
+    for words in runs:
+        env = dict(w.split("=", 1) for w in words if re.fullmatch(r"[A-Z_]+=.*", w))
+        assert "TELEGRAM_BOT_TOKEN" not in env
+        assert load_settings(None, env, require_token=True).onebot.mode == "reverse"
+
+
+def test_readme_sandbox_qq_command_parses() -> None:
+    """The README's ``python -m bot sandbox --qq`` is a real flag."""
+    from bot.__main__ import SUBCOMMANDS, _parser
+
+    assert "python -m bot sandbox --qq" in README.read_text("utf-8")
+    assert _parser(SUBCOMMANDS).parse_args(["sandbox", "--qq"]).qq is True

@@ -172,7 +172,7 @@ async def test_compare_would_see_a_difference(store: Store) -> None:
 
 
 @pytest.mark.parametrize(
-    ("revision", "reached"), [("head", "0013"), ("0003", "0003"), ("0001", "0001")]
+    ("revision", "reached"), [("head", "0014"), ("0013", "0013"), ("0001", "0001")]
 )
 async def test_upgrade_to_named_revision(engine: AsyncEngine, revision: str, reached: str) -> None:
     await upgrade(engine, revision)
@@ -388,3 +388,75 @@ async def test_a_new_group_row_says_its_platform(store: Store) -> None:
         onebot = await repo.get(scoped("onebot", 10001))
     assert telegram is not None and telegram.platform == "telegram"
     assert onebot is not None and onebot.platform == "onebot"
+
+
+# --- 0014: bans are kept while they hold ---------------------------------------------------
+
+BAN_GROUP = -1001234567890123
+TIMED_ROWS = [
+    (BAN_GROUP, 501, "ban", "2026-12-10 00:00:00"),
+    (BAN_GROUP, 502, "mute", "2026-12-05 00:00:00"),
+]
+
+
+async def _restrictions(engine: AsyncEngine) -> list[tuple[Any, ...]]:
+    async with engine.connect() as conn:
+        rows = await conn.exec_driver_sql(
+            "SELECT chat_id, user_id, kind, until FROM timed_restrictions ORDER BY user_id"
+        )
+        return [tuple(row) for row in rows.all()]
+
+
+async def _insert_restrictions(engine: AsyncEngine, rows: list[tuple[Any, ...]]) -> None:
+    async with engine.begin() as conn:
+        for chat_id, user_id, kind, until in rows:
+            shown = "NULL" if until is None else f"'{until}'"
+            await conn.exec_driver_sql(
+                "INSERT INTO timed_restrictions (chat_id, user_id, kind, until, created_at)"
+                f" VALUES ({chat_id}, {user_id}, '{kind}', {shown}, '2026-12-01 00:00:00')"
+            )
+
+
+def _stamps(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows with their ``until`` as text (drivers read it back as text or as a datetime)."""
+    return [(*row[:3], None if row[3] is None else str(row[3])[:19]) for row in rows]
+
+
+async def test_upgrade_from_0013_keeps_timed_restrictions_and_takes_bans_without_end(
+    engine: AsyncEngine,
+) -> None:
+    """A 0013 database's timed mutes and bans survive 0014, which then also holds a ban
+    without end (until NULL), as a permanent /ban now stores."""
+    await upgrade(engine, "0013")
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql(
+            "INSERT INTO chats (id, title, platform, created_at, updated_at) VALUES"
+            f" ({BAN_GROUP}, 'G', 'telegram', '2026-12-01 00:00:00', '2026-12-01 00:00:00')"
+        )
+    await _insert_restrictions(engine, TIMED_ROWS)
+    await upgrade(engine, "head")
+    assert _stamps(await _restrictions(engine)) == TIMED_ROWS
+    await _insert_restrictions(engine, [(BAN_GROUP, 503, "ban", None)])
+    assert _stamps(await _restrictions(engine)) == [*TIMED_ROWS, (BAN_GROUP, 503, "ban", None)]
+
+
+async def test_0014_down_drops_only_bans_without_end(engine: AsyncEngine) -> None:
+    """Downgrading to 0013 (whose column is NOT NULL) keeps the timed rows and drops the bans
+    without end; upgrading again takes them again."""
+    await upgrade(engine, "head")
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql(
+            "INSERT INTO chats (id, title, platform, created_at, updated_at) VALUES"
+            f" ({BAN_GROUP}, 'G', 'telegram', '2026-12-01 00:00:00', '2026-12-01 00:00:00')"
+        )
+    await _insert_restrictions(engine, [*TIMED_ROWS, (BAN_GROUP, 503, "ban", None)])
+    await downgrade(engine, "0013")
+    assert _stamps(await _restrictions(engine)) == TIMED_ROWS
+    async with engine.connect() as conn:
+        columns = await conn.run_sync(
+            lambda sync: {c["name"]: c for c in inspect(sync).get_columns("timed_restrictions")}
+        )
+    assert columns["until"]["nullable"] is False
+    await upgrade(engine, "head")
+    await _insert_restrictions(engine, [(BAN_GROUP, 503, "ban", None)])
+    assert len(await _restrictions(engine)) == 3

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -30,7 +30,9 @@ from core.events import (
     JoinRequest,
     MemberJoined,
     MemberLeft,
+    MemberMuted,
     Message,
+    MessageRemoved,
     User,
 )
 from core.ids import ONEBOT, scoped
@@ -329,9 +331,6 @@ def test_bot_made_or_unmade_admin(
 @pytest.mark.parametrize(
     "payload",
     [
-        notice("group_ban", "ban", operator_id=ADMIN, duration=600),
-        notice("group_ban", "lift_ban", operator_id=ADMIN, duration=0),
-        notice("group_recall", operator_id=ADMIN, message_id=42),
         notice("group_upload", file={"id": "x", "name": "a", "size": 1, "busid": 102}),
         notice("notify", "poke", target_id=SELF),
         notice("friend_add"),
@@ -343,12 +342,91 @@ def test_notices_without_a_neutral_event(payload: dict[str, Any]) -> None:
     assert to_event(payload) is None
 
 
+@pytest.mark.parametrize(
+    ("payload", "by", "until"),
+    [
+        (notice("group_ban", "ban", operator_id=ADMIN, duration=600), ADMIN, 600),
+        (notice("group_ban", "ban", operator_id=str(ADMIN), duration="60"), ADMIN, 60),
+        (notice("group_ban", "lift_ban", operator_id=ADMIN, duration=0), ADMIN, None),
+        (notice("group_ban", "lift_ban", operator_id=None, duration=0), None, None),
+        (notice("group_ban", "lift_ban", operator_id=0), None, None),
+    ],
+)
+def test_a_mute_by_hand(payload: dict[str, Any], by: int | None, until: int | None) -> None:
+    assert to_event(payload) == MemberMuted(
+        G,
+        User(q(ALICE), str(ALICE)),
+        q(by) if by is not None else None,
+        WHEN + timedelta(seconds=until) if until is not None else None,
+        update_id=update_id(payload),
+    )
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        # The bot's own set_group_ban, reported back: it recorded it when it made it.
+        notice("group_ban", "ban", operator_id=SELF, duration=600),
+        notice("group_ban", "lift_ban", operator_id=str(SELF), duration=0),
+        # The whole group muted: nobody's mute.
+        notice("group_ban", "ban", user_id=0, operator_id=ADMIN, duration=-1),
+        notice("group_ban", "lift_ban", user_id=0, operator_id=ADMIN),
+        notice("group_ban", "ban", operator_id=ADMIN, duration=0),
+        notice("group_ban", "ban", operator_id=ADMIN),
+        notice("group_ban", "ban", operator_id=ADMIN, duration="soon"),
+        notice("group_ban", "ban", operator_id=ADMIN, duration=10**30),
+        notice("group_ban", "other", operator_id=ADMIN, duration=60),
+    ],
+)
+def test_mutes_that_are_no_event(payload: dict[str, Any]) -> None:
+    assert to_event(payload) is None
+
+
+@pytest.mark.parametrize(
+    ("operator", "by"),
+    [(ADMIN, ADMIN), (ALICE, ALICE), (SELF, SELF), (None, None), ("0", None)],
+)
+def test_a_recalled_message(operator: object, by: int | None) -> None:
+    payload = notice("group_recall", operator_id=operator, message_id=42)
+    assert to_event(payload) == MessageRemoved(
+        G,
+        42,
+        User(q(ALICE), str(ALICE)),
+        q(by) if by is not None else None,
+        update_id=update_id(payload),
+    )
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        notice("group_recall", operator_id=ADMIN),
+        notice("group_recall", operator_id=ADMIN, message_id="x"),
+        notice("group_recall", operator_id=ADMIN, message_id=42, group_id=None),
+        notice("friend_recall", operator_id=ADMIN, message_id=42, group_id=None),
+    ],
+)
+def test_recalls_that_are_no_event(payload: dict[str, Any]) -> None:
+    assert to_event(payload) is None
+
+
 def test_join_request() -> None:
     payload = join_request()
     assert to_event(payload) == JoinRequest(
-        G, User(q(ALICE), str(ALICE)), WHEN, update_id=update_id(payload), reference="flag-abc"
+        G,
+        User(q(ALICE), str(ALICE)),
+        WHEN,
+        update_id=update_id(payload),
+        reference="flag-abc",
+        comment="我是来学习的",
     )
     assert request_comment(payload) == "我是来学习的"
+
+
+@pytest.mark.parametrize(("comment", "text"), [("vx: abc_123", "vx: abc_123"), (None, ""), (7, "")])
+def test_a_join_request_carries_its_comment(comment: object, text: str) -> None:
+    event = to_event(join_request(comment=comment))
+    assert isinstance(event, JoinRequest) and event.comment == text
 
 
 @pytest.mark.parametrize(

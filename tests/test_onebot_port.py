@@ -279,6 +279,35 @@ async def test_send_photo_as_base64(linked):
     assert caption == {"type": "text", "data": {"text": "chart"}}
 
 
+async def test_send_file_uploads_a_group_file_then_the_caption(linked):
+    port, fake, _ = linked
+    sent = await port.send_file(GROUP, b"a,b\n", "export.csv", "the export", reply_to=9)
+    (upload,) = fake.made("upload_group_file")
+    assert upload["group_id"] == GROUP_QQ and upload["name"] == "export.csv"
+    assert base64.b64decode(upload["file"].removeprefix("base64://")) == b"a,b\n"
+    (caption,) = fake.made("send_group_msg")
+    assert caption["message"][0] == {"type": "reply", "data": {"id": "9"}}
+    assert plain(caption["message"][1:]) == "the export"
+    assert sent == message_id({"message_id": 1})
+
+
+@pytest.mark.parametrize(
+    ("retcode", "outcome"),
+    [(1404, "unsupported"), (100, None)],
+)
+async def test_a_refused_upload(linked, retcode: int, outcome: str | None):
+    """No such action here: "unsupported" (the fallback's notice); any other failure: None."""
+    port, fake, _ = linked
+    fake.fail("upload_group_file", retcode)
+    if outcome is None:
+        assert await port.send_file(GROUP, b"x", "a.csv", "caption") is None
+    else:
+        with pytest.raises(ChatActionError) as raised:
+            await port.send_file(GROUP, b"x", "a.csv", "caption")
+        assert raised.value.reason == outcome
+    assert not fake.made("send_group_msg")
+
+
 async def test_edit_sends_anew(linked):
     port, fake, _ = linked
     assert await port.edit(GROUP, 5, "new") is True
@@ -288,7 +317,6 @@ async def test_edit_sends_anew(linked):
 @pytest.mark.parametrize(
     ("call", "reason"),
     [
-        (lambda p: p.send_file(GROUP, b"x", "a.csv"), "unsupported"),
         (lambda p: p.copy(GROUP, GROUP, 1), "unsupported"),
         (lambda p: p.pin(GROUP, 1), "unsupported"),
         (lambda p: p.download("f", 10), "no_files"),
@@ -312,3 +340,21 @@ async def test_chat_permissions(linked):
     assert [c["enable"] for c in fake.made("set_group_whole_ban")] == [True, False]
     await port.answer_button("typed:1", "ok")
     assert len(fake.actions) == 2
+
+
+async def test_roster_is_one_member_list_call(linked):
+    port, fake, _ = linked
+    fake.members[GROUP_QQ][0].update(join_time=1_760_000_000, last_sent_time=1_764_000_000)
+    roster = await port.roster(GROUP)
+    assert [(e.user.id, e.user.name, e.is_admin) for e in roster] == [
+        (USER, "nick", False),
+        (ADMIN, "Card", True),
+        (OWNER, "o", True),
+    ]
+    assert roster[0].joined_at == datetime.fromtimestamp(1_760_000_000, UTC)
+    assert roster[0].last_seen == datetime.fromtimestamp(1_764_000_000, UTC)
+    assert roster[1].joined_at is None and roster[1].last_seen is None
+    assert fake.made("get_group_member_list") == [{"group_id": GROUP_QQ}]
+    fake.fail("get_group_member_list", retcode=100)
+    with pytest.raises(ChatActionError):
+        await port.roster(GROUP)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.platforms.onebot.app import OneBotPlatform, recall_of
+from bot.platforms.onebot.app import OneBotPlatform
 from bot.settings import load_settings
 from core.events import Event, Message
 from core.ids import ONEBOT, scoped
@@ -71,7 +71,9 @@ class Intake:
             self.fetched.append(params)
             return self.answers.get(params["message_id"])
 
-        self.platform.core = SimpleNamespace(dispatcher=SimpleNamespace(handle=handle))
+        runtime = SimpleNamespace(accounts=set(), bot_id=scoped(ONEBOT, SELF), settings=settings)
+        dispatcher = SimpleNamespace(handle=handle)
+        self.platform.core = SimpleNamespace(dispatcher=dispatcher, runtime=runtime)
         self.platform.hub.call = call  # type: ignore[method-assign]
 
     async def feed(self, *payloads: dict[str, Any]) -> None:
@@ -115,18 +117,3 @@ async def test_a_recalled_message_is_fetched_again(intake: Intake) -> None:
 async def test_the_same_id_in_another_group_is_not_taken(intake: Intake) -> None:
     await intake.feed(message(1, "别的群", group=OTHER_GROUP), message(2, "回复", quoting=1))
     assert intake.fetched == [{"message_id": 1}]
-
-
-@pytest.mark.parametrize(
-    ("payload", "key"),
-    [
-        (recall(7), (scoped(ONEBOT, GROUP), 7)),
-        ({**recall(7), "message_id": "7"}, (scoped(ONEBOT, GROUP), 7)),
-        ({**recall(7), "notice_type": "group_ban"}, None),
-        ({**recall(7), "message_id": None}, None),
-        ({**recall(7), "group_id": -1}, None),
-        (message(7, "x"), None),
-    ],
-)
-def test_recall_of(payload: dict[str, Any], key: tuple[int, int] | None) -> None:
-    assert recall_of(payload) == key

@@ -8,10 +8,13 @@ from typing import Any
 
 import pytest
 
+from bot.app import adapted
 from bot.platforms.recording import RecordingPort
 from bot.platforms.routing import RoutingPort
 from core.chat import ALL_CAPABILITIES, Capabilities, ChatActionError, ChatRights
+from core.fallbacks import capabilities_of
 from core.ids import scoped
+from core.outbound import QueuedPort
 
 TG_GROUP = -1001234567890
 QQ_GROUP = scoped("onebot", 123456)
@@ -48,6 +51,7 @@ CALLS: list[tuple[str, Call]] = [
     ("admins", lambda p, c, u: p.admins(c)),
     ("member_count", lambda p, c, u: p.member_count(c)),
     ("member_status", lambda p, c, u: p.member_status(c, u)),
+    ("roster", lambda p, c, u: p.roster(c)),
     ("send_photo", lambda p, c, u: p.send_photo(c, b"png", "caption")),
     ("send_file", lambda p, c, u: p.send_file(c, b"data", "a.csv", reply_to=2)),
     ("member_info", lambda p, c, u: p.member_info(c, u)),
@@ -66,6 +70,7 @@ ANSWERING = {
     "admins",
     "member_count",
     "member_status",
+    "roster",
     "send_photo",
     "send_file",
     "member_info",
@@ -153,3 +158,23 @@ def test_without_a_chat_it_can_do_what_every_platform_can() -> None:
     routing = RoutingPort({"telegram": RecordingPort(), "onebot": sandbox_like})
     assert routing.capabilities == Capabilities(buttons=False, pin=False)
     assert RoutingPort({"telegram": RecordingPort()}).capabilities == ALL_CAPABILITIES
+
+
+@pytest.mark.parametrize(
+    ("chat_id", "expected"),
+    [
+        (TG_GROUP, ALL_CAPABILITIES),
+        (QQ_GROUP, Capabilities(buttons=False, edit=False, copy=False)),
+        # A chat on no platform of the bot's: what every platform can do.
+        (scoped("onebot", 1) + (5 << 56), Capabilities(buttons=False, edit=False, copy=False)),
+    ],
+)
+def test_a_chat_gets_what_its_own_platform_can_do(chat_id: int, expected: Capabilities) -> None:
+    qq_like = RecordingPort(capabilities=Capabilities(buttons=False, edit=False, copy=False))
+    routing = RoutingPort({"telegram": RecordingPort(), "onebot": qq_like})
+    assert capabilities_of(routing, chat_id) == expected
+    # Wrapped the way the shell wraps it, each chat still gets its own platform's.
+    adapted_port, _book = adapted(routing, "")
+    queued = QueuedPort(adapted_port)
+    assert capabilities_of(queued, chat_id) == expected
+    assert capabilities_of(queued) == routing.capabilities

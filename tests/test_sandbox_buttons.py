@@ -37,7 +37,8 @@ async def test_button_captcha_is_answered_by_typing_its_number(tmp_path: Path) -
     alice = after(asked, "Alice: 1")
     assert "[unmuted Bob]" not in alice.split("Bob: 1")[0]  # Alice's 1 took nothing
     assert "[unmuted Bob]" in after(alice, "Bob: 1")
-    assert "[popup] 验证通过，欢迎！" in output
+    # No pop-ups: the answer to a typed choice is a reply to it.
+    assert "(reply to 6): 验证通过，欢迎！" in output and "[popup]" not in output
 
 
 # A typed line, or one worked out from what the sandbox printed so far.
@@ -89,9 +90,9 @@ async def test_math_captcha_takes_the_typed_answer(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'sandbox.db'}"
     await run_sandbox(settings, Typist(out, lines), out, db_url=url)
     output = out.getvalue()
-    assert "[popup]" in after(output, "Carol: ").split("[unmuted Carol]")[0]
+    assert "答案不对，已换一道新题" in after(output, "Carol: ").split("[unmuted Carol]")[0]
     assert "[unmuted Carol]" in output
-    assert "[popup] 验证通过，欢迎！" in output
+    assert "): 验证通过，欢迎！" in output
 
 
 async def test_clear_replies_confirmed_by_typing(tmp_path: Path) -> None:
@@ -101,7 +102,7 @@ async def test_clear_replies_confirmed_by_typing(tmp_path: Path) -> None:
     asked = after(output, "/clearreplies")
     assert "1. " in asked and "2. " in asked
     bob = after(asked, "Bob: 1")
-    assert "[popup]" not in bob.split("admin: 1")[0]
+    assert "(reply to" not in bob.split("admin: 1")[0]
     cleared = after(bob, "admin: 1")
     assert "🗑 admin 删除了全部 1 条关键词回复。" in cleared.splitlines()[1]
     assert "本群还没有关键词回复" in after(cleared, "/replies")
@@ -117,9 +118,9 @@ async def test_report_handled_by_typing_a_choice(tmp_path: Path) -> None:
     assert "[banned Alice]" not in carol.split("admin: 3")[0]
     banned = after(carol, "admin: 3")
     assert "[deleted message 1]" in banned and "[banned Alice]" in banned
-    assert "[popup] 已完成：⛔ 封禁。" in banned
+    assert "(reply to 6): 已完成：⛔ 封禁。" in banned
     # The choices went with the handled report: the admin's next 1 is a plain message.
-    assert "[popup]" not in after(banned, "admin: 1")
+    assert "已完成" not in after(banned, "admin: 1")
 
 
 def waiting_for(marker: str, then: str) -> Callable[[Callable[[], str]], str]:

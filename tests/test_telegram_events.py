@@ -102,7 +102,13 @@ CASES: list[tuple[str, Build, list[type], dict[str, Any]]] = [
         [ButtonPress],
         {"data": "vote:1", "message_id": 77},
     ),
-    ("join request", lambda a: a.join_request_update(GROUP, BEN), [JoinRequest], {}),
+    ("join request", lambda a: a.join_request_update(GROUP, BEN), [JoinRequest], {"comment": ""}),
+    (
+        "join request with a bio",
+        lambda a: a.join_request_update(GROUP, BEN, bio="加V abc_123"),
+        [JoinRequest],
+        {"comment": "加V abc_123"},
+    ),
 ]
 
 

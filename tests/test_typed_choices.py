@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.platforms.telegram.render import to_html
-from bot.presses import ButtonStage
+from bot.presses import ButtonStage, typed_message
 from bot.typed_choices import OFFER_TTL, ChoiceBook, ChoicePort, Offer, choice_lines
 from core.buttons import Ack, Press
 from core.chat import Button
@@ -167,3 +167,11 @@ async def test_choice_port_writes_choices_and_keeps_them_by_the_features_id() ->
     other = await port.send(CHAT.id, "Again?", buttons=[[YES]])
     await port.delete(CHAT.id, other)
     assert not book.has(CHAT.id, other)
+
+
+@pytest.mark.parametrize(
+    ("press_id", "message"),
+    [("typed:42", 42), ("typed:-7", -7), ("typed:", None), ("typed:x", None), ("abc:42", None)],
+)
+def test_a_typed_press_names_the_message_it_came_from(press_id: str, message: int | None) -> None:
+    assert typed_message(press_id) == message

@@ -1,6 +1,7 @@
 """The sandbox: a simulated group in the terminal, running the real features and storage.
 
     python -m bot sandbox
+    python -m bot sandbox --qq       # the group as QQ (OneBot v11) shows it
     printf '/as admin\\n/setwelcome Hi {name}\\n/join Bob\\n' | python -m bot sandbox
 
 Lines are messages from the current speaker. Sandbox commands: /as NAME (/as admin for the
@@ -8,6 +9,10 @@ admin), /join NAME, /leave NAME, /reply N TEXT, /upload PATH [CAPTION] (send a l
 document, the caption may be a bot command), /who, /quit. Everything else, bot commands
 included, goes through the same dispatcher as on Telegram. Files the bot sends are kept in
 memory, so /reply N /command can answer one of them.
+
+``--qq`` (``QQConsolePort``) gives the group QQ numbers and OneBot's capabilities, and prints
+each message the way ``bot.platforms.onebot.render`` would send it: plain text, mentions as
+``@name``, long texts over several messages, images as a placeholder line.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ from pathlib import Path
 from typing import IO
 
 from bot.app import Core, build_core
+from bot.platforms.onebot.port import CAPABILITIES as QQ_CAPABILITIES
+from bot.platforms.onebot.port import mute_seconds
+from bot.platforms.onebot.render import TEXT_LIMIT, Wire, messages, segments, split
 from bot.settings import Settings
 from core.chat import (
     SENDING_RIGHTS,
@@ -30,6 +38,7 @@ from core.chat import (
     ChatRights,
     Keyboard,
     MemberInfo,
+    RosterEntry,
 )
 from core.events import (
     Attachment,
@@ -41,6 +50,7 @@ from core.events import (
     User,
     parse_command,
 )
+from core.ids import ONEBOT, TELEGRAM, native_for, scoped
 from core.text import Text
 from storage.unit import Store
 
@@ -50,6 +60,9 @@ BOT_USERNAME = "sandbox_bot"
 ADMIN = User(1, "admin")
 BOT = User(BOT_ID, "bot", BOT_USERNAME, is_bot=True)
 CHAT = Chat(-1000000000001, "Sandbox Group")
+# In the QQ view people are QQ numbers: the admin 10001, Alice 10002, the bot 10777, ...
+QQ_NUMBERS = 10_000
+QQ_GROUP = 100_200_300
 MAX_LINE = 4096
 MAX_UPLOAD = 5 * 1024 * 1024
 # A fresh group's member permissions: members may post and invite, not change the group.
@@ -74,6 +87,17 @@ BANNER = {
         "numbered choices: type the number (or the choice's words) to press one."
     ),
 }
+QQ_BANNER = {
+    "zh": (
+        "QQ 视图：没有按钮和编辑，消息是纯文本，@某人 显示为 @名字，"
+        "长消息按 onebot.message_limit 分成几条，图片显示为 [图片]。"
+    ),
+    "en": (
+        "QQ view: no buttons or edits, plain text, mentions shown as @name, long texts split\n"
+        "at onebot.message_limit into several messages, images shown as [image]."
+    ),
+}
+IMAGE = {"zh": "[图片]", "en": "[image]"}
 
 
 def humanize(seconds: float) -> str:
@@ -88,24 +112,46 @@ def humanize(seconds: float) -> str:
 
 @dataclass
 class Group:
-    """The simulated group: its members, who is speaking, and message numbering."""
+    """The simulated group: its members, who is speaking, and message numbering.
 
-    members: dict[str, User] = field(default_factory=lambda: {"admin": ADMIN})
-    speaker: User = field(default_factory=lambda: User(2, "Alice"))
+    ``platform`` is whose ids the group uses: Telegram's (the default) or QQ's (``onebot``,
+    numbers from ``QQ_NUMBERS`` up, so ``[bot.owners] onebot`` applies to them).
+    """
+
+    platform: str = TELEGRAM
+    members: dict[str, User] = field(default_factory=dict)
     texts: dict[int, Message] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    chat: Chat = field(init=False)
+    admin: User = field(init=False)
+    bot: User = field(init=False)
+    speaker: User = field(init=False)
     _user_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(3))
     _file_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def __post_init__(self) -> None:
-        self.members[self.speaker.name.lower()] = self.speaker
+        if self.platform == TELEGRAM:
+            self.chat, self.admin, self.bot = CHAT, ADMIN, BOT
+        else:
+            self.chat = Chat(scoped(self.platform, QQ_GROUP), CHAT.title, "group")
+            self.admin = User(self.user_id(ADMIN.id), ADMIN.name)
+            self.bot = User(self.user_id(BOT_ID), BOT.name, is_bot=True)
+        self.speaker = User(self.user_id(2), "Alice")
+        for user in (self.admin, self.speaker):
+            self.members[user.name.lower()] = user
+
+    def user_id(self, number: int) -> int:
+        """The id of the sandbox's ``number``-th person on the group's platform."""
+        if self.platform == TELEGRAM:
+            return number
+        return scoped(self.platform, QQ_NUMBERS + number)
 
     def member(self, name: str) -> User:
         """The member called ``name``, created on first mention."""
         key = name.lower()
         if key not in self.members:
-            self.members[key] = User(next(self._user_ids), name)
+            self.members[key] = User(self.user_id(next(self._user_ids)), name)
         return self.members[key]
 
     def name_of(self, user_id: int) -> str:
@@ -214,7 +260,7 @@ class ConsolePort:
 
     async def admins(self, chat_id: int) -> frozenset[int]:
         """Only the sandbox admin is an admin."""
-        return frozenset({ADMIN.id})
+        return frozenset({self.group.admin.id})
 
     async def member_count(self, chat_id: int) -> int | None:
         """Members of the simulated group."""
@@ -222,14 +268,18 @@ class ConsolePort:
 
     async def member_status(self, chat_id: int, user_id: int) -> str | None:
         """Everyone the sandbox knows is a member; the sandbox admin is an admin."""
-        return "admin" if user_id == ADMIN.id else "member"
+        return "admin" if user_id == self.group.admin.id else "member"
 
     async def member_info(self, chat_id: int, user_id: int) -> MemberInfo | None:
         """A member of the simulated group by id; None for an id it never made up."""
         user = next((u for u in self.group.members.values() if u.id == user_id), None)
         if user is None:
             return None
-        return MemberInfo(user, "admin" if user_id == ADMIN.id else "member")
+        return MemberInfo(user, "admin" if user_id == self.group.admin.id else "member")
+
+    async def roster(self, chat_id: int) -> list[RosterEntry] | None:
+        """None: the sandbox's members are seen as they speak or join, nothing to seed from."""
+        return None
 
     async def chat_permissions(self, chat_id: int) -> ChatRights | None:
         """What members of the simulated group may do (everything a fresh group allows)."""
@@ -261,7 +311,14 @@ class ConsolePort:
         text = str(caption)
         reply = self.group.texts.get(reply_to) if reply_to else None
         self.group.texts[message_id] = Message(
-            CHAT, BOT, message_id, text, _now(), reply_to=reply, has_media=True, document=document
+            self.group.chat,
+            self.group.bot,
+            message_id,
+            text,
+            _now(),
+            reply_to=reply,
+            has_media=True,
+            document=document,
         )
         who = f"bot (reply to {reply_to})" if reply_to else "bot"
         self._write(f"[{message_id}] {who}: {_file_label(document)} {text}".rstrip())
@@ -282,6 +339,103 @@ class ConsolePort:
         """Print a button acknowledgement."""
         if text:
             self._write(f"[popup] {text}")
+
+
+class QQConsolePort(ConsolePort):
+    """The sandbox's port in the QQ view: OneBot's capabilities, and each message printed as
+    ``bot.platforms.onebot.render`` splits and shows it (QQ's own behaviour where it differs
+    from Telegram's: bans, mutes, no pop-ups, no member permissions)."""
+
+    capabilities = QQ_CAPABILITIES
+
+    def __init__(
+        self,
+        group: Group,
+        write: Callable[[str], None],
+        *,
+        limit: int = TEXT_LIMIT,
+        language: str = "zh",
+    ) -> None:
+        super().__init__(group, write)
+        self._limit = limit
+        self._image = IMAGE.get(language, IMAGE["en"])
+
+    async def send(
+        self,
+        chat_id: int,
+        text: Text | str,
+        *,
+        reply_to: int | None = None,
+        buttons: Keyboard | None = None,
+    ) -> int | None:
+        """Print the text as the QQ messages it becomes; the last one's id (None if empty).
+
+        ``buttons`` never come: the typed choices wrote them into the text."""
+        return self._print(messages(text, self._limit), reply_to)
+
+    async def post(self, chat_id: int, text: Text | str) -> int:
+        """Print a scheduled post as QQ messages; ChatActionError for an empty text."""
+        sent = self._print(messages(text, self._limit), None)
+        if sent is None:
+            raise ChatActionError("failed", "nothing to send: the text is empty")
+        return sent
+
+    async def send_photo(self, chat_id: int, photo: bytes, caption: Text | str = "") -> int | None:
+        """Print an image as QQ shows one (a placeholder line), the caption under it."""
+        parts = split(segments(caption), self._limit) if caption else []
+        first: list[Wire] = [{"type": "image", "data": {}}, *(parts[0] if parts else [])]
+        return self._print([first, *parts[1:]], None)
+
+    async def mute(self, chat_id: int, user_id: int, until: datetime | None) -> None:
+        """Print a mute for as long as QQ makes it (one minute to 30 days)."""
+        seconds = mute_seconds(until, datetime.now(UTC))
+        self._write(f"[muted {self.group.name_of(user_id)} for {humanize(seconds)}]")
+
+    async def ban(self, chat_id: int, user_id: int, until: datetime | None = None) -> None:
+        """Print a QQ ban: a removal whose later join requests QQ refuses, with no end."""
+        name = self.group.name_of(user_id)
+        self._write(f"[removed {name}; QQ refuses their join requests from now on]")
+
+    async def unban(self, chat_id: int, user_id: int) -> None:
+        """QQ cannot lift that refusal through OneBot: print so."""
+        name = self.group.name_of(user_id)
+        self._write(f"[QQ has no unban: an admin may invite {name} back]")
+
+    async def answer_button(
+        self, press_id: str, text: Text | str = "", alert: bool = False
+    ) -> None:
+        """QQ has no pop-ups: nothing is shown."""
+
+    async def chat_permissions(self, chat_id: int) -> ChatRights | None:
+        """OneBot v11 does not say what members may do: None, as on QQ."""
+        return None
+
+    def _print(self, parts: list[list[Wire]], reply_to: int | None) -> int | None:
+        # As OneBotPort: one message per part, the first quoting, the last one's id returned.
+        sent = None
+        for number, part in enumerate(parts):
+            sent = next(self.group.ids)
+            who = f"bot (reply to {reply_to})" if number == 0 and reply_to else "bot"
+            self._write(f"[{sent}] {who}: {self._shown(part)}")
+        return sent
+
+    def _shown(self, part: list[Wire]) -> str:
+        """A message as a QQ client shows it: ``@name`` for an ``at``, images as a line."""
+        shown = []
+        for segment in part:
+            kind, data = segment["type"], segment["data"]
+            if kind == "at":
+                shown.append("@" + self._qq_name(int(data["qq"])))
+            elif kind == "image":
+                shown.append(self._image + "\n")
+            else:
+                shown.append(str(data.get("text", "")))
+        return "".join(shown).rstrip("\n")
+
+    def _qq_name(self, qq: int) -> str:
+        user_id = scoped(ONEBOT, qq)
+        known = next((u for u in self.group.members.values() if u.id == user_id), None)
+        return known.name if known is not None else str(qq)
 
 
 def _buttons(buttons: Keyboard | None) -> str:
@@ -322,7 +476,7 @@ class Sandbox:
         self, text: str, reply_to: Message | None, document: Attachment | None = None
     ) -> None:
         message = Message(
-            CHAT,
+            self.group.chat,
             self.group.speaker,
             next(self.group.ids),
             text,
@@ -335,7 +489,7 @@ class Sandbox:
         shown = text if document is None else f"{_file_label(document)} {text}".rstrip()
         self.write(f"[{message.message_id}] {self.group.speaker.name}: {shown}")
         # As on Telegram, a caption that is a command runs as one, with the file attached.
-        command = parse_command(message, BOT_USERNAME)
+        command = parse_command(message, self.group.bot.username)
         await self._handle(command or message)
 
     async def _handle(self, event: Event) -> None:
@@ -355,7 +509,7 @@ class Sandbox:
         user = self.group.member(name)
         service_id = next(self.group.ids)
         self.write(f"[{service_id}] ({user.name} joined the group)")
-        await self._handle(MemberJoined(CHAT, user, _now(), service_id))
+        await self._handle(MemberJoined(self.group.chat, user, _now(), service_id))
 
     async def _leave(self, name: str) -> None:
         if not name or name.lower() not in self.group.members:
@@ -364,7 +518,7 @@ class Sandbox:
         user = self.group.members.pop(name.lower())
         service_id = next(self.group.ids)
         self.write(f"[{service_id}] ({user.name} left the group)")
-        await self._handle(MemberLeft(CHAT, user, _now(), service_id))
+        await self._handle(MemberLeft(self.group.chat, user, _now(), service_id))
 
     async def _reply(self, rest: str) -> None:
         number, _, text = rest.partition(" ")
@@ -388,10 +542,13 @@ class Sandbox:
         await self._say(caption.strip(), reply_to=None, document=document)
 
     async def _who(self, _rest: str) -> None:
-        for user in self.group.members.values():
-            marks = [
+        group = self.group
+        for user in group.members.values():
+            # In the QQ view, the QQ number too: what [bot.owners] onebot would list.
+            marks = [f"QQ {native_for(ONEBOT, user.id)}"] if group.platform == ONEBOT else []
+            marks += [
                 m
-                for m, on in (("admin", user == ADMIN), ("speaking", user == self.group.speaker))
+                for m, on in (("admin", user == group.admin), ("speaking", user == group.speaker))
                 if on
             ]
             self.write(f"- {user.name}" + (f" ({', '.join(marks)})" if marks else ""))
@@ -428,6 +585,18 @@ def in_language(settings: Settings, language: str | None) -> Settings:
     return settings.model_copy(update={"bot": bot})
 
 
+def console_for(
+    settings: Settings, write: Callable[[str], None], *, qq: bool = False
+) -> tuple[Group, ConsolePort]:
+    """The simulated group and the port printing to ``write``: as Telegram, or as QQ."""
+    if not qq:
+        group = Group()
+        return group, ConsolePort(group, write)
+    group = Group(platform=ONEBOT)
+    limit, language = settings.onebot.message_limit, settings.bot.default_language
+    return group, QQConsolePort(group, write, limit=limit, language=language)
+
+
 async def run_sandbox(
     settings: Settings,
     stdin: IO[str],
@@ -435,10 +604,12 @@ async def run_sandbox(
     *,
     db_url: str | None = None,
     language: str | None = None,
+    qq: bool = False,
 ) -> None:
     """Run a sandbox session on the given streams until /quit or end of input.
 
-    ``language`` (``--lang``) sets the banner's and the group's default language.
+    ``language`` (``--lang``) sets the banner's and the group's default language; ``qq``
+    (``--qq``) shows the group as QQ does (``QQConsolePort``).
     """
     settings = in_language(settings, language)
 
@@ -448,20 +619,23 @@ async def run_sandbox(
 
     store = Store(db_url or SANDBOX_DB)
     await store.migrate()
-    group = Group()
+    group, port = console_for(settings, write, qq=qq)
     # A terminal has no message limits: replies are printed when given, in order.
     core = build_core(
         settings,
         store,
-        ConsolePort(group, write),
-        bot_id=BOT_ID,
-        bot_username=BOT_USERNAME,
+        port,
+        bot_id=group.bot.id,
+        bot_username=group.bot.username,
         queued=False,
     )
     sandbox = Sandbox(core, group, write)
     # "Ready" only once the features started: the spam model trains during start-up.
     await core.start()
-    write(BANNER.get(settings.bot.default_language, BANNER["en"]))
+    language = settings.bot.default_language
+    write(BANNER.get(language, BANNER["en"]))
+    if qq:
+        write(QQ_BANNER.get(language, QQ_BANNER["en"]))
     loop = asyncio.get_running_loop()
     try:
         while not sandbox.done:

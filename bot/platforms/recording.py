@@ -5,9 +5,11 @@ the protocol's signature (so a call the real port would refuse fails here too). 
 what tests and benchmarks ask of a platform:
 
 - answers: message ids count up from ``first_id``; ``admins``, ``member_count``, ``members``
-  (MemberInfo by user id), ``chat_rights`` (kept up to date by ``set_chat_permissions``) and
-  ``files`` (for ``download``); ``answers`` overrides any method with a value or a function
-  of the call (returning ``DEFAULT`` leaves the answer to the port);
+  (MemberInfo by user id), ``roster`` (the member list, the same for every chat; None: the
+  platform cannot list members), ``chat_rights`` (kept up to date by
+  ``set_chat_permissions``) and ``files`` (for ``download``); ``answers`` overrides any
+  method with a value or a function of the call (returning ``DEFAULT`` leaves the answer
+  to the port);
 - failures: ``fail(method, error, times=...)`` raises an error (ChatActionError,
   MissingRight, anything) on every call, the next few, or those a function picks;
 - ``delays`` in seconds per method, ``counts`` per method, and ``record=False`` for
@@ -21,7 +23,7 @@ import inspect
 import itertools
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +34,7 @@ from core.chat import (
     ChatPort,
     ChatRights,
     MemberInfo,
+    RosterEntry,
 )
 
 # What an answer function returns to leave the answer to the port's defaults.
@@ -92,6 +95,7 @@ class RecordingPort:
         admins: Iterable[int] = (),
         member_count: int | None = None,
         members: Mapping[int, MemberInfo] | None = None,
+        roster: Sequence[RosterEntry] | None = None,
         chat_rights: ChatRights | None = None,
         files: Mapping[str, bytes] | None = None,
         answers: Mapping[str, Any] | None = None,
@@ -104,6 +108,7 @@ class RecordingPort:
         self.admin_ids = frozenset(admins)
         self.members_count = member_count
         self.members = dict(members or {})
+        self.roster_entries = None if roster is None else list(roster)
         self.chat_rights = chat_rights
         self.files = dict(files or {})
         self.answers = dict(answers or {})
@@ -206,6 +211,8 @@ class RecordingPort:
         if method == "member_status":
             known = self.members.get(call["user_id"])
             return known.status if known is not None else None
+        if method == "roster":
+            return None if self.roster_entries is None else list(self.roster_entries)
         if method == "chat_permissions":
             return self.chat_rights
         if method == "set_chat_permissions":
@@ -281,6 +288,10 @@ class RecordingPort:
     async def member_status(self, *args: Any, **kwargs: Any) -> str | None:
         """Answer the status of the person in ``members``, if known."""
         return await self._call("member_status", args, kwargs)
+
+    async def roster(self, *args: Any, **kwargs: Any) -> list[RosterEntry] | None:
+        """Answer a copy of ``roster_entries`` (None: the platform cannot list members)."""
+        return await self._call("roster", args, kwargs)
 
     async def send_photo(self, *args: Any, **kwargs: Any) -> int | None:
         """Record an image; answer a new message id."""

@@ -20,6 +20,7 @@ from core.chat import (
     ChatRights,
     Keyboard,
     MemberInfo,
+    RosterEntry,
 )
 from core.fallbacks import capabilities_of
 from core.ids import IdError, platform_of
@@ -46,6 +47,13 @@ class RoutingPort:
         self._first = next(iter(self.ports.values()))
         # A caller that asks without naming a chat gets what every platform can do.
         self.capabilities = shared_capabilities(self.ports.values())
+
+    def capabilities_for(self, chat_id: int) -> Capabilities:
+        """What the platform of one chat can do (what every platform can, if it has none)."""
+        try:
+            return capabilities_of(self.port_for(chat_id))
+        except ChatActionError:
+            return self.capabilities
 
     def port_for(self, chat_id: int) -> ChatPort:
         """The port of the platform a chat is on; ChatActionError ``wrong_platform`` if the
@@ -144,6 +152,10 @@ class RoutingPort:
     async def member_status(self, chat_id: int, user_id: int) -> str | None:
         """A member's standing in the chat."""
         return await self.port_for(chat_id).member_status(chat_id, user_id)
+
+    async def roster(self, chat_id: int) -> list[RosterEntry] | None:
+        """Every member of the chat, if its platform can list them."""
+        return await self.port_for(chat_id).roster(chat_id)
 
     async def send_photo(self, chat_id: int, photo: bytes, caption: Text | str = "") -> int | None:
         """Post an image with an optional caption."""

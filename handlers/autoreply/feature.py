@@ -21,6 +21,7 @@ from core.context import Context
 from core.csvfiles import export_stem
 from core.durations import parse_duration
 from core.events import Command, Event, Message
+from core.fallbacks import NO_FILES
 from core.feature import ButtonSpec, CommandSpec, Feature
 from core.runtime import Runtime
 from core.template import render_template
@@ -55,6 +56,9 @@ MAX_REJECTS_SHOWN = 15
 # The /clearreplies confirmation buttons (no arguments: the pending ask is per chat).
 PREFIX = "ar"
 CLEAR, KEEP = "ar.clear", "ar.keep"
+
+# Why a file could not be read, as the message that says so.
+IMPORT_ERRORS = {"too_big": "import_too_big", NO_FILES: "import_no_files"}
 
 
 class AutoReplies(Feature):
@@ -361,7 +365,7 @@ class AutoReplies(Feature):
             data = await ctx.port.download(document.file_id, cfg.max_import_bytes)
             loaded = load_rules(data, document.file_name, self.limits(ctx))
         except ChatActionError as error:
-            key = "import_too_big" if error.reason == "too_big" else "import_download_failed"
+            key = IMPORT_ERRORS.get(error.reason, "import_download_failed")
             await ctx.say(f"autoreply.{key}", limit=cfg.max_import_bytes // 1000)
             return
         except MalformedFile as error:

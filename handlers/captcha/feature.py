@@ -99,7 +99,7 @@ class Captcha(Feature):
 
     async def _on_join(self, event: MemberJoined, ctx: Context) -> None:
         runtime, chat, user = ctx.runtime, event.chat, event.user
-        if user.id == runtime.bot_id:
+        if runtime.is_bot(user.id):
             return
         settings = await CaptchaRepository(ctx.uow).settings(chat.id)
         if not settings.enabled:
@@ -136,7 +136,7 @@ class Captcha(Feature):
         # The join after an approval may come as a service message naming nobody but the
         # member: the approval remembered here covers that form too.
         approved = self._approved.take(chat.id, user.id, runtime.now())
-        by_bot = added_by == runtime.bot_id or approved
+        by_bot = runtime.is_bot(added_by) or approved
         return Joiner(user.is_bot, await ctx.is_admin(user), by_admin, by_bot)
 
     async def _on_leave(self, event: MemberLeft, ctx: Context) -> None:

@@ -349,7 +349,7 @@ class Points(Feature):
             code=code(redemption),
         )
         for admin_id in await ctx.runtime.admins.get(ctx.chat.id):
-            if admin_id != ctx.runtime.bot_id:
+            if not ctx.runtime.is_bot(admin_id):
                 await reply_later(ctx.port, admin_id, text)
 
     # ------------------------------------------------------------------ admins

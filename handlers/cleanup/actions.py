@@ -40,7 +40,7 @@ async def exemptions(
         exempted = {row.user_id for row in await CleanupRepository(uow).exempted(chat_id)}
     days = runtime.settings.cleanup.new_member_days
     # The group's creator is among its admins; the bot's owners and the bot count too.
-    protected = frozenset(admins) | {runtime.bot_id} | runtime.settings.bot.all_owner_ids
+    protected = frozenset(admins) | runtime.own_ids | runtime.settings.bot.all_owner_ids
     return Exemptions(protected, frozenset(approved), frozenset(exempted), days)
 
 
@@ -106,7 +106,7 @@ async def never_seen_members(
     total = await runtime.port.member_count(chat_id)
     # The group's admins and the bot are in the count but are no silent members (the
     # bot's owners, exempt too, need not be in the group at all).
-    others = frozenset(await runtime.admins.get(chat_id)) | {runtime.bot_id}
+    others = frozenset(await runtime.admins.get(chat_id)) | runtime.own_ids_on(chat_id)
     present, found = await repo.present(chat_id, others)
     count = never_seen(total, present, len(others) - found)
     since = await repo.bot_joined_at(chat_id)

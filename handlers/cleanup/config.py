@@ -24,3 +24,6 @@ class CleanupConfig(Section):
     check_seconds: Seconds = 600.0
     # How long the confirm buttons of /cleanup stay valid.
     confirm_seconds: Seconds = 600.0
+    # On platforms that list every member (QQ), how often the members table is seeded from
+    # that list before the silent are chosen (0: every time).
+    roster_refresh_hours: float = Field(default=6.0, ge=0, le=720)

@@ -5,7 +5,8 @@ counts the members the bot never saw; /cleanup <days> asks for confirmation with
 then removes them (they may rejoin) at a gentle pace and reports; /autoclean <days>
 [warn <days>] [dry] | off | test runs it daily with a warning first; /exempt (as a reply),
 /unexempt, /exempted keep members out of it. Admins, owners, the allow list, bots and
-newcomers are always exempt.
+newcomers are always exempt. Where the platform lists every member (QQ), that list seeds
+the members table first (``handlers.cleanup.roster``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from handlers.cleanup.actions import (
 )
 from handlers.cleanup.job import AutoCleaner
 from handlers.cleanup.removal import remove_members
+from handlers.cleanup.roster import RosterSeeder
 from handlers.cleanup.rules import (
     PREFIX,
     AutoRequest,
@@ -76,6 +78,7 @@ class Cleanup(Feature):
         self._pending = pending
         self._runtime: Runtime | None = None
         self._cleaner: AutoCleaner | None = None
+        self._seeder: RosterSeeder | None = None
         self._running: dict[int, asyncio.Task[None]] = {}
         self._stopping = False
 
@@ -94,7 +97,8 @@ class Cleanup(Feature):
         """Register the daily job as timed work (it runs in the leading process only)."""
         self._runtime = runtime
         self._stopping = False
-        self._cleaner = AutoCleaner(runtime, self._pending)
+        self._seeder = RosterSeeder(runtime)
+        self._cleaner = AutoCleaner(runtime, self._pending, self._seeder)
         runtime.timed.add(self._cleaner)
 
     async def stop(self) -> None:
@@ -102,6 +106,12 @@ class Cleanup(Feature):
         self._stopping = True
         if self._running:
             await asyncio.gather(*self._running.values(), return_exceptions=True)
+
+    def seeder(self, runtime: Runtime) -> RosterSeeder:
+        """The member list seeding, shared with the daily job (made on first use if need be)."""
+        if self._seeder is None:
+            self._seeder = RosterSeeder(runtime)
+        return self._seeder
 
     @property
     def cleaner(self) -> AutoCleaner:
@@ -140,6 +150,7 @@ class Cleanup(Feature):
         self, ctx: Context, days: int, page: int
     ) -> tuple[Text, Keyboard | None]:
         """One page of the /inactive answer, with its page buttons."""
+        await self.seeder(ctx.runtime).refresh(ctx.uow, ctx.chat.id)
         now = ctx.runtime.now()
         exempt = await exemptions(ctx.runtime, ctx.uow, ctx.chat.id)
         where = silent_filter(ctx.chat.id, exempt, now, days)
@@ -176,6 +187,7 @@ class Cleanup(Feature):
         if ctx.chat.id in self._running:
             await ctx.say("cleanup.busy")
             return
+        await self.seeder(ctx.runtime).refresh(ctx.uow, ctx.chat.id)
         now = ctx.runtime.now()
         exempt = await exemptions(ctx.runtime, ctx.uow, ctx.chat.id)
         chosen = await candidates(ctx.uow, ctx.chat.id, exempt, now, days)
@@ -235,6 +247,7 @@ class Cleanup(Feature):
         assert runtime is not None
         try:
             async with runtime.store.unit() as uow:
+                await self.seeder(runtime).refresh(uow, chat_id)
                 now = runtime.now()
                 exempt = await exemptions(runtime, uow, chat_id)
                 chosen = await candidates(uow, chat_id, exempt, now, days)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 
 from core.chat import MissingRight
@@ -30,6 +30,7 @@ from handlers.cleanup.actions import (
     silence_check,
 )
 from handlers.cleanup.removal import RemovalReport, remove_members
+from handlers.cleanup.roster import RosterSeeder
 from handlers.cleanup.rules import RUN_SLACK, AutoPolicy, RunPlan, plan_run
 from handlers.cleanup.text import Translate, run_summary, translator_for, warning_messages
 from storage.cleanup import AutoSettings, CleanupRepository
@@ -49,9 +50,15 @@ class AutoCleaner:
 
     name = "cleanup"
 
-    def __init__(self, runtime: Runtime, pending: PendingSeen | None = None) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        pending: PendingSeen | None = None,
+        seeder: RosterSeeder | None = None,
+    ) -> None:
         self.runtime = runtime
         self._pending = pending
+        self.seeder = seeder if seeder is not None else RosterSeeder(runtime)
         self.leading = False
         self._checking = asyncio.Lock()
 
@@ -76,6 +83,7 @@ class AutoCleaner:
             claimed = await self._claim_due()
             if not claimed:
                 return
+            await self._seed(claimed)
             async with self.runtime.store.unit() as uow:
                 plans = await self.plans(uow, claimed)
             gate = asyncio.Semaphore(PARALLEL_GROUPS)
@@ -98,6 +106,18 @@ class AutoCleaner:
                     claimed[chat_id] = settings
             await uow.commit()
         return claimed
+
+    async def _seed(self, chat_ids: Iterable[int]) -> None:
+        """Seed each group's members from its member list where due (one unit per group).
+
+        A group whose seeding fails is run on what the store has: its run is claimed already.
+        """
+        for chat_id in chat_ids:
+            try:
+                async with self.runtime.store.unit() as uow:
+                    await self.seeder.refresh(uow, chat_id)
+            except Exception:
+                log.exception("seeding chat %s from its member list failed", chat_id)
 
     async def _guarded(self, chat_id: int, settings: AutoSettings, plan: RunPlan) -> None:
         try:
@@ -137,6 +157,7 @@ class AutoCleaner:
         self, uow: UnitOfWork, chat_id: int, title: str, settings: AutoSettings
     ) -> Text:
         """What the next run would do in a group, without doing it (``/autoclean test``)."""
+        await self.seeder.refresh(uow, chat_id)
         language, _ = await self._chat(uow, chat_id)
         plan = (await self.plans(uow, {chat_id: settings}))[chat_id]
         never = await self._never_seen(uow, chat_id, settings)
@@ -225,7 +246,7 @@ class AutoCleaner:
         )
         admins = await self.runtime.admins.get(chat_id)
         reached = False
-        for admin in sorted(admins - {self.runtime.bot_id}):
+        for admin in sorted(admins - self.runtime.own_ids):
             if await self.runtime.port.send(admin, text) is not None:
                 reached = True
         if not reached:

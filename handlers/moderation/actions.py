@@ -96,7 +96,7 @@ class _Run:
 
 async def is_protected(runtime: Runtime, chat_id: int, user_id: int) -> bool:
     """Admins, owners and the bot itself are never acted on."""
-    if user_id == runtime.bot_id:
+    if runtime.is_bot(user_id):
         return True
     return await runtime.is_admin_of(chat_id, user_id)
 
@@ -279,11 +279,15 @@ async def _restrict(run: _Run, action: Action) -> None:
 
 
 async def _remember_end(run: _Run, kind: str, until: datetime | None) -> None:
-    """Store when a mute/ban ends; a permanent one replaces an earlier temporary one."""
+    """Store when a mute/ban ends; a permanent one replaces an earlier temporary one.
+
+    A ban is kept even without an end: the banned person's join requests are refused
+    while it holds (``handlers.moderation.bans``). A permanent mute needs no row.
+    """
     repo, chat_id, user_id = run.repo, run.case.chat_id, run.case.target.id
     if kind == "kick":
         return
-    if until is None:
+    if until is None and kind == "mute":
         await repo.forget_restriction(chat_id, user_id, kind)
     else:
         await repo.restrict_until(chat_id, user_id, kind, until)

@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass
 
 from core.durations import parse_duration
+from core.ids import TELEGRAM, IdError, scoped
 from handlers.moderation.warnings import check_restriction
 
 MAX_REASON = 200
-# Telegram user ids are positive and below 2**52.
+# Telegram user ids (and QQ numbers) are positive and below 2**52.
 MAX_USER_ID = 2**52
 _USERNAME = re.compile(r"@([A-Za-z][A-Za-z0-9_]{3,31})")
 
@@ -39,11 +40,20 @@ class Penalty:
     reason: str
 
 
-def parse_who(word: str) -> Who | None:
-    """A user id ("12345") or a username ("@name"); None if the word is neither."""
+def parse_who(word: str, platform: str = TELEGRAM) -> Who | None:
+    """A user id ("12345") or a username ("@name"); None if the word is neither.
+
+    A typed id is the platform's own number (a QQ number in a QQ group): it is qualified
+    with the group's ``platform``, as every stored id is (``core.ids``).
+    """
     if word.isascii() and word.isdigit():
         user_id = int(word)
-        return Who(user_id=user_id) if 0 < user_id < MAX_USER_ID else None
+        if not 0 < user_id < MAX_USER_ID:
+            return None
+        try:
+            return Who(user_id=scoped(platform, user_id))
+        except IdError:
+            return None
     found = _USERNAME.fullmatch(word)
     return Who(username=found.group(1)) if found else None
 

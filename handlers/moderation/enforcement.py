@@ -17,7 +17,7 @@ from datetime import datetime
 from core.chat import ChatActionError, MissingRight
 from core.context import Context
 from core.durations import format_duration, parse_duration
-from core.events import Command, User
+from core.events import Command, Event, MemberMuted, MessageRemoved, User
 from core.feature import ButtonSpec, CommandSpec, Feature
 from core.names import look_up, names_of, person, real_name
 from core.runtime import Runtime
@@ -42,6 +42,7 @@ from handlers.moderation.arguments import (
     split_first,
 )
 from handlers.moderation.lifting import RestrictionLifter
+from handlers.moderation.notices import message_removed, muted_by_hand
 from handlers.moderation.warnings import (
     MAX_EXPIRY,
     MIN_EXPIRY,
@@ -81,7 +82,7 @@ async def resolve_target(command: Command, ctx: Context) -> Target | None:
             return None
         return Target(reply.sender, command.arg_text, reply.message_id, reply.text)
     first, rest = split_first(command.arg_text)
-    who = parse_who(first) if first else None
+    who = parse_who(first, ctx.chat.platform) if first else None
     if who is None:
         await ctx.say("enforcement.target_usage", command=command.name)
         return None
@@ -154,6 +155,14 @@ class Enforcement(Feature):
     def buttons(self) -> Sequence[ButtonSpec]:
         """The report buttons (the group's admins: checked on press, they may be elsewhere)."""
         return (ButtonSpec(REPORT_PREFIX, reports.on_press, group_admins=True),)
+
+    async def on_event(self, event: Event, ctx: Context) -> bool:
+        """Mutes set or lifted and messages removed by hand on the platform (never stops)."""
+        if isinstance(event, MemberMuted) and event.chat.is_group:
+            await muted_by_hand(event, ctx)
+        elif isinstance(event, MessageRemoved) and event.chat.is_group:
+            await message_removed(event, ctx)
+        return False
 
     # ------------------------------------------------------------------ allow list
 

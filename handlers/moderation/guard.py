@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from core.context import Context
-from core.events import Command, Event, MemberJoined, Message
+from core.events import Command, Event, JoinRequest, MemberJoined, Message
 from core.feature import CommandSpec, Feature
 from core.newcomers import Newcomers
 from core.runtime import Runtime
 from handlers.moderation.actions import Case, enforce
+from handlers.moderation.bans import screen_request
 from handlers.moderation.checks import Subject
 from handlers.moderation.compiled import CompiledRules
 from handlers.moderation.index import RulesIndex
@@ -66,7 +67,10 @@ class Moderation(Feature):
             await load_known_rule_ids(uow)
 
     async def on_event(self, event: Event, ctx: Context) -> bool:
-        """Check a group message; True (stop) if it was deleted."""
+        """Check a group message; True (stop) if it was deleted, or a join request declined."""
+        if isinstance(event, JoinRequest):
+            # Before the captcha: a banned person's request must never be approved.
+            return event.chat.is_group and await screen_request(event, ctx, self.index)
         if isinstance(event, MemberJoined):
             self.newcomers.joined(event.chat.id, event.user.id, event.date)
             self.people.saw(event.chat.id, event.user.username)
@@ -75,7 +79,7 @@ class Moderation(Feature):
         if not isinstance(message, Message) or not message.chat.is_group:
             return False
         # A linked channel's posts are the group's own announcements, not members' messages.
-        if message.sender.id == ctx.runtime.bot_id or message.from_linked_channel:
+        if ctx.runtime.is_bot(message.sender.id) or message.from_linked_channel:
             return False
         compiled = await self.index.get(ctx.uow, message.chat.id)
         if compiled.rules.mode == OFF:

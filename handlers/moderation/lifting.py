@@ -86,7 +86,8 @@ class RestrictionLifter:
         async with runtime.store.unit() as uow:
             repo = ModerationRepository(uow)
             current = await repo.restriction(item.chat_id, item.user_id, item.kind)
-            if current is None or current.until > runtime.now() + EARLY:
+            # Gone, made permanent, or lengthened since the timer was armed: nothing to lift.
+            if current is None or current.until is None or current.until > runtime.now() + EARLY:
                 return False
             # Lifted by a sweep rather than by its own timer: that timer has nothing left to do.
             runtime.scheduler.cancel(job)

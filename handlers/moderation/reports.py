@@ -29,7 +29,7 @@ from handlers.moderation.actions import (
     log_line,
     remember_title,
 )
-from storage.moderation import LogEntry, ModerationRepository
+from storage.moderation import REMOVED, LogEntry, ModerationRepository
 from storage.repositories import ChatRepository
 
 MODLOG_DEFAULT = 10
@@ -114,6 +114,8 @@ async def on_press(press: Press, ctx: Context) -> Ack:
     # The buttons may be in the log chat: what counts is being an admin of the group.
     if not await runtime.is_admin_of(row.chat_id, press.user.id):
         return refusal(await ctx.t("enforcement.button_admins"))
+    if row.handled_action == REMOVED:
+        return refusal(await ctx.t("enforcement.button_removed"))
     if not await repo.handle_report(report_id, press.user.id, choice):
         return refusal(await ctx.t("enforcement.button_handled"))
     target = User(row.target_id, real_name(row.target_name, row.target_id))

@@ -93,7 +93,7 @@ class Schedules(Feature):
         except WhenError as error:
             await _say_when_error(ctx, error)
             return
-        if not text and reply is not None and not capabilities_of(ctx.port).copy:
+        if not text and reply is not None and not capabilities_of(ctx.port, ctx.chat.id).copy:
             # A platform that cannot repost a message gets its text (the copy fallback).
             text = reply.text.strip()
         if not text and reply is None:

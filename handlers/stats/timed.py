@@ -246,7 +246,7 @@ class StatsTimer:
         """Tell each admin privately; if none can be reached, tell the group."""
         delivered = 0
         for admin_id in sorted(await self.runtime.admins.get(chat_id)):
-            if admin_id != self.runtime.bot_id and await self.runtime.port.send(admin_id, text):
+            if not self.runtime.is_bot(admin_id) and await self.runtime.port.send(admin_id, text):
                 delivered += 1
         if not delivered:
             await reply_later(self.runtime.port, chat_id, text)

@@ -68,7 +68,7 @@ class Welcome(Feature):
             await self._on_join(event, ctx)
         elif isinstance(event, ServiceNotice):
             # The platform's later notice of a join already welcomed: only to tidy away.
-            if event.user.id != ctx.runtime.bot_id and event.chat.is_group:
+            if not ctx.runtime.is_bot(event.user.id) and event.chat.is_group:
                 await self._clean_service(ctx, event.message_id)
         elif isinstance(event, MemberLeft):
             await self._clean_service(ctx, event.service_message_id)
@@ -76,7 +76,7 @@ class Welcome(Feature):
 
     async def _on_join(self, event: MemberJoined, ctx: Context) -> None:
         runtime = ctx.runtime
-        if event.user.id == runtime.bot_id or not event.chat.is_group:
+        if runtime.is_bot(event.user.id) or not event.chat.is_group:
             return
         settings = await WelcomeRepository(ctx.uow).settings(event.chat.id)
         # A newcomer with a captcha to answer is welcomed once they pass (see ``greet``).

@@ -41,7 +41,9 @@ class WarningRow(Base):
 
 
 class TimedRestrictionRow(Base):
-    """A temporary mute or ban, lifted by the bot at ``until`` (even after a restart)."""
+    """A mute or ban the bot keeps: a temporary one is lifted at ``until`` (even after a
+    restart); a ban is kept while it holds, so the banned person's join requests are refused.
+    """
 
     __tablename__ = "timed_restrictions"
 
@@ -51,7 +53,8 @@ class TimedRestrictionRow(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     # mute | ban
     kind: Mapped[str] = mapped_column(String(8), primary_key=True)
-    until: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    # None: a permanent ban, kept until /unban (a permanent mute is not kept).
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -67,7 +70,8 @@ class ModerationLogRow(Base):
     actor_id: Mapped[int | None] = mapped_column(BigInteger)
     target_id: Mapped[int | None] = mapped_column(BigInteger)
     target_name: Mapped[str] = mapped_column(String(255), default="")
-    # delete | warn | unwarn | resetwarns | mute | unmute | ban | unban | kick | report | ...
+    # delete | warn | unwarn | resetwarns | mute | unmute | ban | unban | kick | report |
+    # decline (a join request) | ...
     action: Mapped[str] = mapped_column(String(16))
     # The machine reason ("manual", "link", "ladder", "expired", ...).
     reason: Mapped[str] = mapped_column(String(32), default="")

@@ -12,7 +12,7 @@ from bot.platforms.onebot.app import OneBotBot
 from bot.platforms.routing import RoutingPort
 from bot.settings import load_settings
 from core.fallbacks import capabilities_of
-from core.ids import ONEBOT, TELEGRAM
+from core.ids import ONEBOT, TELEGRAM, scoped
 from tests.e2e.conftest import GROUP as TELEGRAM_GROUP
 from tests.e2e.conftest import BotFactory, free_port
 from tests.fakes import FakeBotApi
@@ -186,6 +186,11 @@ async def test_telegram_and_qq_in_one_process_keep_people_apart(
         routing = routing.inner  # type: ignore[attr-defined]
     assert capabilities_of(routing.ports[TELEGRAM]).buttons
     assert not capabilities_of(routing.ports[ONEBOT]).buttons
+    # Each chat gets what its own platform can do; the QQ account is known as the bot's own.
+    runtime = bot.core.runtime
+    assert capabilities_of(runtime.port, TELEGRAM_GROUP).copy
+    assert not capabilities_of(runtime.port, scoped(ONEBOT, GROUP)).copy
+    assert runtime.is_bot(scoped(ONEBOT, SELF)) and runtime.bot_id != scoped(ONEBOT, SELF)
 
 
 async def test_restart_keeps_points_and_skips_a_redelivered_event(

@@ -28,14 +28,14 @@ from bot.app import Core, build_core, open_store
 from bot.delivery import UpdateLedger
 from bot.platforms import shutdown
 from bot.platforms.onebot.events import quoted_id, to_event, to_message, with_reply
-from bot.platforms.onebot.message import as_int
+from bot.platforms.onebot.invites import Invitation, accepts, invitation
 from bot.platforms.onebot.port import OneBotPort
 from bot.platforms.onebot.transport import ForwardClient, Hub, ReverseServer
 from bot.platforms.routing import RoutingPort
 from bot.platforms.shutdown import StopBudget
 from bot.settings import Settings
 from core.chat import ChatActionError
-from core.events import Command, Event, MemberJoined, Message
+from core.events import Command, Event, MemberJoined, Message, MessageRemoved
 from core.ids import ONEBOT, IdError, scoped
 from storage.unit import Store
 
@@ -53,19 +53,6 @@ def quoted_message(event: Event) -> Message | None:
     if isinstance(event, Command):
         return event.message
     return event if isinstance(event, Message) else None
-
-
-def recall_of(payload: dict[str, Any]) -> tuple[int, int] | None:
-    """The (scoped chat, message id) a ``group_recall`` notice takes back; None otherwise."""
-    if payload.get("notice_type") != "group_recall":
-        return None
-    group, message = as_int(payload.get("group_id")), as_int(payload.get("message_id"))
-    if group is None or message is None:
-        return None
-    try:
-        return scoped(ONEBOT, group), message
-    except IdError:
-        return None
 
 
 class OneBotPlatform:
@@ -117,10 +104,14 @@ class OneBotPlatform:
         if self.core is None:
             return
         self._learn(payload)
+        invite = invitation(payload)
+        if invite is not None:
+            await self._answer(invite, self.core.runtime.settings.bot.all_owner_ids)
+            return
         event = to_event(payload)
-        self._remember(payload, event)
         if event is None:
             return
+        self._remember(event)
         receipt = None
         update = getattr(event, "update_id", None)
         if update is not None:
@@ -132,27 +123,46 @@ class OneBotPlatform:
         event = await self._with_name(event)
         await self.core.dispatcher.handle(event, receipt)
 
-    def _remember(self, payload: dict[str, Any], event: Event | None) -> None:
+    def _remember(self, event: Event) -> None:
         """Keep a message for the replies that quote it; forget a recalled one."""
-        message = quoted_message(event) if event is not None else None
+        if isinstance(event, MessageRemoved):
+            self.recent.pop((event.chat.id, event.message_id), None)
+            return
+        message = quoted_message(event)
         if message is not None:
             self.recent[(message.chat.id, message.message_id)] = message
+
+    async def _answer(self, invite: Invitation, owners: frozenset[int]) -> None:
+        """Accept or decline an invitation of the bot's account by ``[onebot] invites``."""
+        accept = accepts(invite, self.config.invites, owners)
+        if accept is None:
+            log.info("onebot: invitation to %s left unanswered", invite.group_id)
             return
-        recalled = recall_of(payload)
-        if recalled is not None:
-            self.recent.pop(recalled, None)
+        answer = self.port.approve_join if accept else self.port.decline_join
+        try:
+            await answer(invite.group_id, invite.inviter, invite.reference)
+        except ChatActionError as error:
+            log.warning("onebot: answering the invitation to %s failed: %s", invite.group_id, error)
+            return
+        verb = "accepted" if accept else "declined"
+        log.info("onebot: %s %s's invitation to %s", verb, invite.inviter, invite.group_id)
 
     def _learn(self, payload: dict[str, Any]) -> None:
+        """Remember the QQ account an event came through as one of the bot's own."""
         self_id = payload.get("self_id")
-        if not self.learn_bot_id or self.core is None or not isinstance(self_id, int):
+        if self.core is None or not isinstance(self_id, int):
             return
         runtime = self.core.runtime
-        if runtime.bot_id == 0:
-            try:
-                runtime.bot_id = scoped(ONEBOT, self_id)
-            except IdError:
-                return
-            log.info("onebot: the bot is QQ account %s", self_id)
+        try:
+            account = scoped(ONEBOT, self_id)
+        except IdError:
+            return
+        if account in runtime.accounts or account == runtime.bot_id:
+            return
+        runtime.accounts.add(account)
+        if self.learn_bot_id and runtime.bot_id == 0:
+            runtime.bot_id = account
+        log.info("onebot: the bot is QQ account %s", self_id)
 
     async def _with_name(self, event: Event) -> Event:
         """A newcomer with their name: QQ's join notice carries only the number,

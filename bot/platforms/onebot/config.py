@@ -35,6 +35,9 @@ class OneBotConfig(Section):
     # Forward mode: the first pause before reconnecting, doubled up to the longest.
     reconnect_seconds: float = Field(default=1.0, gt=0, le=60)
     reconnect_max_seconds: float = Field(default=60.0, gt=0, le=3_600)
+    # Invitations of the bot's account into a group: "owners" accepts the bot's owners'
+    # and declines the rest, "anyone" accepts all, "ignore" leaves them unanswered.
+    invites: Literal["owners", "anyone", "ignore"] = "owners"
 
     @model_validator(mode="after")
     def _forward_needs_url(self) -> OneBotConfig:

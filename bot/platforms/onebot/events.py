@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from bot.platforms.onebot.message import Reading, as_int, read_message
@@ -29,7 +29,9 @@ from core.events import (
     JoinRequest,
     MemberJoined,
     MemberLeft,
+    MemberMuted,
     Message,
+    MessageRemoved,
     User,
     parse_command,
 )
@@ -230,7 +232,7 @@ def sender_role(payload: Payload) -> str | None:
 
 
 def request_comment(payload: Payload) -> str:
-    """A join request's comment (the applicant's answer); ``JoinRequest`` has no field."""
+    """A join request's comment (the applicant's answer to the group's question)."""
     comment = payload.get("comment") if isinstance(payload, Mapping) else None
     return comment if isinstance(comment, str) else ""
 
@@ -259,15 +261,51 @@ def _from_notice(payload: Payload) -> Event | None:
             status, rights = ("administrator", ADMIN_RIGHTS) if admin else ("member", frozenset())
             return BotStatusChanged(chat, status, admin, rights, update_id=uid)
         return AdminsChanged(chat, user, update_id=uid)
-    # group_ban, group_recall, group_upload, poke, ...: no neutral event (yet).
+    if kind == "group_ban":
+        return _from_ban(payload, chat, user, date, uid)
+    if kind == "group_recall":
+        message_id = as_int(payload.get("message_id"))
+        if message_id is None:
+            return None
+        return MessageRemoved(chat, message_id, user, _operator(payload), update_id=uid)
+    # group_upload, poke, ...: no neutral event.
     return None
 
 
-def _adder(payload: Payload, user_id: int) -> int | None:
-    operator = as_int(payload.get("operator_id"))
-    if not operator or operator == user_id:
+def _from_ban(
+    payload: Payload, chat: Chat, user: User, date: datetime, uid: int
+) -> MemberMuted | None:
+    """A member's mute or its lifting (``group_ban``), unless the bot itself did it.
+
+    The bot's own ``set_group_ban`` comes back as this notice: it recorded that mute when
+    it made it, so reporting it again would log it twice. A whole-group mute (user 0) is
+    no member's mute and is left out.
+    """
+    if user.id == scoped(ONEBOT, 0) or _by_self(payload):
         return None
-    return scoped(ONEBOT, operator)
+    sub, by = payload.get("sub_type"), _operator(payload)
+    if sub == "lift_ban":
+        return MemberMuted(chat, user, by, None, update_id=uid)
+    seconds = as_int(payload.get("duration"))
+    if sub != "ban" or seconds is None or seconds <= 0:
+        return None
+    return MemberMuted(chat, user, by, date + timedelta(seconds=seconds), update_id=uid)
+
+
+def _by_self(payload: Payload) -> bool:
+    operator = payload.get("operator_id")
+    return operator is not None and str(operator) == str(payload.get("self_id"))
+
+
+def _operator(payload: Payload) -> int | None:
+    """Who acted (``operator_id``), platform-qualified; None when not said."""
+    operator = as_int(payload.get("operator_id"))
+    return scoped(ONEBOT, operator) if operator else None
+
+
+def _adder(payload: Payload, user_id: int) -> int | None:
+    operator = _operator(payload)
+    return None if operator == scoped(ONEBOT, user_id) else operator
 
 
 def _from_request(payload: Payload) -> JoinRequest | None:
@@ -279,7 +317,12 @@ def _from_request(payload: Payload) -> JoinRequest | None:
         return None
     user = User(scoped(ONEBOT, user_id), str(user_id))
     return JoinRequest(
-        chat, user, event_date(payload), update_id=update_id(payload), reference=flag
+        chat,
+        user,
+        event_date(payload),
+        update_id=update_id(payload),
+        reference=flag,
+        comment=request_comment(payload),
     )
 
 

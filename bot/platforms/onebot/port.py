@@ -2,6 +2,8 @@
 
 QQ lacks buttons, edits, copies, pins and re-downloadable files through OneBot v11, so the
 port says so in ``capabilities`` and ``core.fallbacks`` / the typed choices cover them.
+Exports are uploaded as group files (``upload_group_file``, which NapCat and LLBot take as
+``base64://``); an implementation without it gets the fallback's notice instead.
 A ban is a kick that rejects the person's later join requests; QQ has no way to lift that
 through OneBot, so ``unban`` says so in the log. Messages to one group are paced
 (``message_pace_seconds``): QQ's risk control punishes bursts.
@@ -26,6 +28,7 @@ from core.chat import (
     Keyboard,
     MemberInfo,
     MissingRight,
+    RosterEntry,
 )
 from core.events import User
 from core.ids import ONEBOT, IdError, native_for, scoped
@@ -47,6 +50,8 @@ CAPABILITIES = Capabilities(
 LONGEST_MUTE = 30 * 24 * 3600
 SHORTEST_MUTE = 60
 ROLES = {"owner": "admin", "admin": "admin", "member": "member"}
+# Unix times beyond this are no real join or message time (milliseconds by mistake).
+LATEST_TIME = 10**11
 
 
 class Actions(Protocol):
@@ -91,6 +96,43 @@ def member_user(member: Mapping[str, Any]) -> User:
     qq = int(member["user_id"])
     name = str(member.get("card") or member.get("nickname") or qq)
     return User(id=scoped(ONEBOT, qq), name=name, is_bot=bool(member.get("is_robot", False)))
+
+
+def unix_time(value: object) -> datetime | None:
+    """A member record's Unix time in seconds as a UTC time; None for 0, missing or junk."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not 0 < value < LATEST_TIME:
+        return None
+    return datetime.fromtimestamp(value, UTC)
+
+
+def roster_entry(member: object) -> RosterEntry | None:
+    """One ``get_group_member_list`` record as a roster entry; None if it is malformed."""
+    if not isinstance(member, Mapping):
+        return None
+    qq = member.get("user_id")
+    if isinstance(qq, str) and qq.isascii() and qq.isdigit():
+        qq = int(qq)
+    if isinstance(qq, bool) or not isinstance(qq, int):
+        return None
+    try:
+        user = member_user(member)
+    except IdError:  # a number outside QQ's range
+        return None
+    return RosterEntry(
+        user,
+        joined_at=unix_time(member.get("join_time")),
+        last_seen=unix_time(member.get("last_sent_time")),
+        is_admin=ROLES.get(str(member.get("role"))) == "admin",
+    )
+
+
+def roster_of(data: object) -> list[RosterEntry]:
+    """A whole member list's entries, malformed ones skipped; ChatActionError if no list."""
+    if not isinstance(data, list):
+        raise ChatActionError("failed", "get_group_member_list gave no list")
+    return [entry for entry in map(roster_entry, data) if entry is not None]
 
 
 def message_id(data: object) -> int:
@@ -282,14 +324,12 @@ class OneBotPort:
 
     async def admins(self, chat_id: int) -> frozenset[int]:
         """The group's owner and admins (roles from ``get_group_member_list``)."""
-        members = await self._call("get_group_member_list", chat_id, group_id=native_id(chat_id))
-        if not isinstance(members, list):
-            raise ChatActionError("failed", "get_group_member_list gave no list")
-        return frozenset(
-            scoped(ONEBOT, int(m["user_id"]))
-            for m in members
-            if isinstance(m, Mapping) and ROLES.get(str(m.get("role"))) == "admin"
-        )
+        return frozenset(entry.user.id for entry in await self.roster(chat_id) if entry.is_admin)
+
+    async def roster(self, chat_id: int) -> list[RosterEntry]:
+        """Every member of the group from one ``get_group_member_list`` call."""
+        data = await self._call("get_group_member_list", chat_id, group_id=native_id(chat_id))
+        return roster_of(data)
 
     async def member_count(self, chat_id: int) -> int | None:
         """The group's member count (``get_group_info``); None if it cannot be had."""
@@ -347,11 +387,27 @@ class OneBotPort:
         *,
         reply_to: int | None = None,
     ) -> int | None:
-        """Not possible: ``upload_group_file`` needs a path on the implementation's host,
-        which the bot may not share; ChatActionError("unsupported") (``files`` is False)."""
-        raise ChatActionError(
-            "unsupported", "OneBot's upload_group_file needs a path on the implementation's host"
-        )
+        """Upload a document as a group (or private) file, the bytes as ``base64://``, then
+        the caption as a message; None if the upload failed. An implementation without the
+        action raises ChatActionError("unsupported"): the fallback posts its notice."""
+        target = native_id(chat_id)
+        private = self._actions.is_private(chat_id)
+        action = "upload_private_file" if private else "upload_group_file"
+        where = {"user_id": target} if private else {"group_id": target}
+        encoded = "base64://" + base64.b64encode(data).decode()
+        await self._pacer.wait(chat_id)
+        try:
+            await self._call(action, chat_id, file=encoded, name=filename, **where)
+        except ChatActionError as error:
+            if error.reason == "not_found":
+                # retcode 1404: the implementation has no such action.
+                raise ChatActionError("unsupported", str(error)) from error
+            log.warning("onebot: the file %s to %s failed: %s", filename, chat_id, error)
+            return None
+        if not caption:
+            return 0
+        sent = await self.send(chat_id, caption, reply_to=reply_to)
+        return 0 if sent is None else sent
 
     async def download(self, file_id: str, max_bytes: int) -> bytes:
         """QQ files cannot be fetched again by id here: ChatActionError("no_files")."""

@@ -231,6 +231,11 @@ async def serve(connection: Connection, hub: Hub, on_event: OnEvent, misses: flo
         log.info("onebot: %s disconnected", connection.label)
 
 
+class ListenError(RuntimeError):
+    """The reverse endpoint cannot listen where it is configured to (port taken, no such
+    address): said at start-up as an OneBot problem, not a database one."""
+
+
 class ReverseServer:
     """The bot's WebSocket endpoint that implementations (their "WebSocket client") join."""
 
@@ -248,7 +253,14 @@ class ReverseServer:
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._config.listen, self._config.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:
+            await self._runner.cleanup()
+            where = f"{self._config.listen}:{self._config.port}"
+            raise ListenError(
+                f"onebot: cannot listen on {where}: {error.strerror or error}"
+            ) from error
         addresses = self._runner.addresses
         if addresses:
             self.port = addresses[0][1]

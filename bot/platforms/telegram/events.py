@@ -91,7 +91,9 @@ def events_from_update(update: Update, bot_username: str | None) -> list[Event]:
     if update.chat_join_request is not None:
         request = update.chat_join_request
         chat, user = to_chat(request.chat), to_user(request.from_user)
-        return [JoinRequest(chat, user, request.date, update_id=uid)]
+        # The requester's bio is all Telegram tells of them: the nearest thing to a comment.
+        comment = request.bio or ""
+        return [JoinRequest(chat, user, request.date, update_id=uid, comment=comment)]
     if update.message_reaction is not None:
         # Anonymous reactions (by a chat, or counted only) name nobody to credit.
         reaction = update.message_reaction

@@ -34,6 +34,7 @@ from core.chat import (
     Keyboard,
     MemberInfo,
     MissingRight,
+    RosterEntry,
 )
 from core.text import Text
 
@@ -346,6 +347,10 @@ class TelegramPort:
         if member.status == "restricted" and not getattr(member, "is_member", True):
             return "left"
         return _STATUSES.get(member.status)
+
+    async def roster(self, chat_id: int) -> list[RosterEntry] | None:
+        """None: the Bot API lists a group's administrators, never all its members."""
+        return None
 
     async def send_photo(self, chat_id: int, photo: bytes, caption: Text | str = "") -> int | None:
         """Post a PNG with an HTML caption (a caption over the limit goes on in messages)."""

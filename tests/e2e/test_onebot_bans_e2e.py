@@ -1,0 +1,90 @@
+"""QQ bans end to end: a banned member's join request is refused by the bot until /unban.
+
+The fake OneBot implementation, a real WebSocket and the real app on SQLite: the owner
+bans by QQ number, the banned member asks to join again (QQ still delivers some such
+requests) and the bot answers ``set_group_add_request`` with ``approve=false``; after
+/unban the next request goes to the captcha like anyone's.
+"""
+
+# The OneBot e2e fixtures (fake, running, start_onebot) are reused by import.
+# ruff: noqa: F401, F811
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bot.platforms.onebot.app import OneBotBot
+from tests.e2e.test_onebot_e2e import (
+    GROUP,
+    MEMBER,
+    OWNER,
+    fake,
+    running,
+    sent_text,
+    start_onebot,
+)
+from tests.fakes.onebot import FakeOneBot
+
+
+def join_request(fake: FakeOneBot, user: int, flag: str, comment: str = "") -> dict[str, Any]:
+    """A group join request (``add``) of ``user``, answered by its ``flag``."""
+    return fake.event(
+        post_type="request",
+        request_type="group",
+        sub_type="add",
+        group_id=GROUP,
+        user_id=user,
+        comment=comment,
+        flag=flag,
+    )
+
+
+async def said(fake: FakeOneBot, words: str, timeout: float = 10.0) -> None:
+    """Wait until the bot said something containing ``words`` in the group."""
+    async with asyncio.timeout(timeout):
+        while not any(words in sent_text(p) for p in fake.made("send_group_msg")):
+            await asyncio.sleep(0.02)
+
+
+async def asked(fake: FakeOneBot, user: int, timeout: float = 10.0) -> None:
+    """Wait until the captcha sent ``user`` its question.
+
+    (To a requester who never wrote to the bot privately, the port sends it with the
+    requester's number as the target of ``send_group_msg``; either target counts here.)
+    """
+
+    def question_to_user() -> bool:
+        return any(
+            a.action.startswith("send_")
+            and user in (a.params.get("user_id"), a.params.get("group_id"))
+            and "机器人" in sent_text(a.params)
+            for a in fake.actions
+        )
+
+    async with asyncio.timeout(timeout):
+        while not question_to_user():
+            await asyncio.sleep(0.02)
+
+
+async def test_a_banned_members_join_request_is_refused_until_unban(
+    fake: FakeOneBot,
+    running: OneBotBot,
+) -> None:
+    await fake.push(fake.group_message(GROUP, OWNER, f"/ban {MEMBER} 广告", message_id=1001))
+    await fake.wait_for("set_group_kick", timeout=10)
+    kick = fake.made("set_group_kick")[0]
+    assert (kick["user_id"], kick["reject_add_request"]) == (MEMBER, True)
+
+    await fake.push(join_request(fake, MEMBER, "flag-1", "我想回来"))
+    await fake.wait_for("set_group_add_request", timeout=10)
+    answer = fake.made("set_group_add_request")[0]
+    assert (answer["flag"], answer["approve"]) == ("flag-1", False)
+    assert fake.made("send_private_msg") == []
+
+    await fake.push(fake.group_message(GROUP, OWNER, f"/unban {MEMBER}", message_id=1002))
+    await said(fake, "已解除封禁")
+    await fake.push(fake.group_message(GROUP, OWNER, "/captcha on", message_id=1003))
+    await said(fake, "新成员验证已开启")
+    await fake.push(join_request(fake, MEMBER, "flag-2"))
+    await asked(fake, MEMBER)
+    assert len(fake.made("set_group_add_request")) == 1
