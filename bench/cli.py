@@ -114,7 +114,13 @@ def _onebot(args: argparse.Namespace, settings: Settings) -> None:
     from bench.onebot import run_onebot_bench
 
     asyncio.run(
-        run_onebot_bench(settings, messages=args.updates, groups=args.chats, repeats=args.repeats)
+        run_onebot_bench(
+            settings,
+            messages=args.updates,
+            groups=args.chats,
+            repeats=args.repeats,
+            answer_ms=args.answer_ms,
+        )
     )
 
 
@@ -184,6 +190,9 @@ def bench_arguments(bench: argparse.ArgumentParser) -> None:
     )
     bench.add_argument(
         "--cap", type=float, default=60.0, help="seconds the baseline is measured, with --burst"
+    )
+    bench.add_argument(
+        "--answer-ms", type=float, default=0.0, help="OneBot answer delay, with --onebot"
     )
     bench.add_argument(
         "--tracked", type=at_least(1), default=1_000_000, help="members, with --cleanup"

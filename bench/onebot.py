@@ -7,7 +7,8 @@ different sizes and activity) is pushed by a fake implementation in this process
 (``tests/fakes/onebot.py``, so run this from a checkout of the repository) connecting in
 reverse mode, as NapCat's or LLBot's "WebSocket client" does, over a real loopback
 WebSocket. It answers the bot's actions as an implementation would: ``get_msg`` with the
-quoted message, member info and lists from its groups' members, sends with a message id.
+quoted message, member info and lists from its groups' members, sends with a message id;
+at once, or ``--answer-ms`` later (a real implementation's answers take milliseconds).
 
 - ours: the real ``OneBotBot`` (transport, hub, port, the outbound queue with a budget
   never reached, every feature) on a fresh SQLite file, ``message_pace_seconds = 0``; a run
@@ -252,15 +253,16 @@ def synthetic_events(
 # --- The implementation --------------------------------------------------------------------
 
 
-def implementation(stream: Stream) -> Any:
-    """The fake OneBot implementation, knowing the stream's members and messages."""
+def implementation(stream: Stream, latency: float = 0.0) -> Any:
+    """The fake OneBot implementation, knowing the stream's members and messages and
+    answering each action after ``latency`` seconds."""
     from tests.fakes.onebot import FakeOneBot
 
     class Implementation(FakeOneBot):
         """The test fake, also answering ``get_msg`` and member look-ups by an index."""
 
         def __init__(self) -> None:
-            super().__init__(self_id=SELF_ID, members=stream.members)
+            super().__init__(self_id=SELF_ID, members=stream.members, latency=latency)
             self.known = stream.messages()
             self.by_member = {
                 (group, member["user_id"]): member
@@ -396,7 +398,12 @@ def onebot_settings(settings: Settings, database: Path) -> Settings:
 
 
 async def run_ours(
-    settings: Settings, stream: Stream, frames: Sequence[str], *, dispatch: bool = True
+    settings: Settings,
+    stream: Stream,
+    frames: Sequence[str],
+    *,
+    dispatch: bool = True,
+    latency: float = 0.0,
 ) -> OneBotRun:
     """The whole bot on a fresh database (without ``dispatch``: the platform alone, into a
     no-op dispatcher); shutdown after the final flush is not timed."""
@@ -410,7 +417,7 @@ async def run_ours(
         bot = _CountingBot(cfg, store, dispatch=dispatch)
         platform = bot.platform
         assert isinstance(platform, _CountingPlatform)
-        fake = implementation(stream)
+        fake = implementation(stream, latency)
         with counting_errors() as errors:
             try:
                 await bot.start()
@@ -518,31 +525,42 @@ def report(
 
 
 async def measure(
-    settings: Settings, *, messages: int, groups: int, repeats: int = 5
+    settings: Settings, *, messages: int, groups: int, repeats: int = 5, answer_ms: float = 0.0
 ) -> dict[str, Any]:
-    """Warm up, then run baseline and bot in ``repeats`` alternating pairs; the JSON report."""
+    """Warm up, then run baseline, bot and platform in ``repeats`` alternating rounds, the
+    implementation answering after ``answer_ms``; the JSON report."""
+    latency = answer_ms / 1000
     stream = synthetic_events(messages, groups)
     frames = [json.dumps(event, ensure_ascii=False) for event in stream.events]
     warmup = frames[: max(1, min(len(frames), 2_000))]
     await run_baseline(stream, warmup)
-    await run_ours(settings, stream, warmup)
+    await run_ours(settings, stream, warmup, latency=latency)
     ours: list[OneBotRun] = []
     baseline: list[OneBotRun] = []
     platform: list[OneBotRun] = []
     for _ in range(repeats):
         baseline.append(await run_baseline(stream, frames))
-        ours.append(await run_ours(settings, stream, frames))
-        platform.append(await run_ours(settings, stream, frames, dispatch=False))
-    return report(groups, ours, baseline, platform, transport="reverse", repeats=repeats)
+        ours.append(await run_ours(settings, stream, frames, latency=latency))
+        platform.append(await run_ours(settings, stream, frames, dispatch=False, latency=latency))
+    return report(
+        groups, ours, baseline, platform, transport="reverse", answer_ms=answer_ms, repeats=repeats
+    )
 
 
 async def run_onebot_bench(
-    settings: Settings, *, messages: int = 20_000, groups: int = 200, repeats: int = 5
+    settings: Settings,
+    *,
+    messages: int = 20_000,
+    groups: int = 200,
+    repeats: int = 5,
+    answer_ms: float = 0.0,
 ) -> dict[str, Any]:
     """Run the benchmark and print its report as one line of JSON."""
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    result = await measure(settings, messages=messages, groups=groups, repeats=repeats)
+    result = await measure(
+        settings, messages=messages, groups=groups, repeats=repeats, answer_ms=answer_ms
+    )
     print(json.dumps(result, ensure_ascii=False), flush=True)
     return result
