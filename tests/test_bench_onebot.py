@@ -64,7 +64,7 @@ def test_plain_only_mix_has_no_segments_but_text() -> None:
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 async def test_measure_reports_every_figure_and_loses_nothing() -> None:
     settings = load_settings(None, {}, require_token=False)
-    result = await measure(settings, messages=50, groups=4, repeats=1)
+    result = await measure(settings, messages=50, groups=4, repeats=1, answer_ms=1)
     for key in (
         "messages_per_s",
         "baseline_messages_per_s",
@@ -77,5 +77,6 @@ async def test_measure_reports_every_figure_and_loses_nothing() -> None:
     assert result["messages"] == 50
     assert result["lost"] == result["baseline_lost"] == result["platform_lost"] == 0
     assert result["errors"] == 0
+    assert result["answer_ms"] == 1
     assert result["messages_recorded"] == 50
     json.dumps(result)

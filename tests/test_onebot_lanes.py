@@ -91,6 +91,27 @@ async def test_closing_cancelled_cancels_what_runs() -> None:
     assert lanes.busy == 0
 
 
+async def test_cancelling_delivery_cancels_the_events_in_flight() -> None:
+    """A delivery cancelled while it waits for the next event does not wait for the lanes."""
+    from bot.platforms.onebot.transport import Connection, _deliver
+
+    started, finished = asyncio.Event(), []
+
+    async def on_event(event: dict) -> None:
+        started.set()
+        await asyncio.sleep(3600)
+        finished.append(event)
+
+    connection = Connection(socket=None, caller=None)  # type: ignore[arg-type]
+    connection.events.put_nowait({"post_type": "message", "message_type": "group", "group_id": 5})
+    delivery = asyncio.create_task(_deliver(connection, on_event))
+    await started.wait()
+    delivery.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(delivery, 5)
+    assert finished == []
+
+
 @pytest.mark.parametrize(
     ("event", "lane"),
     [

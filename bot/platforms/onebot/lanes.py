@@ -75,6 +75,10 @@ class Lanes(Generic[Item]):
             while self._workers:
                 await asyncio.wait(set(self._workers))
         except asyncio.CancelledError:
-            for worker in self._workers:
-                worker.cancel()
+            self.cancel()
             raise
+
+    def cancel(self) -> None:
+        """Cancel every lane: what runs is cancelled, what waits is dropped."""
+        for worker in self._workers:
+            worker.cancel()

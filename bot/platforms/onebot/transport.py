@@ -191,8 +191,11 @@ async def _deliver(connection: Connection, on_event: OnEvent) -> None:
     try:
         while (event := await connection.events.get()) is not None:
             lanes.put(lane_of(event), event)
-    finally:
-        await lanes.close()
+    except asyncio.CancelledError:
+        # As before lanes: cancelled delivery cancels the events in flight.
+        lanes.cancel()
+        raise
+    await lanes.close()
 
 
 async def serve(connection: Connection, hub: Hub, on_event: OnEvent, misses: float) -> None:
