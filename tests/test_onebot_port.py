@@ -26,12 +26,13 @@ from bot.platforms.onebot.render import plain
 from bot.platforms.onebot.transport import Hub, ReverseServer
 from core.chat import ChatActionError, ChatRights, MissingRight
 from core.events import User
-from core.ids import scoped
+from core.ids import scoped, scoped_group
 from core.text import mention
 from tests.fakes.onebot import FakeOneBot
 
 GROUP_QQ, USER_QQ, ADMIN_QQ, OWNER_QQ = 555, 42, 43, 44
-GROUP, USER, ADMIN, OWNER = (scoped("onebot", n) for n in (GROUP_QQ, USER_QQ, ADMIN_QQ, OWNER_QQ))
+GROUP = scoped_group("onebot", GROUP_QQ)
+USER, ADMIN, OWNER = (scoped("onebot", n) for n in (USER_QQ, ADMIN_QQ, OWNER_QQ))
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -358,3 +359,10 @@ async def test_roster_is_one_member_list_call(linked):
     fake.fail("get_group_member_list", retcode=100)
     with pytest.raises(ChatActionError):
         await port.roster(GROUP)
+
+
+async def test_group_title_or_nothing(linked):
+    port, fake, _ = linked
+    assert await port.group_title(GROUP) == "g"
+    fake.fail("get_group_info", 100)
+    assert await port.group_title(GROUP) == ""

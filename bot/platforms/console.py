@@ -50,7 +50,7 @@ from core.events import (
     User,
     parse_command,
 )
-from core.ids import ONEBOT, TELEGRAM, native_for, scoped
+from core.ids import ONEBOT, TELEGRAM, native_for, scoped, scoped_group
 from core.text import Text
 from storage.unit import Store
 
@@ -134,7 +134,7 @@ class Group:
         if self.platform == TELEGRAM:
             self.chat, self.admin, self.bot = CHAT, ADMIN, BOT
         else:
-            self.chat = Chat(scoped(self.platform, QQ_GROUP), CHAT.title, "group")
+            self.chat = Chat(scoped_group(self.platform, QQ_GROUP), CHAT.title, "group")
             self.admin = User(self.user_id(ADMIN.id), ADMIN.name)
             self.bot = User(self.user_id(BOT_ID), BOT.name, is_bot=True)
         self.speaker = User(self.user_id(2), "Alice")

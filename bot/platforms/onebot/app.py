@@ -19,11 +19,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from cachetools import TTLCache
+
 from bot import heartbeat
 from bot.app import Core, build_core, open_store
 from bot.delivery import UpdateLedger
 from bot.platforms import shutdown
-from bot.platforms.onebot.events import quoted_id, to_event, to_message, with_reply
+from bot.platforms.onebot.events import quoted_id, to_event, to_message, with_chat, with_reply
 from bot.platforms.onebot.invites import Invitation, accepts, invitation
 from bot.platforms.onebot.port import OneBotPort
 from bot.platforms.onebot.transport import ForwardClient, Hub, ReverseServer
@@ -31,7 +33,7 @@ from bot.platforms.routing import RoutingPort
 from bot.platforms.shutdown import StopBudget
 from bot.settings import Settings
 from core.chat import ChatActionError
-from core.events import Command, Event, MemberJoined, Message
+from core.events import Command, Event, MemberJoined, Message, event_chat
 from core.ids import ONEBOT, IdError, scoped
 from storage.unit import Store
 
@@ -39,6 +41,9 @@ log = logging.getLogger(__name__)
 
 # The ledger's source: receipts of every QQ account (update ids carry the account).
 SOURCE = "onebot"
+# Group names asked of the implementation are kept this long, for this many groups.
+TITLE_SECONDS = 3_600.0
+TITLES_KEPT = 10_000
 
 
 def quoted_message(event: Event) -> Message | None:
@@ -59,6 +64,7 @@ class OneBotPlatform:
             self.hub, limit=config.message_limit, pace=config.message_pace_seconds
         )
         self.ledger = UpdateLedger(store, SOURCE)
+        self._titles: TTLCache[int, str] = TTLCache(maxsize=TITLES_KEPT, ttl=TITLE_SECONDS)
         self.core: Core | None = None
         # Alone, the bot's own id is the first QQ account that connects.
         self.learn_bot_id = False
@@ -111,6 +117,7 @@ class OneBotPlatform:
                 return
         event = await self._with_quoted(payload, event)
         event = await self._with_name(event)
+        event = await self._with_title(event)
         await self.core.dispatcher.handle(event, receipt)
 
     async def _answer(self, invite: Invitation, owners: frozenset[int]) -> None:
@@ -154,6 +161,18 @@ class OneBotPlatform:
         if info is None or info.user.id != event.user.id:
             return event
         return replace(event, user=info.user)
+
+    async def _with_title(self, event: Event) -> Event:
+        """The event with its group's name: QQ's events rarely carry it (welcomes and the
+        join-request captcha name the group); one ``get_group_info`` per group an hour."""
+        chat = event_chat(event)
+        if chat.title or not chat.is_group:
+            return event
+        title = self._titles.get(chat.id)
+        if title is None:
+            title = await self.port.group_title(chat.id)
+            self._titles[chat.id] = title
+        return with_chat(event, replace(chat, title=title)) if title else event
 
     async def _with_quoted(self, payload: dict[str, Any], event: Event) -> Event:
         """The event with the message it quotes attached, fetched with ``get_msg``."""
