@@ -14,6 +14,7 @@ from bot.platforms.onebot.config import OneBotConfig
 from bot.platforms.onebot.port import (
     CAPABILITIES,
     LONGEST_MUTE,
+    OPEN,
     SHORTEST_MUTE,
     OneBotPort,
     Pacer,
@@ -335,7 +336,7 @@ async def test_what_qq_cannot_do_says_why(linked, call, reason: str):
 
 async def test_chat_permissions(linked):
     port, fake, _ = linked
-    assert await port.chat_permissions(GROUP) is None
+    assert await port.chat_permissions(GROUP) == OPEN and OPEN.may_send
     await port.set_chat_permissions(GROUP, ChatRights())
     await port.set_chat_permissions(GROUP, ChatRights(messages=True))
     assert [c["enable"] for c in fake.made("set_group_whole_ban")] == [True, False]

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from bot.platforms.onebot.render import TEXT_LIMIT, Wire, messages, segments, split
 from core.chat import (
+    SENDING_RIGHTS,
     Capabilities,
     ChatActionError,
     ChatRights,
@@ -46,6 +47,8 @@ CAPABILITIES = Capabilities(
     join_requests=True,
     member_list=True,
 )
+# What members of a QQ group may do when it is not muted as a whole: post anything.
+OPEN = ChatRights(**dict.fromkeys(SENDING_RIGHTS, True))
 # QQ mutes for at most 30 days and at least one minute.
 LONGEST_MUTE = 30 * 24 * 3600
 SHORTEST_MUTE = 60
@@ -434,8 +437,10 @@ class OneBotPort:
         log.debug("onebot: press %s answered: %s", press_id, Text(text).plain())
 
     async def chat_permissions(self, chat_id: int) -> ChatRights | None:
-        """OneBot v11 does not say what members may do: None."""
-        return None
+        """``OPEN``: QQ's members may post or not (one switch, the whole-group mute), and
+        OneBot v11 cannot read that switch, so the group is taken as open (night mode then
+        closes it at night and opens it in the morning)."""
+        return OPEN
 
     async def set_chat_permissions(self, chat_id: int, rights: ChatRights) -> None:
         """QQ has one switch: muting the whole group when members may not post."""
