@@ -260,7 +260,7 @@ ERROR_CASES = [
     ('[telegram]\nmode = "webhook"\n', {}, "webhook.url", "required"),
     ("", {"BOT_TELEGRAM__MODE": "webhook"}, "webhook.url", "required"),
     ('[telegram]\nmode = "push"\n', {}, "telegram.mode", "'polling' or 'webhook'"),
-    ("[bot.owners]\nonebot = [-1]\n", {}, "bot.owners.onebot", "outside 0 <= id < 2**56"),
+    ("[bot.owners]\nonebot = [-1]\n", {}, "bot.owners.onebot", "outside 0 <= id < 2**55"),
     ("[bot.owners]\ntelegram = [9007199254740993]\n", {}, "bot.owners.telegram", "outside"),
     ("[bot]\nowner_ids = [9007199254740993]\n", {}, "bot.owner_ids", "outside +-2**53"),
     ("[bot.owners]\nqq = [1]\n", {}, "bot.owners.qq", "unknown key"),

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from core.ids import BAND, TELEGRAM_LIMIT, IdError, native, native_for, platform_of, scoped
+from core.ids import (
+    BAND,
+    GROUP_BIT,
+    TELEGRAM_LIMIT,
+    IdError,
+    is_group_id,
+    native,
+    native_for,
+    platform_of,
+    scoped,
+    scoped_group,
+)
 
 ONEBOT_BASE = 1 << 56
 
@@ -20,7 +31,7 @@ ONEBOT_BASE = 1 << 56
         ("telegram", -(TELEGRAM_LIMIT - 1), -(TELEGRAM_LIMIT - 1)),
         ("onebot", 0, ONEBOT_BASE),
         ("onebot", 123456789, ONEBOT_BASE + 123456789),
-        ("onebot", BAND - 1, ONEBOT_BASE + BAND - 1),
+        ("onebot", GROUP_BIT - 1, ONEBOT_BASE + GROUP_BIT - 1),
     ],
     ids=[
         "tg-user",
@@ -86,4 +97,27 @@ def test_native_for_refuses_another_platforms_id() -> None:
 
 def test_scoped_ids_fit_a_signed_64_bit_column() -> None:
     """The largest OneBot id still fits in a BigInteger."""
-    assert scoped("onebot", BAND - 1) < 2**63
+    assert scoped_group("onebot", GROUP_BIT - 1) < 2**63
+
+
+@pytest.mark.parametrize("native_id", [0, 123456, GROUP_BIT - 1])
+def test_a_qq_group_and_a_qq_person_with_one_number_are_two_ids(native_id: int) -> None:
+    """QQ numbers groups and people apart: the group's id says it is a group."""
+    group, person = scoped_group("onebot", native_id), scoped("onebot", native_id)
+    assert group != person
+    assert is_group_id(group) and not is_group_id(person)
+    assert native(group) == native(person) == native_id
+    assert platform_of(group) == platform_of(person) == "onebot"
+
+
+@pytest.mark.parametrize(
+    ("value", "group"), [(-1001234567890, True), (-42, True), (42, False), (0, False)]
+)
+def test_telegram_groups_are_its_negative_ids(value: int, group: bool) -> None:
+    assert scoped_group("telegram", value) == value
+    assert is_group_id(value) is group
+
+
+def test_a_qq_number_beyond_the_people_range_is_refused() -> None:
+    with pytest.raises(IdError):
+        scoped("onebot", GROUP_BIT)

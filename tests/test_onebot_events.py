@@ -19,6 +19,7 @@ from bot.platforms.onebot.events import (
     to_event,
     to_message,
     update_id,
+    with_chat,
     with_reply,
 )
 from core.events import (
@@ -35,12 +36,12 @@ from core.events import (
     MessageRemoved,
     User,
 )
-from core.ids import ONEBOT, scoped
+from core.ids import ONEBOT, scoped, scoped_group
 
 SELF, GROUP, ALICE, ADMIN = 10000, 123456, 111, 222
 T = 1_700_000_000
 WHEN = datetime.fromtimestamp(T, UTC)
-G = Chat(scoped(ONEBOT, GROUP), "", "group")
+G = Chat(scoped_group(ONEBOT, GROUP), "", "group")
 
 
 def q(native: int) -> int:
@@ -566,4 +567,14 @@ def test_get_msg_answer_read_with_the_chat_of_the_reply() -> None:
     assert quoted is not None
     assert (quoted.chat, quoted.sender, quoted.text) == (G, User(q(ADMIN), "管理"), "原消息")
     named = to_message({**answer, "group_id": GROUP + 1}, G)
-    assert named is not None and named.chat.id == q(GROUP + 1)
+    assert named is not None and named.chat.id == scoped_group(ONEBOT, GROUP + 1)
+
+
+def test_with_chat_names_the_chat_of_any_event() -> None:
+    """A command's chat is its message's: both kinds take the named chat."""
+    named = Chat(G.id, "读书会", "group")
+    message = to_event(group_message("/points"))
+    plain = to_event(group_message("你好"))
+    assert message is not None and plain is not None
+    assert with_chat(message, named).chat == named
+    assert with_chat(plain, named).chat == named

@@ -8,7 +8,7 @@ import pytest
 
 from bot.platforms.onebot.invites import Invitation, accepts, invitation
 from bot.platforms.onebot.port import request_of
-from core.ids import scoped
+from core.ids import scoped, scoped_group
 
 OWNER, STRANGER, GROUP = 334_455, 99_999, 700_000_001
 
@@ -30,7 +30,7 @@ def request(**fields: Any) -> dict[str, Any]:
 
 def test_an_invitation_is_read_with_platform_ids_and_its_reference() -> None:
     found = invitation(request())
-    assert found == Invitation(scoped("onebot", GROUP), scoped("onebot", OWNER), "f-1")
+    assert found == Invitation(scoped_group("onebot", GROUP), scoped("onebot", OWNER), "f-1")
     assert request_of(found.reference) == ("invite", "f-1")
 
 
@@ -65,5 +65,5 @@ OWNERS = frozenset({scoped("onebot", OWNER)})
     ],
 )
 def test_the_policy_decides(inviter: int, policy: Any, expected: bool | None) -> None:
-    invite = Invitation(scoped("onebot", GROUP), scoped("onebot", inviter), "f")
+    invite = Invitation(scoped_group("onebot", GROUP), scoped("onebot", inviter), "f")
     assert accepts(invite, policy, OWNERS) is expected

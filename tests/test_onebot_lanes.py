@@ -8,8 +8,8 @@ import logging
 import pytest
 
 from bot.platforms.onebot.lanes import Lanes
-from bot.platforms.onebot.transport import lane_of
-from core.ids import ONEBOT, scoped
+from bot.platforms.onebot.transport import _chat_of
+from core.ids import ONEBOT, scoped, scoped_group
 
 
 async def test_one_key_in_order_while_a_blocked_key_waits() -> None:
@@ -115,16 +115,17 @@ async def test_cancelling_delivery_cancels_the_events_in_flight() -> None:
 @pytest.mark.parametrize(
     ("event", "lane"),
     [
-        ({"post_type": "message", "message_type": "group", "group_id": 5}, scoped(ONEBOT, 5)),
+        ({"post_type": "message", "message_type": "group", "group_id": 5}, scoped_group(ONEBOT, 5)),
         (
             {"post_type": "notice", "notice_type": "group_increase", "group_id": 5},
-            scoped(ONEBOT, 5),
+            scoped_group(ONEBOT, 5),
         ),
-        ({"post_type": "message", "message_type": "private", "user_id": 7}, scoped(ONEBOT, 7)),
+        # The same number as a person: another lane than the group's.
+        ({"post_type": "message", "message_type": "private", "user_id": 5}, scoped(ONEBOT, 5)),
         ({"post_type": "meta_event", "meta_event_type": "heartbeat"}, None),
         ({"post_type": "message", "message_type": "group", "group_id": "x"}, None),
     ],
 )
-def test_lane_of(event: dict, lane: int | None) -> None:
+def test_an_events_lane_is_its_chat(event: dict, lane: int | None) -> None:
     """A group's events share its lane; a private chat's the person's; the rest lane None."""
-    assert lane_of(event) == lane
+    assert _chat_of(event) == lane

@@ -14,6 +14,7 @@ from bot.platforms.onebot.config import OneBotConfig
 from bot.platforms.onebot.port import (
     CAPABILITIES,
     LONGEST_MUTE,
+    OPEN,
     SHORTEST_MUTE,
     OneBotPort,
     Pacer,
@@ -26,12 +27,13 @@ from bot.platforms.onebot.render import plain
 from bot.platforms.onebot.transport import Hub, ReverseServer
 from core.chat import ChatActionError, ChatRights, MissingRight
 from core.events import User
-from core.ids import scoped
+from core.ids import scoped, scoped_group
 from core.text import mention
 from tests.fakes.onebot import FakeOneBot
 
 GROUP_QQ, USER_QQ, ADMIN_QQ, OWNER_QQ = 555, 42, 43, 44
-GROUP, USER, ADMIN, OWNER = (scoped("onebot", n) for n in (GROUP_QQ, USER_QQ, ADMIN_QQ, OWNER_QQ))
+GROUP = scoped_group("onebot", GROUP_QQ)
+USER, ADMIN, OWNER = (scoped("onebot", n) for n in (USER_QQ, ADMIN_QQ, OWNER_QQ))
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -334,7 +336,7 @@ async def test_what_qq_cannot_do_says_why(linked, call, reason: str):
 
 async def test_chat_permissions(linked):
     port, fake, _ = linked
-    assert await port.chat_permissions(GROUP) is None
+    assert await port.chat_permissions(GROUP) == OPEN and OPEN.may_send
     await port.set_chat_permissions(GROUP, ChatRights())
     await port.set_chat_permissions(GROUP, ChatRights(messages=True))
     assert [c["enable"] for c in fake.made("set_group_whole_ban")] == [True, False]
@@ -358,3 +360,10 @@ async def test_roster_is_one_member_list_call(linked):
     fake.fail("get_group_member_list", retcode=100)
     with pytest.raises(ChatActionError):
         await port.roster(GROUP)
+
+
+async def test_group_title_or_nothing(linked):
+    port, fake, _ = linked
+    assert await port.group_title(GROUP) == "g"
+    fake.fail("get_group_info", 100)
+    assert await port.group_title(GROUP) == ""

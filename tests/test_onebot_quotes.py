@@ -67,6 +67,8 @@ class Intake:
             self.handled.append(event)
 
         async def call(action: str, params: Mapping[str, Any], chat_id: int | None = None) -> Any:
+            if action == "get_group_info":
+                return {"group_id": params["group_id"], "group_name": "测试群"}
             assert action == "get_msg"
             self.fetched.append(params)
             return self.answers.get(params["message_id"])

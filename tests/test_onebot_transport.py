@@ -24,7 +24,7 @@ from bot.platforms.onebot.transport import (
     token_verdict,
 )
 from core.chat import ChatActionError, MissingRight
-from core.ids import scoped
+from core.ids import scoped, scoped_group
 from tests.fakes.onebot import FakeOneBot
 
 TOKEN = "s3cret"
@@ -301,7 +301,7 @@ async def test_reverse_serves_several_accounts(reverse):
     await first.push(first.group_message(666, 42, "on one"))
     await received.wait(2)
     assert {c.self_id for c in hub.connections} == {1, 2}
-    await hub.call("get_group_info", {"group_id": 777}, scoped("onebot", 777))
+    await hub.call("get_group_info", {"group_id": 777}, scoped_group("onebot", 777))
     await hub.call("get_group_info", {"group_id": 666}, scoped("onebot", 666))
     assert second.made("get_group_info") == [{"group_id": 777}]
     assert first.made("get_group_info") == [{"group_id": 666}]

@@ -13,11 +13,11 @@ from bot.platforms.recording import RecordingPort
 from bot.platforms.routing import RoutingPort
 from core.chat import ALL_CAPABILITIES, Capabilities, ChatActionError, ChatRights
 from core.fallbacks import capabilities_of
-from core.ids import scoped
+from core.ids import scoped, scoped_group
 from core.outbound import QueuedPort
 
 TG_GROUP = -1001234567890
-QQ_GROUP = scoped("onebot", 123456)
+QQ_GROUP = scoped_group("onebot", 123456)
 TG_USER = 42
 QQ_USER = scoped("onebot", 42)
 UNTIL = datetime(2026, 12, 4, tzinfo=UTC)

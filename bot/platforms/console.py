@@ -28,7 +28,7 @@ from typing import IO
 
 from bot.app import Core, build_core
 from bot.platforms.onebot.port import CAPABILITIES as QQ_CAPABILITIES
-from bot.platforms.onebot.port import mute_seconds
+from bot.platforms.onebot.port import OPEN, mute_seconds
 from bot.platforms.onebot.render import TEXT_LIMIT, Wire, messages, segments, split
 from bot.settings import Settings
 from core.chat import (
@@ -50,7 +50,7 @@ from core.events import (
     User,
     parse_command,
 )
-from core.ids import ONEBOT, TELEGRAM, native_for, scoped
+from core.ids import ONEBOT, TELEGRAM, native_for, scoped, scoped_group
 from core.text import Text
 from storage.unit import Store
 
@@ -134,7 +134,7 @@ class Group:
         if self.platform == TELEGRAM:
             self.chat, self.admin, self.bot = CHAT, ADMIN, BOT
         else:
-            self.chat = Chat(scoped(self.platform, QQ_GROUP), CHAT.title, "group")
+            self.chat = Chat(scoped_group(self.platform, QQ_GROUP), CHAT.title, "group")
             self.admin = User(self.user_id(ADMIN.id), ADMIN.name)
             self.bot = User(self.user_id(BOT_ID), BOT.name, is_bot=True)
         self.speaker = User(self.user_id(2), "Alice")
@@ -344,7 +344,7 @@ class ConsolePort:
 class QQConsolePort(ConsolePort):
     """The sandbox's port in the QQ view: OneBot's capabilities, and each message printed as
     ``bot.platforms.onebot.render`` splits and shows it (QQ's own behaviour where it differs
-    from Telegram's: bans, mutes, no pop-ups, no member permissions)."""
+    from Telegram's: bans, mutes, no pop-ups, member permissions taken as open)."""
 
     capabilities = QQ_CAPABILITIES
 
@@ -407,8 +407,8 @@ class QQConsolePort(ConsolePort):
         """QQ has no pop-ups: nothing is shown."""
 
     async def chat_permissions(self, chat_id: int) -> ChatRights | None:
-        """OneBot v11 does not say what members may do: None, as on QQ."""
-        return None
+        """Taken as open, as on QQ (``OneBotPort.chat_permissions``)."""
+        return OPEN
 
     def _print(self, parts: list[list[Wire]], reply_to: int | None) -> int | None:
         # As OneBotPort: one message per part, the first quoting, the last one's id returned.

@@ -47,18 +47,14 @@ async def said(fake: FakeOneBot, words: str, timeout: float = 10.0) -> None:
 
 
 async def asked(fake: FakeOneBot, user: int, timeout: float = 10.0) -> None:
-    """Wait until the captcha sent ``user`` its question.
-
-    (To a requester who never wrote to the bot privately, the port sends it with the
-    requester's number as the target of ``send_group_msg``; either target counts here.)
+    """Wait until the captcha sent ``user`` its question in a private message (even one
+    who never wrote to the bot: a group's id says it is a group, a person's that it is not).
     """
 
     def question_to_user() -> bool:
         return any(
-            a.action.startswith("send_")
-            and user in (a.params.get("user_id"), a.params.get("group_id"))
-            and "机器人" in sent_text(a.params)
-            for a in fake.actions
+            p.get("user_id") == user and "机器人" in sent_text(p)
+            for p in fake.made("send_private_msg")
         )
 
     async with asyncio.timeout(timeout):

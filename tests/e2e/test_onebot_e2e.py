@@ -12,7 +12,7 @@ from bot.platforms.onebot.app import OneBotBot
 from bot.platforms.routing import RoutingPort
 from bot.settings import load_settings
 from core.fallbacks import capabilities_of
-from core.ids import ONEBOT, TELEGRAM, scoped
+from core.ids import ONEBOT, TELEGRAM, scoped, scoped_group
 from tests.e2e.conftest import GROUP as TELEGRAM_GROUP
 from tests.e2e.conftest import BotFactory, free_port
 from tests.fakes import FakeBotApi
@@ -114,7 +114,8 @@ async def test_newcomer_is_welcomed_by_default_with_an_at(
     await fake.wait_for("send_group_msg", timeout=10)
     params = fake.made("send_group_msg")[0]
     assert params["group_id"] == GROUP
-    assert "欢迎" in sent_text(params)
+    # QQ's notice has no group name: the platform asked get_group_info for it ("g").
+    assert "欢迎" in sent_text(params) and sent_text(params).endswith("加入 g！🎉")
     assert {"type": "at", "data": {"qq": str(NEWCOMER)}} in params["message"]
     assert no_at_all(params)
     assert running.core is not None and running.core.runtime.bot_id != 0
@@ -189,7 +190,7 @@ async def test_telegram_and_qq_in_one_process_keep_people_apart(
     # Each chat gets what its own platform can do; the QQ account is known as the bot's own.
     runtime = bot.core.runtime
     assert capabilities_of(runtime.port, TELEGRAM_GROUP).copy
-    assert not capabilities_of(runtime.port, scoped(ONEBOT, GROUP)).copy
+    assert not capabilities_of(runtime.port, scoped_group(ONEBOT, GROUP)).copy
     assert runtime.is_bot(scoped(ONEBOT, SELF)) and runtime.bot_id != scoped(ONEBOT, SELF)
 
 

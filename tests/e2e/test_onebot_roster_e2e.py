@@ -11,7 +11,7 @@ import pytest_asyncio
 
 from bot.platforms.onebot.app import OneBotBot
 from bot.settings import load_settings
-from core.ids import ONEBOT, scoped
+from core.ids import ONEBOT, scoped, scoped_group
 from storage.repositories import MemberRepository
 from tests.e2e.test_onebot_e2e import GROUP, MEMBER, NEWCOMER, OWNER, SELF, reverse, sent_text
 from tests.fakes.onebot import FakeOneBot
@@ -87,7 +87,9 @@ async def test_inactive_lists_who_qq_says_is_silent(fake: FakeOneBot, running: O
     assert fake.made("get_group_member_list")[-1] == {"group_id": GROUP}
     assert running.core is not None
     async with running.core.runtime.store.unit() as uow:
-        stored = {r.user_id: r for r in await MemberRepository(uow).in_chat(scoped(ONEBOT, GROUP))}
+        stored = {
+            r.user_id: r for r in await MemberRepository(uow).in_chat(scoped_group(ONEBOT, GROUP))
+        }
     assert set(stored) == {scoped(ONEBOT, n) for n in (SELF, MEMBER, NEWCOMER, OWNER)}
     member = stored[scoped(ONEBOT, MEMBER)]
     assert member.last_seen == datetime.fromtimestamp(NOW - 45 * DAY, UTC)

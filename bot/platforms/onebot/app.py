@@ -21,13 +21,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from cachetools import LRUCache
+from cachetools import LRUCache, TTLCache
 
 from bot import heartbeat
 from bot.app import Core, build_core, open_store
 from bot.delivery import UpdateLedger
 from bot.platforms import shutdown
-from bot.platforms.onebot.events import quoted_id, to_event, to_message, with_reply
+from bot.platforms.onebot.events import quoted_id, to_event, to_message, with_chat, with_reply
 from bot.platforms.onebot.invites import Invitation, accepts, invitation
 from bot.platforms.onebot.port import OneBotPort
 from bot.platforms.onebot.transport import ForwardClient, Hub, ReverseServer
@@ -35,7 +35,7 @@ from bot.platforms.routing import RoutingPort
 from bot.platforms.shutdown import StopBudget
 from bot.settings import Settings
 from core.chat import ChatActionError
-from core.events import Command, Event, MemberJoined, Message, MessageRemoved
+from core.events import Command, Event, MemberJoined, Message, MessageRemoved, event_chat
 from core.ids import ONEBOT, IdError, scoped
 from storage.unit import Store
 
@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 
 # The ledger's source: receipts of every QQ account (update ids carry the account).
 SOURCE = "onebot"
+# Group names asked of the implementation are kept this long, for this many groups.
+TITLE_SECONDS = 3_600.0
+TITLES_KEPT = 10_000
 # Messages remembered for the replies that quote them: a reply mostly quotes one of its
 # group's latest messages, which then costs no ``get_msg`` round trip.
 RECENT_MESSAGES = 5_000
@@ -66,6 +69,7 @@ class OneBotPlatform:
             self.hub, limit=config.message_limit, pace=config.message_pace_seconds
         )
         self.ledger = UpdateLedger(store, SOURCE)
+        self._titles: TTLCache[int, str] = TTLCache(maxsize=TITLES_KEPT, ttl=TITLE_SECONDS)
         # (chat, message id) -> the message as it came, without what it quotes.
         self.recent: LRUCache[tuple[int, int], Message] = LRUCache(RECENT_MESSAGES)
         self.core: Core | None = None
@@ -121,6 +125,7 @@ class OneBotPlatform:
                 return
         event = await self._with_quoted(payload, event)
         event = await self._with_name(event)
+        event = await self._with_title(event)
         await self.core.dispatcher.handle(event, receipt)
 
     def _remember(self, event: Event) -> None:
@@ -174,8 +179,21 @@ class OneBotPlatform:
             return event
         return replace(event, user=info.user)
 
+    async def _with_title(self, event: Event) -> Event:
+        """The event with its group's name: QQ's events rarely carry it (welcomes and the
+        join-request captcha name the group); one ``get_group_info`` per group an hour."""
+        chat = event_chat(event)
+        if chat.title or not chat.is_group:
+            return event
+        title = self._titles.get(chat.id)
+        if title is None:
+            title = await self.port.group_title(chat.id)
+            self._titles[chat.id] = title
+        return with_chat(event, replace(chat, title=title)) if title else event
+
     async def _with_quoted(self, payload: dict[str, Any], event: Event) -> Event:
-        """The event with the message it quotes attached, fetched with ``get_msg``."""
+        """The event with the message it quotes attached: one seen lately as it came,
+        another fetched with ``get_msg``."""
         message = quoted_message(event)
         quoted = quoted_id(payload)
         if message is None or quoted is None:

@@ -35,7 +35,7 @@ from core.events import (
     User,
     parse_command,
 )
-from core.ids import ONEBOT, IdError, scoped
+from core.ids import ONEBOT, IdError, scoped, scoped_group
 
 Payload = Mapping[str, Any]
 MetaKind = Literal["lifecycle", "heartbeat"]
@@ -191,6 +191,13 @@ def with_reply(event: Event, quoted: Message | None) -> Event:
     return event
 
 
+def with_chat(event: Event, chat: Chat) -> Event:
+    """The event in ``chat`` (the same chat with more said of it, such as its name)."""
+    if isinstance(event, Command):
+        return replace(event, message=replace(event.message, chat=chat))
+    return replace(event, chat=chat)
+
+
 def message_chat(payload: Payload) -> Chat | None:
     """The chat of a message: its group, or a private chat with the sender."""
     kind = payload.get("message_type")
@@ -208,7 +215,7 @@ def group_chat(payload: Payload) -> Chat | None:
     if group is None:
         return None
     name = payload.get("group_name")
-    return Chat(scoped(ONEBOT, group), name if isinstance(name, str) else "", "group")
+    return Chat(scoped_group(ONEBOT, group), name if isinstance(name, str) else "", "group")
 
 
 def sender(payload: Payload) -> User:

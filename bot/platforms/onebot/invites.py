@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.platforms.onebot.message import as_int
-from core.ids import ONEBOT, IdError, scoped
+from core.ids import ONEBOT, IdError, scoped, scoped_group
 
 Policy = Literal["owners", "anyone", "ignore"]
 
@@ -47,7 +47,7 @@ def invitation(payload: Mapping[str, Any]) -> Invitation | None:
     if group is None or inviter is None or not isinstance(flag, str) or not flag:
         return None
     try:
-        return Invitation(scoped(ONEBOT, group), scoped(ONEBOT, inviter), flag)
+        return Invitation(scoped_group(ONEBOT, group), scoped(ONEBOT, inviter), flag)
     except IdError:
         return None
 

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from bot.platforms.onebot.render import TEXT_LIMIT, Wire, messages, segments, split
 from core.chat import (
+    SENDING_RIGHTS,
     Capabilities,
     ChatActionError,
     ChatRights,
@@ -31,7 +32,7 @@ from core.chat import (
     RosterEntry,
 )
 from core.events import User
-from core.ids import ONEBOT, IdError, native_for, scoped
+from core.ids import ONEBOT, IdError, is_group_id, native_for, scoped
 from core.text import Text
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ CAPABILITIES = Capabilities(
     join_requests=True,
     member_list=True,
 )
+# What members of a QQ group may do when it is not muted as a whole: post anything.
+OPEN = ChatRights(**dict.fromkeys(SENDING_RIGHTS, True))
 # QQ mutes for at most 30 days and at least one minute.
 LONGEST_MUTE = 30 * 24 * 3600
 SHORTEST_MUTE = 60
@@ -61,9 +64,13 @@ class Actions(Protocol):
         """Run an action for a chat; its data, or ChatActionError."""
         ...
 
-    def is_private(self, chat_id: int) -> bool:
-        """Whether a chat id is a private chat with a person."""
-        ...
+
+def is_private(chat_id: int) -> bool:
+    """Whether a chat id is a private chat with a person (a group's id says it is one)."""
+    try:
+        return not is_group_id(chat_id)
+    except IdError:
+        return False
 
 
 def native_id(scoped_id: int) -> int:
@@ -206,7 +213,7 @@ class OneBotPort:
     async def _send_one(self, chat_id: int, message: list[Wire]) -> int:
         target = native_id(chat_id)
         await self._pacer.wait(chat_id)
-        if self._actions.is_private(chat_id):
+        if is_private(chat_id):
             data = await self._call("send_private_msg", chat_id, user_id=target, message=message)
         else:
             data = await self._call("send_group_msg", chat_id, group_id=target, message=message)
@@ -331,6 +338,16 @@ class OneBotPort:
         data = await self._call("get_group_member_list", chat_id, group_id=native_id(chat_id))
         return roster_of(data)
 
+    async def group_title(self, chat_id: int) -> str:
+        """A group's name (``get_group_info``); "" if it cannot be had."""
+        try:
+            info = await self._call("get_group_info", chat_id, group_id=native_id(chat_id))
+        except ChatActionError as error:
+            log.info("onebot: no name for %s: %s", chat_id, error)
+            return ""
+        name = info.get("group_name") if isinstance(info, Mapping) else None
+        return name.strip() if isinstance(name, str) else ""
+
     async def member_count(self, chat_id: int) -> int | None:
         """The group's member count (``get_group_info``); None if it cannot be had."""
         try:
@@ -348,7 +365,7 @@ class OneBotPort:
 
     async def member_info(self, chat_id: int, user_id: int) -> MemberInfo | None:
         """A member as ``get_group_member_info`` describes them; None if unknown."""
-        if self._actions.is_private(chat_id):
+        if is_private(chat_id):
             return None
         group, user = native_id(chat_id), native_id(user_id)
         try:
@@ -391,7 +408,7 @@ class OneBotPort:
         the caption as a message; None if the upload failed. An implementation without the
         action raises ChatActionError("unsupported"): the fallback posts its notice."""
         target = native_id(chat_id)
-        private = self._actions.is_private(chat_id)
+        private = is_private(chat_id)
         action = "upload_private_file" if private else "upload_group_file"
         where = {"user_id": target} if private else {"group_id": target}
         encoded = "base64://" + base64.b64encode(data).decode()
@@ -420,8 +437,10 @@ class OneBotPort:
         log.debug("onebot: press %s answered: %s", press_id, Text(text).plain())
 
     async def chat_permissions(self, chat_id: int) -> ChatRights | None:
-        """OneBot v11 does not say what members may do: None."""
-        return None
+        """``OPEN``: QQ's members may post or not (one switch, the whole-group mute), and
+        OneBot v11 cannot read that switch, so the group is taken as open (night mode then
+        closes it at night and opens it in the morning)."""
+        return OPEN
 
     async def set_chat_permissions(self, chat_id: int, rights: ChatRights) -> None:
         """QQ has one switch: muting the whole group when members may not post."""

@@ -28,7 +28,7 @@ from bot.platforms.onebot.calls import Caller, is_answer
 from bot.platforms.onebot.config import OneBotConfig
 from bot.platforms.onebot.lanes import Lanes
 from core.chat import ChatActionError
-from core.ids import ONEBOT, IdError, scoped
+from core.ids import ONEBOT, IdError, scoped, scoped_group
 
 log = logging.getLogger(__name__)
 
@@ -85,13 +85,13 @@ def parse_frame(data: str | bytes) -> dict[str, Any] | None:
     return frame if isinstance(frame, dict) else None
 
 
-def _chat_of(event: Mapping[str, Any]) -> tuple[int, bool] | None:
-    """The scoped chat an event is about and whether it is a private chat."""
+def _chat_of(event: Mapping[str, Any]) -> int | None:
+    """The scoped chat an event is about (a group, or a private chat)."""
     try:
         if event.get("group_id"):
-            return scoped(ONEBOT, int(event["group_id"])), False
+            return scoped_group(ONEBOT, int(event["group_id"]))
         if event.get("message_type") == "private" and event.get("user_id"):
-            return scoped(ONEBOT, int(event["user_id"])), True
+            return scoped(ONEBOT, int(event["user_id"]))
     except (IdError, TypeError, ValueError):
         return None
     return None
@@ -109,12 +109,11 @@ class Connection:
 
 
 class Hub:
-    """The live connections, which account serves which chat, and which chats are private."""
+    """The live connections, and which account serves which chat."""
 
     def __init__(self) -> None:
         self._connections: list[Connection] = []
         self._chat_account: dict[int, int] = {}
-        self._private: set[int] = set()
         self._closing: set[asyncio.Future[Any]] = set()
         self.connected = asyncio.Event()
 
@@ -144,24 +143,15 @@ class Hub:
             self.connected.clear()
 
     def observe(self, connection: Connection, event: Mapping[str, Any]) -> None:
-        """Learn from an event: the connection's account, the chat's account and kind."""
+        """Learn from an event: the connection's account, and the chat's."""
         self_id = event.get("self_id")
         if connection.self_id is None and isinstance(self_id, int):
             connection.self_id = self_id
         chat = _chat_of(event)
         if chat is None:
             return
-        chat_id, private = chat
         if connection.self_id is not None:
-            self._chat_account[chat_id] = connection.self_id
-        if private:
-            self._private.add(chat_id)
-        else:
-            self._private.discard(chat_id)
-
-    def is_private(self, chat_id: int) -> bool:
-        """Whether a chat id is a private chat with a person (seen in a private message)."""
-        return chat_id in self._private
+            self._chat_account[chat] = connection.self_id
 
     def connection_for(self, chat_id: int | None) -> Connection:
         """The connection of the account that serves a chat (else the oldest one)."""
@@ -178,19 +168,14 @@ class Hub:
         return await self.connection_for(chat_id).caller.call(action, params)
 
 
-def lane_of(event: Mapping[str, Any]) -> int | None:
-    """The lane an event is handled in: its chat's (None for events of no chat)."""
-    chat = _chat_of(event)
-    return None if chat is None else chat[0]
-
-
 async def _deliver(connection: Connection, on_event: OnEvent) -> None:
     """Hand a connection's events to the callback: each chat's in order, chats side by
     side (``lanes``); a failing callback is logged. Returns once all were handled."""
     lanes: Lanes[Event] = Lanes(on_event)
     try:
         while (event := await connection.events.get()) is not None:
-            lanes.put(lane_of(event), event)
+            # An event's lane is its chat's; events of no chat share the lane None.
+            lanes.put(_chat_of(event), event)
     except asyncio.CancelledError:
         # As before lanes: cancelled delivery cancels the events in flight.
         lanes.cancel()
