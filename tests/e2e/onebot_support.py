@@ -80,6 +80,17 @@ async def say(
     return sent[0]
 
 
+async def told(fake: FakeOneBot, words: str, count: int = 1) -> Mapping[str, Any]:
+    """Wait for the ``count``-th group message of the bot containing ``words``; its params."""
+    sent = await fake.wait_for("send_group_msg", count, where=lambda p: words in sent_text(p))
+    return sent[count - 1]
+
+
+def at(user: int) -> dict[str, Any]:
+    """The ``at`` segment mentioning one member."""
+    return {"type": "at", "data": {"qq": str(user)}}
+
+
 async def settle(fake: FakeOneBot, message_id: int) -> None:
     """Wait until every event pushed so far was handled: one connection's events are
     handled in order, so once a later /points is answered, those before it are done."""
