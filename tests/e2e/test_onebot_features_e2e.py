@@ -152,7 +152,8 @@ async def test_mute_and_unmute_as_replies(
 
 
 async def test_stats_is_posted_as_a_png_image(fake: FakeOneBot, running: OneBotBot) -> None:
-    """/stats after some talk: one send_group_msg with a base64:// image of a PNG."""
+    """/stats after some talk: one send_group_msg with a base64:// image of a PNG, its
+    caption counting the seven messages (the /stats too) of two members."""
     for n in range(6):
         await fake.push(
             fake.group_message(GROUP, MEMBER if n % 2 else OWNER, f"聊天 {n}", 1400 + n)
@@ -163,6 +164,9 @@ async def test_stats_is_posted_as_a_png_image(fake: FakeOneBot, running: OneBotB
     file = image["data"]["file"]
     assert file.startswith("base64://")
     assert base64.b64decode(file.removeprefix("base64://")).startswith(PNG)
+    caption = sent_text(sent)
+    assert "消息：7 条" in caption and "2 人发过言" in caption
+    assert sent["group_id"] == GROUP
 
 
 def has_image(params: dict[str, Any]) -> bool:
@@ -170,16 +174,36 @@ def has_image(params: dict[str, Any]) -> bool:
     return any(s["type"] == "image" for s in params["message"])
 
 
-async def test_a_failed_action_is_survived(fake: FakeOneBot, running: OneBotBot) -> None:
-    """QQ refuses the mute (status failed, retcode 100): the owner is told in words, and the
-    next 签到 is answered as ever."""
-    fake.fail("set_group_ban", 100, "error")
+async def test_a_failed_mute_is_survived(fake: FakeOneBot, running: OneBotBot) -> None:
+    """QQ refuses the mute (status failed, retcode 100): the owner is told in words, the
+    connection stays, and the next 签到 is answered as ever."""
+    fake.fail("set_group_ban", 100, "set_group_ban failed")
     await fake.push(fake.group_message(GROUP, MEMBER, "刷屏中", 1501))
     await fake.push(fake.group_message(GROUP, OWNER, "/mute 10m", 1502, reply_to=1501))
     await told(fake, "操作失败")
     assert bans(fake, MEMBER) == [600]
     checkin = await say(fake, MEMBER, "签到", 1503)
     assert "签到成功" in sent_text(checkin)
+    assert running.running and running.platform.is_receiving()
+
+
+async def test_a_failed_recall_is_survived(
+    fake: FakeOneBot, running: OneBotBot, tmp_path: Path
+) -> None:
+    """QQ refuses to recall a contact ad (retcode 100): the ad's author is still warned and
+    the next 签到 is answered."""
+    fake.fail("delete_msg", 100, "delete_msg failed")
+    await fake.push(fake.group_message(GROUP, MEMBER, "免费福利 加V：money_88", 1511))
+    await fake.wait_for("delete_msg", where=lambda p: p["message_id"] == 1511)
+    warned = await told(fake, "已被警告（1/3）")
+    assert at(MEMBER) in warned["message"]
+    checkin = await say(fake, MEMBER, "签到", 1512)
+    assert "签到成功" in sent_text(checkin)
+    warnings = rows(
+        tmp_path, "SELECT user_id FROM warnings WHERE chat_id = ?", scoped(ONEBOT, GROUP)
+    )
+    assert warnings == [(scoped(ONEBOT, MEMBER),)]
+    assert running.running and running.platform.is_receiving()
 
 
 async def test_a_dropped_reverse_connection_comes_back_without_repeats(

@@ -211,8 +211,9 @@ class FakeOneBot:
             await socket.send_str(json.dumps(event))
 
     async def drop(self) -> None:
-        """Cut every connection (the implementation went away)."""
-        for socket in list(self._sockets):
+        """Cut every connection (the implementation went away); nothing more is sent on them."""
+        sockets, self._sockets[:] = list(self._sockets), []
+        for socket in sockets:
             await socket.close()
 
     # -- reverse mode: the fake connects -----------------------------------------------------
