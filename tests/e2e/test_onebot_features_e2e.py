@@ -24,7 +24,6 @@ from tests.e2e.onebot_support import (
     at,
     connected,
     joined,
-    reverse,
     rows,
     say,
     sent_text,
@@ -206,19 +205,23 @@ async def test_a_failed_recall_is_survived(
     assert running.running and running.platform.is_receiving()
 
 
-async def test_a_dropped_reverse_connection_comes_back_without_repeats(
-    start_onebot: OneBotFactory, fake: FakeOneBot, tmp_path: Path
+@MODES
+async def test_a_dropped_connection_comes_back_without_repeats(
+    mode: Mode, start_onebot: OneBotFactory, fake: FakeOneBot, tmp_path: Path
 ) -> None:
-    """The implementation's connection drops; it connects again and sends its last events
-    once more (a 签到, which stores, and a /points, which does not), then a new one: the
-    repeats are not handled again, the new one is."""
-    bot = await reverse(start_onebot, fake)
+    """The connection drops and comes back (reverse: the implementation connects again;
+    forward: the bot does); the implementation sends its last events once more (a 签到,
+    which stores, and a /points, which does not), then a new one: the repeats are not
+    handled again, the new one is."""
+    bot = await connected(mode, start_onebot, fake)
     await say(fake, MEMBER, "签到", 1601)
     await say(fake, MEMBER, "/points", 1602)
     last = fake.pushed[-2:]
     await fake.drop()
-    assert isinstance(bot.platform.transport, ReverseServer)
-    await fake.connect(f"ws://127.0.0.1:{bot.platform.transport.port}/onebot/v11/ws")
+    if isinstance(bot.platform.transport, ReverseServer):
+        await fake.connect(f"ws://127.0.0.1:{bot.platform.transport.port}/onebot/v11/ws")
+    else:
+        await fake.wait_connected(2)
     for event in last:
         await fake.push(event)
     assert "签到成功" in sent_text(await say(fake, NEWCOMER, "签到", 1603))

@@ -212,7 +212,8 @@ class FakeOneBot:
 
     async def drop(self) -> None:
         """Cut every connection (the implementation went away); nothing more is sent on them."""
-        sockets, self._sockets[:] = list(self._sockets), []
+        sockets = list(self._sockets)
+        self._sockets.clear()
         for socket in sockets:
             await socket.close()
 
