@@ -4,8 +4,10 @@
 (reverse: ``ReverseServer``; forward: ``ForwardClient``), the ``OneBotPort`` on its ``Hub``,
 and the intake that turns each event through ``events.to_event`` into the dispatcher. An
 event delivered twice (after a reconnect, or by two connections of one account) has the
-same ``update_id``, so the update ledger's receipts (``bot.delivery``) skip it. OneBot has
-no offset to confirm and nothing is parked: the ledger only keeps and prunes receipts.
+same ``update_id``: within one process the ids seen lately skip it (an event that stored
+nothing leaves no receipt), after a restart the update ledger's receipts (``bot.delivery``)
+do. OneBot has no offset to confirm and nothing is parked: the ledger only keeps and
+prunes receipts.
 
 ``OneBotBot`` runs the platform alone (no Telegram token); with a token too,
 ``bot.platforms.telegram.app`` takes the platform in (``TelegramBot(also=...)``).
@@ -16,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +38,7 @@ from bot.settings import Settings
 from core.chat import ChatActionError
 from core.events import Command, Event, MemberJoined, Message, event_chat
 from core.ids import ONEBOT, IdError, scoped
+from core.recent import RecentKeys
 from storage.unit import Store
 
 log = logging.getLogger(__name__)
@@ -44,6 +48,10 @@ SOURCE = "onebot"
 # Group names asked of the implementation are kept this long, for this many groups.
 TITLE_SECONDS = 3_600.0
 TITLES_KEPT = 10_000
+# How long, and how many, update ids this process remembers to skip an event delivered
+# again (a reconnect re-sending it, two connections of one account).
+SEEN_FOR = timedelta(hours=1)
+SEEN_MOST = 20_000
 
 
 def quoted_message(event: Event) -> Message | None:
@@ -65,6 +73,7 @@ class OneBotPlatform:
         )
         self.ledger = UpdateLedger(store, SOURCE)
         self._titles: TTLCache[int, str] = TTLCache(maxsize=TITLES_KEPT, ttl=TITLE_SECONDS)
+        self.seen: RecentKeys[int] = RecentKeys(SEEN_FOR, SEEN_MOST)
         self.core: Core | None = None
         # Alone, the bot's own id is the first QQ account that connects.
         self.learn_bot_id = False
@@ -111,6 +120,9 @@ class OneBotPlatform:
         receipt = None
         update = getattr(event, "update_id", None)
         if update is not None:
+            if not self.seen.see(update, self.core.runtime.now()):
+                log.info("onebot: event %s came again: skipped", update)
+                return
             receipt = self.ledger.receipt(update, 0)
             if await self.ledger.handled_before(receipt):
                 log.info("onebot: event %s was handled before: skipped", update)
