@@ -92,6 +92,14 @@ def native(scoped_id: int) -> int:
     return (scoped_id - (code << BAND_BITS)) & (GROUP_BIT - 1)
 
 
+def shown_id(scoped_id: int) -> str:
+    """An id as people know it on its platform (a QQ number, a Telegram id), for texts."""
+    try:
+        return str(native(scoped_id))
+    except IdError:
+        return str(scoped_id)
+
+
 def native_for(platform: str, scoped_id: int) -> int:
     """The native id of a scoped id that must belong to ``platform``; IdError otherwise."""
     actual = platform_of(scoped_id)

@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable, Mapping
 
 from core.chat import ChatActionError, MemberInfo
 from core.events import User
+from core.ids import shown_id
 from core.runtime import Runtime
 from storage.moderation import member_names
 from storage.repositories import LearnedPerson, MemberRepository
@@ -28,7 +29,7 @@ MAX_LOOKUPS = 10
 
 def real_name(name: str | None, user_id: int) -> str:
     """A stored name, or "" when it is missing or only the id written out (older rows)."""
-    if not name or name == str(user_id):
+    if not name or name in (str(user_id), shown_id(user_id)):
         return ""
     return name
 
@@ -46,7 +47,7 @@ def to_look_up(user_ids: Iterable[int], named: Collection[int], limit: int) -> l
 
 def name_or_id(user_id: int, names: Mapping[int, str]) -> str:
     """A person's name, or their id as text when nobody knows it."""
-    return names.get(user_id) or str(user_id)
+    return names.get(user_id) or shown_id(user_id)
 
 
 def person(user_id: int, names: Mapping[int, str]) -> User:

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from core.events import User
+from core.ids import shown_id
 
 PLAIN = "plain"
 BOLD = "bold"
@@ -229,7 +230,7 @@ def link(label: Text | str, url: str) -> Text:
 
 def mention(user: User, label: str | None = None) -> Text:
     """A mention that notifies ``user``, labelled with their name (or ``label``, or the id)."""
-    return _make((Segment(MENTION, label or user.name or str(user.id), int(user.id)),))
+    return _make((Segment(MENTION, label or user.name or shown_id(user.id), int(user.id)),))
 
 
 _NEWLINE = plain("\n")

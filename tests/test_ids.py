@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.events import User
 from core.ids import (
     BAND,
     GROUP_BIT,
@@ -15,7 +16,9 @@ from core.ids import (
     platform_of,
     scoped,
     scoped_group,
+    shown_id,
 )
+from core.text import mention
 
 ONEBOT_BASE = 1 << 56
 
@@ -121,3 +124,18 @@ def test_telegram_groups_are_its_negative_ids(value: int, group: bool) -> None:
 def test_a_qq_number_beyond_the_people_range_is_refused() -> None:
     with pytest.raises(IdError):
         scoped("onebot", GROUP_BIT)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (scoped("onebot", 123456), "123456"),
+        (scoped_group("onebot", 123456), "123456"),
+        (-1001234567890, "-1001234567890"),
+        (42, "42"),
+        (5 * BAND + 7, str(5 * BAND + 7)),  # no known band: as it is
+    ],
+)
+def test_an_id_is_shown_as_its_platform_knows_it(value: int, shown: str) -> None:
+    assert shown_id(value) == shown
+    assert mention(User(value, "")).plain() == shown

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -16,6 +17,7 @@ from core.ids import ONEBOT, scoped
 from storage.unit import Store
 
 SELF, GROUP, OTHER_GROUP, ALICE, BOB = 10_000, 5_000, 6_000, 111, 222
+NOW = datetime(2026, 12, 4, tzinfo=UTC)
 
 
 def message(
@@ -73,7 +75,9 @@ class Intake:
             self.fetched.append(params)
             return self.answers.get(params["message_id"])
 
-        runtime = SimpleNamespace(accounts=set(), bot_id=scoped(ONEBOT, SELF), settings=settings)
+        runtime = SimpleNamespace(
+            accounts=set(), bot_id=scoped(ONEBOT, SELF), settings=settings, now=lambda: NOW
+        )
         dispatcher = SimpleNamespace(handle=handle)
         self.platform.core = SimpleNamespace(dispatcher=dispatcher, runtime=runtime)
         self.platform.hub.call = call  # type: ignore[method-assign]

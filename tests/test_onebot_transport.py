@@ -393,6 +393,33 @@ async def test_forward_connects_with_the_token_and_reconnects():
     await fake.close()
 
 
+async def test_forward_stops_while_a_lost_connections_event_is_still_handled():
+    """A stop that comes while a dropped connection's last event is being handled ends the
+    client (the cancellation is not swallowed while the delivery is awaited)."""
+    fake = FakeOneBot()
+    url = await fake.listen()
+    hub, started = Hub(), asyncio.Event()
+
+    async def slow(event: dict[str, Any]) -> None:
+        if event.get("post_type") == "message":
+            started.set()
+            await asyncio.Event().wait()
+
+    client = ForwardClient(OneBotConfig(mode="forward", url=url, reconnect_seconds=0.05), hub, slow)
+    await client.start()
+    await fake.wait_connected(1)
+    await fake.push(fake.group_message(555, 42, "busy"))
+    await asyncio.wait_for(started.wait(), 5)
+    await fake.drop()
+    async with asyncio.timeout(5):
+        while hub.connections:
+            await asyncio.sleep(0.01)
+    stopping = asyncio.create_task(client.stop())
+    done, _ = await asyncio.wait({stopping}, timeout=5)
+    assert stopping in done
+    await fake.close()
+
+
 async def test_forward_with_a_wrong_token_keeps_trying():
     fake = FakeOneBot(token=TOKEN)
     url = await fake.listen()

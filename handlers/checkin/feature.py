@@ -19,6 +19,7 @@ from core.context import Context, chat_language
 from core.csvfiles import Cell, export_stem, send_csv
 from core.events import Command, Event, Message, User
 from core.feature import CommandSpec, Feature
+from core.ids import shown_id
 from core.outbound import reply_later
 from core.runtime import Runtime
 from core.senders import sent_as_chat
@@ -475,7 +476,7 @@ class Points(Feature):
         tz = await _zone(ctx)
         lines = [await ctx.t("checkin.redemptions_header")]
         for row in rows:
-            who = names.get(row.user_id, str(row.user_id))
+            who = names.get(row.user_id, shown_id(row.user_id))
             lines.append(
                 f"{row.created_at.astimezone(tz):%m-%d %H:%M} · {who}"
                 f" · {row.item_name} · {row.cost} · " + code(row.code)

@@ -22,6 +22,7 @@ from core.chat import Button, Keyboard, MissingRight
 from core.context import Context, tell_missing_right
 from core.events import BotStatusChanged, Command, Event, User
 from core.feature import ButtonSpec, CommandSpec, Feature
+from core.ids import shown_id
 from core.outbound import reply_later
 from core.runtime import Runtime
 from core.text import Text, as_lines, mention
@@ -349,7 +350,7 @@ class Cleanup(Feature):
             return
         removed = await CleanupRepository(ctx.uow).unexempt(ctx.chat.id, user_id)
         await ctx.uow.commit()
-        name = target.name if target is not None else str(user_id)
+        name = target.name if target is not None else shown_id(user_id)
         await ctx.say("cleanup.unexempted" if removed else "cleanup.not_exempted", name=name)
 
     async def show_exempted(self, command: Command, ctx: Context) -> None:

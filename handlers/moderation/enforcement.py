@@ -19,6 +19,7 @@ from core.context import Context
 from core.durations import format_duration, parse_duration
 from core.events import Command, Event, MemberMuted, MessageRemoved, User
 from core.feature import ButtonSpec, CommandSpec, Feature
+from core.ids import shown_id
 from core.names import look_up, names_of, person, real_name
 from core.runtime import Runtime
 from core.text import Text, as_lines, mention
@@ -205,7 +206,7 @@ class Enforcement(Feature):
         )
         for row in shown:
             user = mention(person(row.user_id, names))
-            lines.append("• " + user + f" ({int(row.user_id)})")
+            lines.append("• " + user + f" ({shown_id(row.user_id)})")
         if len(rows) > APPROVED_SHOWN:
             lines.append("…")
         await ctx.reply(as_lines(lines))

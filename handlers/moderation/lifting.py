@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from core.chat import ChatActionError, MissingRight
 from core.context import chat_language, tell_missing_right
+from core.ids import shown_id
 from core.runtime import Runtime
 from handlers.moderation.actions import mirror_entries
 from storage.moderation import LogEntry, ModerationRepository, Restriction
@@ -101,7 +102,7 @@ class RestrictionLifter:
                 chat_id=item.chat_id,
                 action="unmute" if item.kind == "mute" else "unban",
                 target_id=item.user_id,
-                target_name=member.name if member else str(item.user_id),
+                target_name=member.name if member else shown_id(item.user_id),
                 reason="expired",
                 detail="" if done else "failed",
             )

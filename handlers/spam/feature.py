@@ -20,6 +20,7 @@ from core.context import Context, chat_language
 from core.durations import format_duration
 from core.events import Command, Event, MemberJoined, Message, User
 from core.feature import ButtonSpec, CommandSpec, Feature
+from core.ids import shown_id
 from core.newcomers import Newcomer, Newcomers
 from core.outbound import reply_later
 from core.runtime import Runtime
@@ -400,7 +401,7 @@ class SpamFilter(Feature):
             return refusal(await ctx.t("spam.button_admins"))
         if not await repo.resolve_flag(flag_id, "spam" if spam else "ham"):
             return refusal(await ctx.t("spam.button_handled"))
-        user = User(flag.user_id, flag.user_name or str(flag.user_id))
+        user = User(flag.user_id, flag.user_name or shown_id(flag.user_id))
         await self.learn(ctx.uow, flag.text, spam, flag.chat_id, press.user.id)
         if spam and not flag.caught:
             settings = await repo.settings(flag.chat_id)

@@ -18,6 +18,7 @@ from core.context import Context
 from core.csvfiles import export_stem, send_csv
 from core.events import Command
 from core.feature import CommandSpec, Feature
+from core.ids import shown_id
 from core.runtime import Runtime
 from core.text import Text, as_lines
 from handlers.stats.metrics import (
@@ -155,7 +156,7 @@ class Stats(Feature):
                 await ctx.t(
                     "stats.top_line",
                     rank=_rank(index),
-                    name=names.get(user_id) or str(user_id),
+                    name=names.get(user_id) or shown_id(user_id),
                     messages=messages,
                     checkins=checkins.get(user_id, 0),
                 )

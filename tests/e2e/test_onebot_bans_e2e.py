@@ -6,24 +6,16 @@ requests) and the bot answers ``set_group_add_request`` with ``approve=false``; 
 /unban the next request goes to the captcha like anyone's.
 """
 
-# The OneBot e2e fixtures (fake, running, start_onebot) are reused by import.
-# ruff: noqa: F401, F811
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
 from bot.platforms.onebot.app import OneBotBot
-from tests.e2e.test_onebot_e2e import (
-    GROUP,
-    MEMBER,
-    OWNER,
-    fake,
-    running,
-    sent_text,
-    start_onebot,
-)
+from tests.e2e.onebot_support import GROUP, MEMBER, OWNER, sent_text
 from tests.fakes.onebot import FakeOneBot
+
+pytest_plugins = ["tests.e2e.onebot_fixtures"]
 
 
 def join_request(fake: FakeOneBot, user: int, flag: str, comment: str = "") -> dict[str, Any]:

@@ -2,102 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from pathlib import Path
+from collections.abc import Mapping
 from typing import Any
-
-import pytest_asyncio
 
 from bot.platforms.onebot.app import OneBotBot
 from bot.platforms.routing import RoutingPort
-from bot.settings import load_settings
 from core.fallbacks import capabilities_of
 from core.ids import ONEBOT, TELEGRAM, scoped, scoped_group
 from tests.e2e.conftest import GROUP as TELEGRAM_GROUP
 from tests.e2e.conftest import BotFactory, free_port
+from tests.e2e.onebot_support import (
+    GROUP,
+    INJECTION,
+    MEMBER,
+    NEWCOMER,
+    OWNER,
+    SELF,
+    OneBotFactory,
+    joined,
+    reverse,
+    sent_text,
+)
 from tests.fakes import FakeBotApi
 from tests.fakes.onebot import FakeOneBot
 
-GROUP = 700_000_001
-NEWCOMER = 123_456
-MEMBER = 223_344
-OWNER = 334_455
-SELF = 10_000
-INJECTION = "[CQ:at,qq=all]"
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeOneBot]:
-    """The fake implementation with one group: the bot's account and two members."""
-    implementation = FakeOneBot(self_id=SELF)
-    implementation.members[GROUP] = [
-        {"user_id": SELF, "nickname": "bot", "card": "", "role": "admin"},
-        {"user_id": NEWCOMER, "nickname": INJECTION, "card": "", "role": "member"},
-        {"user_id": MEMBER, "nickname": "小明", "card": "", "role": "member"},
-        {"user_id": OWNER, "nickname": "群主", "card": "", "role": "owner"},
-    ]
-    yield implementation
-    await implementation.close()
-
-
-OneBotFactory = Callable[..., Awaitable[OneBotBot]]
-
-
-@pytest_asyncio.fixture
-async def start_onebot(tmp_path: Path) -> AsyncIterator[OneBotFactory]:
-    """Start the real app on OneBot alone (again: a restart on the same store)."""
-    running: list[OneBotBot] = []
-
-    async def start(**overrides: str) -> OneBotBot:
-        env = {
-            "BOT_ONEBOT__MODE": "reverse",
-            "BOT_ONEBOT__MESSAGE_PACE_SECONDS": "0",
-            "BOT_ONEBOT__RECONNECT_SECONDS": "0.1",
-            "BOT_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
-            "BOT_WELCOME__BATCH_QUIET_SECONDS": "0.3",
-            "BOT_WELCOME__BATCH_MAX_SECONDS": "3",
-            **overrides,
-        }
-        bot = await OneBotBot.create(load_settings(None, env, require_token=True))
-        await bot.start()
-        running.append(bot)
-        return bot
-
-    yield start
-    for bot in running:
-        if bot.running:
-            await bot.stop()
-
-
-async def reverse(start_onebot: OneBotFactory, fake: FakeOneBot) -> OneBotBot:
-    """The app in reverse mode on a free port, the fake connected to it."""
-    port = free_port()
-    bot = await start_onebot(BOT_ONEBOT__PORT=str(port))
-    await fake.connect(f"ws://127.0.0.1:{port}/onebot/v11/ws")
-    return bot
-
-
-@pytest_asyncio.fixture
-async def running(start_onebot: OneBotFactory, fake: FakeOneBot) -> OneBotBot:
-    """The real app in reverse mode, with the fake connected to it."""
-    return await reverse(start_onebot, fake)
-
-
-def sent_text(params: Mapping[str, Any]) -> str:
-    """The text of a send_group_msg's message segments, joined."""
-    return "".join(s["data"]["text"] for s in params["message"] if s["type"] == "text")
-
-
-def joined(fake: FakeOneBot, user: int) -> dict[str, Any]:
-    """A group_increase notice: ``user`` was let in."""
-    return fake.event(
-        post_type="notice",
-        notice_type="group_increase",
-        sub_type="approve",
-        group_id=GROUP,
-        user_id=user,
-        operator_id=0,
-    )
+pytest_plugins = ["tests.e2e.onebot_fixtures"]
 
 
 def no_at_all(params: Mapping[str, Any]) -> bool:

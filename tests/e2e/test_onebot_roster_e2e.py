@@ -5,19 +5,19 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest_asyncio
 
 from bot.platforms.onebot.app import OneBotBot
-from bot.settings import load_settings
 from core.ids import ONEBOT, scoped, scoped_group
 from storage.repositories import MemberRepository
-from tests.e2e.test_onebot_e2e import GROUP, MEMBER, NEWCOMER, OWNER, SELF, reverse, sent_text
+from tests.e2e.onebot_support import GROUP, MEMBER, NEWCOMER, OWNER, SELF, sent_text
 from tests.fakes.onebot import FakeOneBot
 
 DAY = 86_400
 NOW = int(time.time())
+
+pytest_plugins = ["tests.e2e.onebot_fixtures"]
 
 
 @pytest_asyncio.fixture
@@ -45,29 +45,6 @@ async def fake() -> AsyncIterator[FakeOneBot]:
     ]
     yield implementation
     await implementation.close()
-
-
-@pytest_asyncio.fixture
-async def running(tmp_path: Path, fake: FakeOneBot) -> AsyncIterator[OneBotBot]:
-    """The real app on OneBot alone in reverse mode, the fake connected to it."""
-    started: list[OneBotBot] = []
-
-    async def start(**overrides: str) -> OneBotBot:
-        env = {
-            "BOT_ONEBOT__MODE": "reverse",
-            "BOT_ONEBOT__MESSAGE_PACE_SECONDS": "0",
-            "BOT_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
-            **overrides,
-        }
-        bot = await OneBotBot.create(load_settings(None, env, require_token=True))
-        await bot.start()
-        started.append(bot)
-        return bot
-
-    yield await reverse(start, fake)
-    for bot in started:
-        if bot.running:
-            await bot.stop()
 
 
 async def inactive(fake: FakeOneBot, days: int, message_id: int) -> str:

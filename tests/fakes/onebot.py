@@ -5,8 +5,9 @@ Reverse mode: ``await fake.connect(url)`` joins the bot's endpoint as the implem
 serves a WebSocket the bot connects to (checking the token as OneBot says: 401 without one,
 403 for a wrong one). Either way every action the bot calls is recorded in ``fake.actions``
 and answered: ``fail(action, retcode, message)`` makes it fail, ``hold(action)`` leaves it
-unanswered (a timeout), ``latency`` delays every answer; ``push(event)`` sends an event,
-``drop()`` cuts the connection.
+unanswered (a timeout), ``latency`` delays every answer; ``push(event)`` sends an event
+(kept in ``pushed``; a message is also kept for ``get_msg``), ``drop()`` cuts the
+connection.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import hmac
 import itertools
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,10 @@ class FakeOneBot:
     actions: list[Action] = field(default_factory=list)
     refused: list[int] = field(default_factory=list)
     accepted: int = 0
+    # Every event pushed, in order (to send one again after a reconnect).
+    pushed: list[dict[str, Any]] = field(default_factory=list)
+    # Message events pushed, by message id: what ``get_msg`` answers.
+    messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     # Seconds each answer takes, as a real implementation's own work; answers overlap.
     latency: float = 0.0
     _failures: dict[str, Failure] = field(default_factory=dict)
@@ -81,10 +86,22 @@ class FakeOneBot:
         """The params of every call of one action, in order."""
         return [a.params for a in self.actions if a.action == action]
 
-    async def wait_for(self, action: str, count: int = 1, timeout: float = 5.0) -> None:
-        """Wait until the bot has called an action ``count`` times."""
+    async def wait_for(
+        self,
+        action: str,
+        count: int = 1,
+        timeout: float = 5.0,
+        where: Callable[[Mapping[str, Any]], bool] | None = None,
+    ) -> list[Mapping[str, Any]]:
+        """Wait until the bot has called an action ``count`` times (those whose params
+        ``where`` accepts, if given); the params of those calls."""
+
+        def matching() -> list[Mapping[str, Any]]:
+            return [p for p in self.made(action) if where is None or where(p)]
+
         async with asyncio.timeout(timeout), self._changed:
-            await self._changed.wait_for(lambda: len(self.made(action)) >= count)
+            await self._changed.wait_for(lambda: len(matching()) >= count)
+        return matching()
 
     async def wait_connected(self, count: int = 1, timeout: float = 5.0) -> None:
         """Wait until the bot has connected (forward mode) ``count`` times."""
@@ -99,14 +116,9 @@ class FakeOneBot:
         if failure is not None and failure.times != 0:
             if failure.times is not None:
                 failure.times -= 1
-            words = failure.message
-            return {
-                "status": "failed",
-                "retcode": failure.retcode,
-                "data": None,
-                "message": words,
-                "wording": words,
-            }
+            return failed(failure.retcode, failure.message)
+        if action == "get_msg" and as_number(params.get("message_id")) not in self.messages:
+            return failed(1404, "消息不存在")
         return {"status": "ok", "retcode": 0, "data": self._data(action, params)}
 
     def _data(self, action: str, params: Mapping[str, Any]) -> Any:
@@ -126,7 +138,16 @@ class FakeOneBot:
             }
         if action == "get_login_info":
             return {"user_id": self.self_id, "nickname": "bot"}
+        if action == "get_msg":
+            # As NapCat answers: the message event itself, with its real id.
+            found = self.messages[as_number(params["message_id"])]
+            return {**found, "real_id": found["message_id"]}
         return None
+
+    def role(self, group: int, user: int) -> str:
+        """A member's role in a group as the member list has it (``member`` if unlisted)."""
+        found = [m for m in self.members.get(group, []) if m["user_id"] == user]
+        return str(found[0].get("role", "member")) if found else "member"
 
     # -- events ------------------------------------------------------------------------------
 
@@ -144,9 +165,19 @@ class FakeOneBot:
         )
 
     def group_message(
-        self, group: int, user: int, text: str, message_id: int = 1
+        self,
+        group: int,
+        user: int,
+        text: str,
+        message_id: int = 1,
+        *,
+        reply_to: int | None = None,
+        extra: Sequence[Mapping[str, Any]] = (),
     ) -> dict[str, Any]:
-        """A group message in array form from a member."""
+        """A group message in array form from a member (their role from ``members``):
+        a ``reply`` segment first if it quotes a message, ``extra`` segments after the text."""
+        quote = [{"type": "reply", "data": {"id": str(reply_to)}}] if reply_to is not None else []
+        body = [{"type": "text", "data": {"text": text}}] if text else []
         return self.event(
             post_type="message",
             message_type="group",
@@ -154,10 +185,10 @@ class FakeOneBot:
             message_id=message_id,
             group_id=group,
             user_id=user,
-            message=[{"type": "text", "data": {"text": text}}],
+            message=[*quote, *body, *(dict(s) for s in extra)],
             raw_message=text,
             font=0,
-            sender={"user_id": user, "nickname": f"u{user}", "role": "member"},
+            sender={"user_id": user, "nickname": f"u{user}", "role": self.role(group, user)},
         )
 
     def private_message(self, user: int, text: str, message_id: int = 1) -> dict[str, Any]:
@@ -175,13 +206,18 @@ class FakeOneBot:
         )
 
     async def push(self, event: Mapping[str, Any]) -> None:
-        """Send an event over every open connection."""
+        """Send an event over every open connection (and remember it)."""
+        self.pushed.append(dict(event))
+        if event.get("post_type") == "message" and isinstance(event.get("message_id"), int):
+            self.messages[event["message_id"]] = dict(event)
         for socket in list(self._sockets):
             await socket.send_str(json.dumps(event))
 
     async def drop(self) -> None:
-        """Cut every connection (the implementation went away)."""
-        for socket in list(self._sockets):
+        """Cut every connection (the implementation went away); nothing more is sent on them."""
+        sockets = list(self._sockets)
+        self._sockets.clear()
+        for socket in sockets:
             await socket.close()
 
     # -- reverse mode: the fake connects -----------------------------------------------------
@@ -289,3 +325,23 @@ class FakeOneBot:
             await self._session.close()
         if self._runner is not None:
             await self._runner.cleanup()
+
+
+def failed(retcode: int, words: str) -> dict[str, Any]:
+    """A failed answer (without echo), worded as NapCat words one."""
+    return {
+        "status": "failed",
+        "retcode": retcode,
+        "data": None,
+        "message": words,
+        "wording": words,
+    }
+
+
+def as_number(value: object) -> int | None:
+    """A message id as an int (the bot may send it as a number or a numeric string)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None

@@ -4,10 +4,12 @@
 (reverse: ``ReverseServer``; forward: ``ForwardClient``), the ``OneBotPort`` on its ``Hub``,
 and the intake that turns each event through ``events.to_event`` into the dispatcher. An
 event delivered twice (after a reconnect, or by two connections of one account) has the
-same ``update_id``, so the update ledger's receipts (``bot.delivery``) skip it. OneBot has
-no offset to confirm and nothing is parked: the ledger only keeps and prunes receipts.
-A message quoting another gets it attached: one of the last ``RECENT_MESSAGES`` seen is
-taken as it came (unless recalled since), an older one is fetched with ``get_msg``.
+same ``update_id``: within one process the ids seen lately skip it (an event that stored
+nothing leaves no receipt), after a restart the update ledger's receipts (``bot.delivery``)
+do. OneBot has no offset to confirm and nothing is parked: the ledger only keeps and
+prunes receipts. A message quoting another gets it attached: one of the last
+``RECENT_MESSAGES`` seen is taken as it came (unless recalled since), an older one is
+fetched with ``get_msg``.
 
 ``OneBotBot`` runs the platform alone (no Telegram token); with a token too,
 ``bot.platforms.telegram.app`` takes the platform in (``TelegramBot(also=...)``).
@@ -18,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +40,7 @@ from bot.settings import Settings
 from core.chat import ChatActionError
 from core.events import Command, Event, MemberJoined, Message, MessageRemoved, event_chat
 from core.ids import ONEBOT, IdError, scoped
+from core.recent import RecentKeys
 from storage.unit import Store
 
 log = logging.getLogger(__name__)
@@ -46,6 +50,10 @@ SOURCE = "onebot"
 # Group names asked of the implementation are kept this long, for this many groups.
 TITLE_SECONDS = 3_600.0
 TITLES_KEPT = 10_000
+# How long, and how many, update ids this process remembers to skip an event delivered
+# again (a reconnect re-sending it, two connections of one account).
+SEEN_FOR = timedelta(hours=1)
+SEEN_MOST = 20_000
 # Messages remembered for the replies that quote them: a reply mostly quotes one of its
 # group's latest messages, which then costs no ``get_msg`` round trip.
 RECENT_MESSAGES = 5_000
@@ -70,6 +78,7 @@ class OneBotPlatform:
         )
         self.ledger = UpdateLedger(store, SOURCE)
         self._titles: TTLCache[int, str] = TTLCache(maxsize=TITLES_KEPT, ttl=TITLE_SECONDS)
+        self.seen: RecentKeys[int] = RecentKeys(SEEN_FOR, SEEN_MOST)
         # (chat, message id) -> the message as it came, without what it quotes.
         self.recent: LRUCache[tuple[int, int], Message] = LRUCache(RECENT_MESSAGES)
         self.core: Core | None = None
@@ -119,6 +128,9 @@ class OneBotPlatform:
         receipt = None
         update = getattr(event, "update_id", None)
         if update is not None:
+            if not self.seen.see(update, self.core.runtime.now()):
+                log.info("onebot: event %s came again: skipped", update)
+                return
             receipt = self.ledger.receipt(update, 0)
             if await self.ledger.handled_before(receipt):
                 log.info("onebot: event %s was handled before: skipped", update)

@@ -214,9 +214,19 @@ async def serve(connection: Connection, hub: Hub, on_event: OnEvent, misses: flo
         hub.remove(connection)
         connection.events.put_nowait(None)
         await connection.socket.close()
-        with contextlib.suppress(asyncio.CancelledError):
-            await delivery
+        await _finish(delivery)
         log.info("onebot: %s disconnected", connection.label)
+
+
+async def _finish(delivery: asyncio.Task[None]) -> None:
+    """Wait for a connection's delivery to end; a stop cancelling the reader meanwhile
+    cancels the delivery too, and goes on (swallowed, a forward client never stops)."""
+    try:
+        await delivery
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
 
 
 class ListenError(RuntimeError):
