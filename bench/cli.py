@@ -110,6 +110,20 @@ def _spam(args: argparse.Namespace, settings: Settings) -> None:
     run_spam_bench(repeats=args.repeats)
 
 
+def _onebot(args: argparse.Namespace, settings: Settings) -> None:
+    from bench.onebot import run_onebot_bench
+
+    asyncio.run(
+        run_onebot_bench(
+            settings,
+            messages=args.updates,
+            groups=args.chats,
+            repeats=args.repeats,
+            answer_ms=args.answer_ms,
+        )
+    )
+
+
 def _updates(args: argparse.Namespace, settings: Settings) -> None:
     from bench.pipeline import run_bench
 
@@ -137,6 +151,7 @@ KINDS = (
     Kind("checkin", "measure check-ins instead of updates", _checkin),
     Kind("cleanup", "measure inactivity queries instead of updates", _cleanup),
     Kind("spam", "measure the spam filter's speed", _spam),
+    Kind("onebot", "measure QQ group messages through OneBot's WebSocket", _onebot),
 )
 
 
@@ -144,8 +159,10 @@ def bench_arguments(bench: argparse.ArgumentParser) -> None:
     """The kinds' flags and every size option (each says which kinds read it)."""
     for kind in KINDS:
         bench.add_argument(f"--{kind.flag}", action="store_true", help=kind.help)
-    bench.add_argument("--updates", type=int, default=20_000, help="updates per run")
-    bench.add_argument("--chats", type=int, default=200, help="distinct chats")
+    bench.add_argument(
+        "--updates", type=int, default=20_000, help="updates (--onebot: messages) per run"
+    )
+    bench.add_argument("--chats", type=int, default=200, help="distinct chats (groups)")
     bench.add_argument("--repeats", type=int, default=5, help="measured pairs of runs")
     bench.add_argument("--schedules", type=int, default=10_000, help="with --schedule")
     # No default here: --schedule, --captcha, --checkin and --cleanup each have their own.
@@ -173,6 +190,9 @@ def bench_arguments(bench: argparse.ArgumentParser) -> None:
     )
     bench.add_argument(
         "--cap", type=float, default=60.0, help="seconds the baseline is measured, with --burst"
+    )
+    bench.add_argument(
+        "--answer-ms", type=float, default=0.0, help="OneBot answer delay, with --onebot"
     )
     bench.add_argument(
         "--tracked", type=at_least(1), default=1_000_000, help="members, with --cleanup"

@@ -5,8 +5,9 @@ Reverse mode: ``await fake.connect(url)`` joins the bot's endpoint as the implem
 serves a WebSocket the bot connects to (checking the token as OneBot says: 401 without one,
 403 for a wrong one). Either way every action the bot calls is recorded in ``fake.actions``
 and answered: ``fail(action, retcode, message)`` makes it fail, ``hold(action)`` leaves it
-unanswered (a timeout); ``push(event)`` sends an event (kept in ``pushed``; a message is
-also kept for ``get_msg``), ``drop()`` cuts the connection.
+unanswered (a timeout), ``latency`` delays every answer; ``push(event)`` sends an event
+(kept in ``pushed``; a message is also kept for ``get_msg``), ``drop()`` cuts the
+connection.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ class FakeOneBot:
     pushed: list[dict[str, Any]] = field(default_factory=list)
     # Message events pushed, by message id: what ``get_msg`` answers.
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # Seconds each answer takes, as a real implementation's own work; answers overlap.
+    latency: float = 0.0
     _failures: dict[str, Failure] = field(default_factory=dict)
     _held: set[str] = field(default_factory=set)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -292,10 +295,24 @@ class FakeOneBot:
                 if action.action in self._held:
                     continue
                 answer = self.answer(action.action, action.params)
-                await socket.send_str(json.dumps({**answer, "echo": action.echo}))
+                frame = json.dumps({**answer, "echo": action.echo})
+                if self.latency:
+                    self._later(socket, frame)
+                else:
+                    await socket.send_str(frame)
         finally:
             if socket in self._sockets:
                 self._sockets.remove(socket)
+
+    def _later(self, socket: Socket, frame: str) -> None:
+        async def send() -> None:
+            await asyncio.sleep(self.latency)
+            if not socket.closed:
+                await socket.send_str(frame)
+
+        task = asyncio.create_task(send())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
         """Close every connection, the server and the client session."""

@@ -7,7 +7,9 @@ event delivered twice (after a reconnect, or by two connections of one account) 
 same ``update_id``: within one process the ids seen lately skip it (an event that stored
 nothing leaves no receipt), after a restart the update ledger's receipts (``bot.delivery``)
 do. OneBot has no offset to confirm and nothing is parked: the ledger only keeps and
-prunes receipts.
+prunes receipts. A message quoting another gets it attached: one of the last
+``RECENT_MESSAGES`` seen is taken as it came (unless recalled since), an older one is
+fetched with ``get_msg``.
 
 ``OneBotBot`` runs the platform alone (no Telegram token); with a token too,
 ``bot.platforms.telegram.app`` takes the platform in (``TelegramBot(also=...)``).
@@ -22,7 +24,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from cachetools import TTLCache
+from cachetools import LRUCache, TTLCache
 
 from bot import heartbeat
 from bot.app import Core, build_core, open_store
@@ -36,7 +38,7 @@ from bot.platforms.routing import RoutingPort
 from bot.platforms.shutdown import StopBudget
 from bot.settings import Settings
 from core.chat import ChatActionError
-from core.events import Command, Event, MemberJoined, Message, event_chat
+from core.events import Command, Event, MemberJoined, Message, MessageRemoved, event_chat
 from core.ids import ONEBOT, IdError, scoped
 from core.recent import RecentKeys
 from storage.unit import Store
@@ -52,6 +54,9 @@ TITLES_KEPT = 10_000
 # again (a reconnect re-sending it, two connections of one account).
 SEEN_FOR = timedelta(hours=1)
 SEEN_MOST = 20_000
+# Messages remembered for the replies that quote them: a reply mostly quotes one of its
+# group's latest messages, which then costs no ``get_msg`` round trip.
+RECENT_MESSAGES = 5_000
 
 
 def quoted_message(event: Event) -> Message | None:
@@ -74,6 +79,8 @@ class OneBotPlatform:
         self.ledger = UpdateLedger(store, SOURCE)
         self._titles: TTLCache[int, str] = TTLCache(maxsize=TITLES_KEPT, ttl=TITLE_SECONDS)
         self.seen: RecentKeys[int] = RecentKeys(SEEN_FOR, SEEN_MOST)
+        # (chat, message id) -> the message as it came, without what it quotes.
+        self.recent: LRUCache[tuple[int, int], Message] = LRUCache(RECENT_MESSAGES)
         self.core: Core | None = None
         # Alone, the bot's own id is the first QQ account that connects.
         self.learn_bot_id = False
@@ -117,6 +124,7 @@ class OneBotPlatform:
         event = to_event(payload)
         if event is None:
             return
+        self._remember(event)
         receipt = None
         update = getattr(event, "update_id", None)
         if update is not None:
@@ -131,6 +139,15 @@ class OneBotPlatform:
         event = await self._with_name(event)
         event = await self._with_title(event)
         await self.core.dispatcher.handle(event, receipt)
+
+    def _remember(self, event: Event) -> None:
+        """Keep a message for the replies that quote it; forget a recalled one."""
+        if isinstance(event, MessageRemoved):
+            self.recent.pop((event.chat.id, event.message_id), None)
+            return
+        message = quoted_message(event)
+        if message is not None:
+            self.recent[(message.chat.id, message.message_id)] = message
 
     async def _answer(self, invite: Invitation, owners: frozenset[int]) -> None:
         """Accept or decline an invitation of the bot's account by ``[onebot] invites``."""
@@ -187,11 +204,15 @@ class OneBotPlatform:
         return with_chat(event, replace(chat, title=title)) if title else event
 
     async def _with_quoted(self, payload: dict[str, Any], event: Event) -> Event:
-        """The event with the message it quotes attached, fetched with ``get_msg``."""
+        """The event with the message it quotes attached: one seen lately as it came,
+        another fetched with ``get_msg``."""
         message = quoted_message(event)
         quoted = quoted_id(payload)
         if message is None or quoted is None:
             return event
+        seen = self.recent.get((message.chat.id, quoted))
+        if seen is not None:
+            return with_reply(event, seen)
         try:
             data = await self.hub.call("get_msg", {"message_id": quoted}, message.chat.id)
         except ChatActionError as error:

@@ -4,9 +4,10 @@ in and action calls out.
 
 Each connection has its own ``Caller`` (``calls.py``); the ``Hub`` knows the live
 connections by QQ account (``X-Self-ID`` or the events' ``self_id``) and which account
-serves which chat, so several accounts may be connected at once. Received events go, in
-order, to one callback per connection, run apart from the reading so that a handler may
-call actions and wait for their answers. A connection whose heartbeats stop is dropped.
+serves which chat, so several accounts may be connected at once. Received events go to
+one callback per connection, run apart from the reading so that a handler may call
+actions and wait for their answers: each chat's events in arrival order, different chats
+side by side (``lanes.py``). A connection whose heartbeats stop is dropped.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from aiohttp import web
 
 from bot.platforms.onebot.calls import Caller, is_answer
 from bot.platforms.onebot.config import OneBotConfig
+from bot.platforms.onebot.lanes import Lanes
 from core.chat import ChatActionError
 from core.ids import ONEBOT, IdError, scoped, scoped_group
 
@@ -167,12 +169,18 @@ class Hub:
 
 
 async def _deliver(connection: Connection, on_event: OnEvent) -> None:
-    """Hand a connection's events to the callback in order; a failing callback is logged."""
-    while (event := await connection.events.get()) is not None:
-        try:
-            await on_event(event)
-        except Exception:
-            log.exception("onebot: handling an event failed")
+    """Hand a connection's events to the callback: each chat's in order, chats side by
+    side (``lanes``); a failing callback is logged. Returns once all were handled."""
+    lanes: Lanes[Event] = Lanes(on_event)
+    try:
+        while (event := await connection.events.get()) is not None:
+            # An event's lane is its chat's; events of no chat share the lane None.
+            lanes.put(_chat_of(event), event)
+    except asyncio.CancelledError:
+        # As before lanes: cancelled delivery cancels the events in flight.
+        lanes.cancel()
+        raise
+    await lanes.close()
 
 
 async def serve(connection: Connection, hub: Hub, on_event: OnEvent, misses: float) -> None:
