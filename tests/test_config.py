@@ -424,21 +424,28 @@ def test_bad_database_url_names_the_key(url: str) -> None:
         load_settings(None, {"BOT_DATABASE__URL": url})
 
 
-def test_unreachable_database_is_one_line_and_exit_1(tmp_path: Path) -> None:
-    """A database that does not answer stops start-up with one line, no traceback."""
-    env = {**_clean_env(), "TELEGRAM_BOT_TOKEN": "1:x"}
-    env["BOT_DATABASE__URL"] = "postgresql://postgres@127.0.0.1:1/none"
+def _failed_start(tmp_path: Path, env: dict[str, str]) -> str:
+    """Run ``python -m bot run`` that must fail at start-up: its last line of stderr."""
     done = subprocess.run(
         [sys.executable, "-m", "bot", "run"],
         cwd=tmp_path,
-        env=env,
+        env={**_clean_env(), **env},
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
-    assert done.stderr.strip().splitlines()[-1].startswith("error: database:")
+    return done.stderr.strip().splitlines()[-1]
+
+
+def test_unreachable_database_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    """A database that does not answer stops start-up with one line, no traceback."""
+    env = {
+        "TELEGRAM_BOT_TOKEN": "1:x",
+        "BOT_DATABASE__URL": "postgresql://postgres@127.0.0.1:1/none",
+    }
+    assert _failed_start(tmp_path, env).startswith("error: database:")
 
 
 def test_taken_onebot_port_is_one_line_naming_onebot(tmp_path: Path) -> None:
@@ -446,20 +453,12 @@ def test_taken_onebot_port_is_one_line_naming_onebot(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        env = {**_clean_env(), "BOT_ONEBOT__MODE": "reverse"}
-        env["BOT_ONEBOT__PORT"] = str(taken.getsockname()[1])
-        env["BOT_DATABASE__URL"] = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-        done = subprocess.run(
-            [sys.executable, "-m", "bot", "run"],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-    assert done.returncode == 1
-    assert "Traceback" not in done.stderr
-    last = done.stderr.strip().splitlines()[-1]
+        env = {
+            "BOT_ONEBOT__MODE": "reverse",
+            "BOT_ONEBOT__PORT": str(taken.getsockname()[1]),
+            "BOT_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+        }
+        last = _failed_start(tmp_path, env)
     assert last.startswith("error: onebot: cannot listen on 127.0.0.1:"), last
 
 

@@ -109,6 +109,22 @@ def joined(fake: FakeOneBot, user: int) -> dict[str, Any]:
     )
 
 
+def request(
+    fake: FakeOneBot, kind: str, user: int, flag: str, *, group: int = GROUP, comment: str = ""
+) -> dict[str, Any]:
+    """A group request event: ``add`` (``user`` asks to join) or ``invite`` (``user``
+    invites the bot's account), answered by its ``flag``."""
+    return fake.event(
+        post_type="request",
+        request_type="group",
+        sub_type=kind,
+        group_id=group,
+        user_id=user,
+        comment=comment,
+        flag=flag,
+    )
+
+
 def rows(tmp_path: Path, query: str, *values: object) -> list[tuple[Any, ...]]:
     """Rows of one query against the app's store."""
     with contextlib.closing(sqlite3.connect(database(tmp_path))) as db:

@@ -9,33 +9,12 @@ requests) and the bot answers ``set_group_add_request`` with ``approve=false``; 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from bot.platforms.onebot.app import OneBotBot
-from tests.e2e.onebot_support import GROUP, MEMBER, OWNER, sent_text
+from tests.e2e.onebot_support import GROUP, MEMBER, OWNER, request, sent_text, told
 from tests.fakes.onebot import FakeOneBot
 
 pytest_plugins = ["tests.e2e.onebot_fixtures"]
-
-
-def join_request(fake: FakeOneBot, user: int, flag: str, comment: str = "") -> dict[str, Any]:
-    """A group join request (``add``) of ``user``, answered by its ``flag``."""
-    return fake.event(
-        post_type="request",
-        request_type="group",
-        sub_type="add",
-        group_id=GROUP,
-        user_id=user,
-        comment=comment,
-        flag=flag,
-    )
-
-
-async def said(fake: FakeOneBot, words: str, timeout: float = 10.0) -> None:
-    """Wait until the bot said something containing ``words`` in the group."""
-    async with asyncio.timeout(timeout):
-        while not any(words in sent_text(p) for p in fake.made("send_group_msg")):
-            await asyncio.sleep(0.02)
 
 
 async def asked(fake: FakeOneBot, user: int, timeout: float = 10.0) -> None:
@@ -63,16 +42,16 @@ async def test_a_banned_members_join_request_is_refused_until_unban(
     kick = fake.made("set_group_kick")[0]
     assert (kick["user_id"], kick["reject_add_request"]) == (MEMBER, True)
 
-    await fake.push(join_request(fake, MEMBER, "flag-1", "我想回来"))
+    await fake.push(request(fake, "add", MEMBER, "flag-1", comment="我想回来"))
     await fake.wait_for("set_group_add_request", timeout=10)
     answer = fake.made("set_group_add_request")[0]
     assert (answer["flag"], answer["approve"]) == ("flag-1", False)
     assert fake.made("send_private_msg") == []
 
     await fake.push(fake.group_message(GROUP, OWNER, f"/unban {MEMBER}", message_id=1002))
-    await said(fake, "已解除封禁")
+    await told(fake, "已解除封禁")
     await fake.push(fake.group_message(GROUP, OWNER, "/captcha on", message_id=1003))
-    await said(fake, "新成员验证已开启")
-    await fake.push(join_request(fake, MEMBER, "flag-2"))
+    await told(fake, "新成员验证已开启")
+    await fake.push(request(fake, "add", MEMBER, "flag-2"))
     await asked(fake, MEMBER)
     assert len(fake.made("set_group_add_request")) == 1

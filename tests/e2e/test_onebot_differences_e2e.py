@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from bot.platforms.onebot.app import OneBotBot
 from tests.e2e.onebot_support import (
@@ -22,6 +21,7 @@ from tests.e2e.onebot_support import (
     OneBotFactory,
     joined,
     quotes,
+    request,
     reverse,
     say,
     sent_text,
@@ -76,22 +76,10 @@ async def test_a_captcha_is_answered_by_typing_its_choice(
     assert "验证通过" in sent_text(passed[0])
 
 
-def invitation(fake: FakeOneBot, inviter: int, flag: str) -> dict[str, Any]:
-    """Someone invites the bot's account into a group."""
-    return fake.event(
-        post_type="request",
-        request_type="group",
-        sub_type="invite",
-        group_id=GROUP + 1,
-        user_id=inviter,
-        flag=flag,
-    )
-
-
 async def test_a_strangers_invitation_is_declined_by_default(
     fake: FakeOneBot, running: OneBotBot
 ) -> None:
-    await fake.push(invitation(fake, STRANGER, "inv-1"))
+    await fake.push(request(fake, "invite", STRANGER, "inv-1", group=GROUP + 1))
     (answer,) = await fake.wait_for("set_group_add_request", timeout=10)
     assert answer == {"flag": "inv-1", "sub_type": "invite", "approve": False}
 
@@ -100,7 +88,7 @@ async def test_invitations_from_anyone_when_so_configured(
     fake: FakeOneBot, start_onebot: OneBotFactory
 ) -> None:
     await reverse(lambda **env: start_onebot(BOT_ONEBOT__INVITES="anyone", **env), fake)
-    await fake.push(invitation(fake, STRANGER, "inv-2"))
+    await fake.push(request(fake, "invite", STRANGER, "inv-2", group=GROUP + 1))
     (answer,) = await fake.wait_for("set_group_add_request", timeout=10)
     assert answer["approve"] is True and answer["sub_type"] == "invite"
 
