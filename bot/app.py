@@ -30,6 +30,7 @@ from core.scheduling import Scheduler
 from core.timed_work import TimedWork
 from handlers.activity import ActivityTracker
 from handlers.autoreply.feature import AutoReplies
+from handlers.badges.feature import Badges
 from handlers.basics import Basics
 from handlers.captcha.feature import Captcha
 from handlers.checkin.feature import Points
@@ -77,6 +78,7 @@ def build_features() -> tuple[list[Feature], CommandTable]:
         Points(),
         Cleanup(tracker.buffer.last_seen),
         Stats(tracker.flush),
+        Badges(),
         AutoReplies(),
     ]
     table.add([*guards, *providers])

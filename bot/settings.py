@@ -25,6 +25,7 @@ from core.config import (
     load_config,
 )
 from handlers.autoreply.config import AutoReplyConfig
+from handlers.badges.config import BadgesConfig
 from handlers.captcha.config import CaptchaConfig
 from handlers.cleanup.config import CleanupConfig
 from handlers.moderation.config import EnforcementConfig, ModerationConfig
@@ -52,6 +53,7 @@ class Settings(Section):
     spam: SpamConfig = Field(default_factory=SpamConfig)
     enforcement: EnforcementConfig = Field(default_factory=EnforcementConfig)
     stats: StatsConfig = Field(default_factory=StatsConfig)
+    badges: BadgesConfig = Field(default_factory=BadgesConfig)
     timers: TimersConfig = Field(default_factory=TimersConfig)
     captcha: CaptchaConfig = Field(default_factory=CaptchaConfig)
     cleanup: CleanupConfig = Field(default_factory=CleanupConfig)

@@ -24,6 +24,7 @@ from core.outbound import reply_later
 from core.runtime import Runtime
 from core.senders import sent_as_chat
 from core.text import as_lines, code, mention
+from handlers.badges.names import badge_list
 from handlers.checkin import ledger
 from handlers.checkin.actions import adjust, check_in, make_up, redeem, store_awards
 from handlers.checkin.activity import ActivityPoints, PendingAward
@@ -38,6 +39,7 @@ from handlers.checkin.rules import (
     rules_to_dict,
     week_start,
 )
+from storage.badges import BadgeRepository
 from storage.points import PointsRepository
 from storage.repositories import ChatRepository
 
@@ -156,6 +158,10 @@ class Points(Feature):
             merge=done_merge(t, language, CheckedIn(user.name, result.earned, result.streak)),
         )
         await self._level_up(ctx, user, rules, result.earned_before, result.earned_total)
+        for badge in result.badges:
+            await ctx.say(
+                "badges.earned", member=mention(user), badge=badge_list(t, language, [badge])
+            )
 
     async def _activity(self, message: Message, ctx: Context) -> None:
         chars = len(message.text.strip())
@@ -265,6 +271,10 @@ class Points(Feature):
             if following is not None
             else "",
         )
+        badges = await BadgeRepository(ctx.uow).badges(ctx.chat.id, user.id)
+        if badges:
+            t, language = ctx.runtime.translator, await ctx.language()
+            await ctx.say("checkin.points_badges", badges=badge_list(t, language, badges))
 
     async def top(self, command: Command, ctx: Context) -> None:
         """/top: the all-time board; /top week: this week's earnings."""

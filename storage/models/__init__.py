@@ -4,6 +4,7 @@ Alembic (``storage/migrations/env.py``) and the repositories import from here, s
 ``Base.metadata`` always sees every table. A new feature adds its module and one line below.
 """
 
+from storage.models.badges import BadgeEventRow, BadgeWeekRow
 from storage.models.base import (
     NAMING,
     Base,
@@ -51,6 +52,8 @@ __all__ = [
     "AllowedDomainRow",
     "ApprovedMemberRow",
     "BadWordRow",
+    "BadgeEventRow",
+    "BadgeWeekRow",
     "Base",
     "CaptchaSettingsRow",
     "ChatRow",
