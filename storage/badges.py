@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from datetime import date, datetime
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 
 from storage.models import BadgeEventRow, BadgeWeekRow, LedgerRow
 from storage.points import EARNING_KINDS
@@ -160,7 +160,8 @@ class BadgeRepository:
         session = await self._uow.session()
         e = BadgeEventRow
         query = (
-            select(distinct(e.code))
+            select(e.code)
+            .distinct()
             .where(e.chat_id == chat_id, e.action == GRANT)
             .order_by(e.code)
             .limit(limit)
@@ -170,8 +171,10 @@ class BadgeRepository:
     async def earning_groups(self, since: datetime) -> list[int]:
         """Groups where someone earned points since a moment (candidates for the weekly top 3)."""
         session = await self._uow.session()
-        query = select(distinct(LedgerRow.chat_id)).where(
-            LedgerRow.created_at >= since, LedgerRow.kind.in_(EARNING_KINDS)
+        query = (
+            select(LedgerRow.chat_id)
+            .distinct()
+            .where(LedgerRow.created_at >= since, LedgerRow.kind.in_(EARNING_KINDS))
         )
         return list(await session.scalars(query))
 
