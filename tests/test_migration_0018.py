@@ -1,4 +1,4 @@
-"""Migration 0018 (badges) on SQLite and PostgreSQL: its tables come and go, groups stay."""
+"""Migration 0018 (badges, challenges) on SQLite and PostgreSQL: tables come and go."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from storage.engine import make_engine
 from storage.migrate import downgrade, upgrade
 
 GROUP = -1001234567890123
-BADGE_TABLES = {"badge_events", "badge_weeks"}
+BADGE_TABLES = {"badge_events", "badge_weeks", "challenges", "challenge_completions"}
 
 
 @pytest_asyncio.fixture

@@ -85,6 +85,9 @@ TABLES = {
     # badges
     "badge_events",
     "badge_weeks",
+    # challenges
+    "challenges",
+    "challenge_completions",
 }
 
 

@@ -17,6 +17,7 @@ from storage.models.base import (
     utcnow,
 )
 from storage.models.captcha import CaptchaSettingsRow, PendingCaptchaRow
+from storage.models.challenges import ChallengeCompletionRow, ChallengeRow
 from storage.models.cleanup import (
     CleanupExemptionRow,
     CleanupSettingsRow,
@@ -56,6 +57,8 @@ __all__ = [
     "BadgeWeekRow",
     "Base",
     "CaptchaSettingsRow",
+    "ChallengeCompletionRow",
+    "ChallengeRow",
     "ChatRow",
     "CheckinRow",
     "CheckinSettingsRow",
