@@ -33,6 +33,7 @@ from handlers.autoreply.feature import AutoReplies
 from handlers.badges.feature import Badges
 from handlers.basics import Basics
 from handlers.captcha.feature import Captcha
+from handlers.challenges.feature import Challenges
 from handlers.checkin.feature import Points
 from handlers.cleanup.contacts import StartedUsers
 from handlers.cleanup.feature import Cleanup
@@ -79,6 +80,7 @@ def build_features() -> tuple[list[Feature], CommandTable]:
         Cleanup(tracker.buffer.last_seen),
         Stats(tracker.flush),
         Badges(),
+        Challenges(),
         AutoReplies(),
     ]
     table.add([*guards, *providers])
