@@ -258,7 +258,7 @@ class Points(Feature):
         earned = account.earned if account else 0
         level = level_index(earned, rules.levels)
         following = rules.levels[level + 1].threshold if level + 1 < len(rules.levels) else None
-        await ctx.say(
+        shown = await ctx.t(
             "checkin.points",
             name=user.name,
             total=account.balance if account else 0,
@@ -274,7 +274,9 @@ class Points(Feature):
         badges = await BadgeRepository(ctx.uow).badges(ctx.chat.id, user.id)
         if badges:
             t, language = ctx.runtime.translator, await ctx.language()
-            await ctx.say("checkin.points_badges", badges=badge_list(t, language, badges))
+            line = await ctx.t("checkin.points_badges", badges=badge_list(t, language, badges))
+            shown = as_lines([shown, line])
+        await ctx.reply(shown)
 
     async def top(self, command: Command, ctx: Context) -> None:
         """/top: the all-time board; /top week: this week's earnings."""
