@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from bot.platforms.recording import RecordingPort
 from core.events import User
 from handlers.badges.weekly import WeeklyTop
-from handlers.checkin.actions import check_in
+from handlers.checkin.actions import check_in, make_up
 from handlers.checkin.rules import PointsRules
 from storage.badges import BadgeRepository
 from storage.points import PointsRepository
@@ -115,3 +115,18 @@ async def test_the_weekly_top_three_are_awarded_once(store: Store) -> None:
     sent = port.made("send", "text")
     assert len(sent) == 1
     assert "2026-11-23" in str(sent[0]) and "Weekly top 3" in str(sent[0])
+
+
+async def test_a_make_up_that_joins_a_streak_to_seven_days_earns_the_badge(store: Store) -> None:
+    await setup(store)
+    first = date(2026, 11, 1)
+    for day in (0, 1, 2, 4, 5, 6):  # the 4th day missed
+        async with store.unit() as uow:
+            await check_in(uow, CHAT, ANN, first + timedelta(days=day), NOW, PointsRules())
+            await uow.commit()
+    async with store.unit() as uow:
+        await PointsRepository(uow).credit(CHAT, ANN.id, 100, "give", None, ADMIN, NOW)
+        result = await make_up(uow, CHAT, ANN, first + timedelta(days=6), NOW, PointsRules())
+        await uow.commit()
+    assert (result.status, result.streak) == ("done", 7)
+    assert await badges_of(store) == ["streak7"]

@@ -123,7 +123,10 @@ async def make_up(
         return MakeupResult("nothing_to_repair")
     all_days = await repo.days_since(chat_id, user.id, today - timedelta(days=400))
     streak = current_streak(all_days, today)
+    before = current_streak(all_days - {target}, today)
     await repo.set_checkin_state(chat_id, user.id, streak=streak, last_checkin=target, added=1)
+    # A repaired streak may reach a streak badge too (granted without a notice).
+    await BadgeRepository(uow).grant_streak(chat_id, user.id, before, streak, now)
     return MakeupResult("done", target, streak, balance, rules.makeup_cost)
 
 
