@@ -16,6 +16,7 @@ from core.context import Context
 from core.events import Command
 from core.feature import CommandSpec, Feature
 from core.runtime import Runtime
+from core.senders import sent_as_chat
 from core.text import Text, as_lines
 from handlers.badges.names import badge_list
 from handlers.challenges.rules import (
@@ -82,6 +83,10 @@ class Challenges(Feature):
 
     async def show(self, command: Command, ctx: Context) -> None:
         """/challenges: the open challenges, each with the asking member's progress."""
+        if sent_as_chat(command.message):
+            # Progress belongs to people: a chat speaking has none.
+            await ctx.say("challenges.as_chat")
+            return
         user, today = command.sender, await _today(ctx)
         async with ctx.uow.alone():
             repo = ChallengeRepository(ctx.uow)
@@ -92,7 +97,8 @@ class Challenges(Feature):
             ]
             for challenge in shown:
                 if state(challenge.starts, challenge.ends, today) == "active":
-                    await settle(ctx.uow, challenge, today, ctx.runtime.now(), user.id)
+                    now, stand_ins = ctx.runtime.now(), ctx.runtime.stand_ins
+                    await settle(ctx.uow, challenge, today, now, user.id, stand_ins)
             await ctx.uow.commit()
         if not shown:
             await ctx.say("challenges.none")

@@ -68,7 +68,7 @@ class ChallengeRunner:
             if challenge is None:
                 return False
             today = now.astimezone(tz).date()
-            await settle(uow, challenge, today, now)
+            await settle(uow, challenge, today, now, exclude=runtime.stand_ins)
             closes = datetime.combine(challenge.ends + timedelta(days=1), time(), tzinfo=tz)
             if now < closes + settle_after or not await repo.claim_summary(challenge.id, now):
                 await uow.commit()

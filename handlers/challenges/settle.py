@@ -7,6 +7,7 @@ another process, an earlier pass, a member's /challenges) pays nothing again.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date, datetime
 
 from handlers.challenges.rules import CHECKIN_STREAK, longest_run
@@ -33,11 +34,21 @@ async def scores(
 
 
 async def settle(
-    uow: UnitOfWork, challenge: ChallengeRow, today: date, now: datetime, user_id: int | None = None
+    uow: UnitOfWork,
+    challenge: ChallengeRow,
+    today: date,
+    now: datetime,
+    user_id: int | None = None,
+    exclude: Collection[int] = (),
 ) -> list[int]:
-    """Pay everyone (or one member) who reached the target and was not paid; those paid now."""
+    """Pay everyone (or one member) who reached the target and was not paid; those paid now.
+
+    ``exclude``: accounts that are not people (``Runtime.stand_ins``), never paid.
+    """
     progress = await scores(uow, challenge, today, user_id)
-    reached = sorted(member for member, n in progress.items() if n >= challenge.target)
+    reached = sorted(
+        member for member, n in progress.items() if n >= challenge.target and member not in exclude
+    )
     if not reached:
         return []
     repo, points, badges = ChallengeRepository(uow), PointsRepository(uow), BadgeRepository(uow)
