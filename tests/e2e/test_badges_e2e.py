@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from core.events import User
+from handlers.checkin.actions import check_in
+from handlers.checkin.rules import PointsRules
+from storage.repositories import ChatRepository
 from tests.e2e.conftest import ADMIN_ID, GROUP, BotFactory
 from tests.e2e.test_welcome_e2e import MEMBER, command
 from tests.fakes import FakeBotApi
@@ -42,3 +48,23 @@ async def test_award_by_id_and_a_bad_id(api: FakeBotApi, start_bot: BotFactory) 
     api.push_update(api.message_update(GROUP, MEMBER, "hello"))
     assert "获得勋章 star" in await command(api, ADMIN_ID, f"/award {MEMBER['id']} star")
     assert "先写他的 ID" in await command(api, ADMIN_ID, "/award nobody star")
+
+
+async def test_the_seventh_check_in_in_a_row_earns_the_streak_badge(
+    api: FakeBotApi, start_bot: BotFactory
+) -> None:
+    """Six days checked in before (stored as check-ins would): today's 签到 is the seventh,
+    answered with the check-in and the badge; /badges then lists it."""
+    bot = await start_bot()
+    runtime = bot.core.runtime
+    today = runtime.now().astimezone(runtime.timezone(None)).date()
+    member = User(MEMBER["id"], MEMBER["first_name"])
+    async with runtime.store.unit() as uow:
+        await ChatRepository(uow).ensure(GROUP)
+        for back in range(6, 0, -1):
+            day = today - timedelta(days=back)
+            await check_in(uow, GROUP, member, day, runtime.now(), PointsRules())
+        await uow.commit()
+    badge = await command(api, MEMBER, "签到", replies=2)
+    assert "获得勋章 🔥 连续签到 7 天" in badge
+    assert "Mallory：🔥 连续签到 7 天" in await command(api, MEMBER, "/badges")
