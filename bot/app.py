@@ -30,8 +30,10 @@ from core.scheduling import Scheduler
 from core.timed_work import TimedWork
 from handlers.activity import ActivityTracker
 from handlers.autoreply.feature import AutoReplies
+from handlers.badges.feature import Badges
 from handlers.basics import Basics
 from handlers.captcha.feature import Captcha
+from handlers.challenges.feature import Challenges
 from handlers.checkin.feature import Points
 from handlers.cleanup.contacts import StartedUsers
 from handlers.cleanup.feature import Cleanup
@@ -77,6 +79,8 @@ def build_features() -> tuple[list[Feature], CommandTable]:
         Points(),
         Cleanup(tracker.buffer.last_seen),
         Stats(tracker.flush),
+        Badges(),
+        Challenges(),
         AutoReplies(),
     ]
     table.add([*guards, *providers])

@@ -25,7 +25,9 @@ from core.config import (
     load_config,
 )
 from handlers.autoreply.config import AutoReplyConfig
+from handlers.badges.config import BadgesConfig
 from handlers.captcha.config import CaptchaConfig
+from handlers.challenges.config import ChallengesConfig
 from handlers.cleanup.config import CleanupConfig
 from handlers.moderation.config import EnforcementConfig, ModerationConfig
 from handlers.schedule.config import ScheduleConfig
@@ -52,6 +54,8 @@ class Settings(Section):
     spam: SpamConfig = Field(default_factory=SpamConfig)
     enforcement: EnforcementConfig = Field(default_factory=EnforcementConfig)
     stats: StatsConfig = Field(default_factory=StatsConfig)
+    badges: BadgesConfig = Field(default_factory=BadgesConfig)
+    challenges: ChallengesConfig = Field(default_factory=ChallengesConfig)
     timers: TimersConfig = Field(default_factory=TimersConfig)
     captcha: CaptchaConfig = Field(default_factory=CaptchaConfig)
     cleanup: CleanupConfig = Field(default_factory=CleanupConfig)

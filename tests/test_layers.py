@@ -41,6 +41,10 @@ KNOWN: dict[tuple[str, str], str] = {
     "obeys its /modmode (OFF, DRYRUN) and reads its sample files from moderation's settings",
     ("handlers.activity", "handlers.stats"): "declared: one flush stores activity and stats' "
     "per-day counts in one transaction (note_event, store_batch, StatsBuffer)",
+    ("handlers.checkin", "handlers.badges"): "declared: /points and a check-in name the "
+    "member's badges as the badges feature shows them (badge_list)",
+    ("handlers.challenges", "handlers.badges"): "declared: a challenge's badge reward is "
+    "named as the badges feature shows badges (badge_list)",
     # An entry point of its own (``alembic upgrade``), reading the URL from the settings.
     ("storage.migrations", "core.config"): "declared: Alembic's env.py reads the database URL "
     "with the bot's settings loader (load_database_url)",

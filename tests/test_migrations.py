@@ -82,6 +82,12 @@ TABLES = {
     "parked_updates",
     # night mode
     "night_mode",
+    # badges
+    "badge_events",
+    "badge_weeks",
+    # challenges
+    "challenges",
+    "challenge_completions",
 }
 
 
@@ -172,7 +178,7 @@ async def test_compare_would_see_a_difference(store: Store) -> None:
 
 
 @pytest.mark.parametrize(
-    ("revision", "reached"), [("head", "0014"), ("0013", "0013"), ("0001", "0001")]
+    ("revision", "reached"), [("head", "0018"), ("0013", "0013"), ("0001", "0001")]
 )
 async def test_upgrade_to_named_revision(engine: AsyncEngine, revision: str, reached: str) -> None:
     await upgrade(engine, revision)

@@ -22,6 +22,7 @@ from handlers.checkin.rules import (
     redemption_code,
     streak_after,
 )
+from storage.badges import BadgeRepository
 from storage.points import ActivityCredit, CheckinState, PointsRepository
 from storage.repositories import ChatRepository
 from storage.unit import UnitOfWork
@@ -38,6 +39,8 @@ class CheckinResult:
     earned_total: int
     rank: int
     earned_before: int
+    # Streak badges this check-in earned (storage.badges.STREAK_BADGES).
+    badges: tuple[str, ...] = ()
 
 
 async def check_in(
@@ -77,7 +80,9 @@ async def check_in(
     )
     total = before + earned
     rank = await repo.rank(chat_id, total, stand_ins)
-    return CheckinResult(True, earned, streak, balance, total, rank, before)
+    # In the check-in's transaction: a streak badge is granted exactly when the day is.
+    badges = await BadgeRepository(uow).grant_streak(chat_id, user.id, streak - 1, streak, now)
+    return CheckinResult(True, earned, streak, balance, total, rank, before, tuple(badges))
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +123,10 @@ async def make_up(
         return MakeupResult("nothing_to_repair")
     all_days = await repo.days_since(chat_id, user.id, today - timedelta(days=400))
     streak = current_streak(all_days, today)
+    before = current_streak(all_days - {target}, today)
     await repo.set_checkin_state(chat_id, user.id, streak=streak, last_checkin=target, added=1)
+    # A repaired streak may reach a streak badge too (granted without a notice).
+    await BadgeRepository(uow).grant_streak(chat_id, user.id, before, streak, now)
     return MakeupResult("done", target, streak, balance, rules.makeup_cost)
 
 

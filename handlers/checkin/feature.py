@@ -24,6 +24,7 @@ from core.outbound import reply_later
 from core.runtime import Runtime
 from core.senders import sent_as_chat
 from core.text import as_lines, code, mention
+from handlers.badges.names import badge_list
 from handlers.checkin import ledger
 from handlers.checkin.actions import adjust, check_in, make_up, redeem, store_awards
 from handlers.checkin.activity import ActivityPoints, PendingAward
@@ -38,6 +39,7 @@ from handlers.checkin.rules import (
     rules_to_dict,
     week_start,
 )
+from storage.badges import BadgeRepository
 from storage.points import PointsRepository
 from storage.repositories import ChatRepository
 
@@ -156,6 +158,10 @@ class Points(Feature):
             merge=done_merge(t, language, CheckedIn(user.name, result.earned, result.streak)),
         )
         await self._level_up(ctx, user, rules, result.earned_before, result.earned_total)
+        for badge in result.badges:
+            await ctx.say(
+                "badges.earned", member=mention(user), badge=badge_list(t, language, [badge])
+            )
 
     async def _activity(self, message: Message, ctx: Context) -> None:
         chars = len(message.text.strip())
@@ -252,7 +258,7 @@ class Points(Feature):
         earned = account.earned if account else 0
         level = level_index(earned, rules.levels)
         following = rules.levels[level + 1].threshold if level + 1 < len(rules.levels) else None
-        await ctx.say(
+        shown = await ctx.t(
             "checkin.points",
             name=user.name,
             total=account.balance if account else 0,
@@ -265,6 +271,12 @@ class Points(Feature):
             if following is not None
             else "",
         )
+        badges = await BadgeRepository(ctx.uow).badges(ctx.chat.id, user.id)
+        if badges:
+            t, language = ctx.runtime.translator, await ctx.language()
+            line = await ctx.t("checkin.points_badges", badges=badge_list(t, language, badges))
+            shown = as_lines([shown, line])
+        await ctx.reply(shown)
 
     async def top(self, command: Command, ctx: Context) -> None:
         """/top: the all-time board; /top week: this week's earnings."""

@@ -4,6 +4,7 @@ Alembic (``storage/migrations/env.py``) and the repositories import from here, s
 ``Base.metadata`` always sees every table. A new feature adds its module and one line below.
 """
 
+from storage.models.badges import BadgeEventRow, BadgeWeekRow
 from storage.models.base import (
     NAMING,
     Base,
@@ -16,6 +17,7 @@ from storage.models.base import (
     utcnow,
 )
 from storage.models.captcha import CaptchaSettingsRow, PendingCaptchaRow
+from storage.models.challenges import ChallengeCompletionRow, ChallengeRow
 from storage.models.cleanup import (
     CleanupExemptionRow,
     CleanupSettingsRow,
@@ -51,8 +53,12 @@ __all__ = [
     "AllowedDomainRow",
     "ApprovedMemberRow",
     "BadWordRow",
+    "BadgeEventRow",
+    "BadgeWeekRow",
     "Base",
     "CaptchaSettingsRow",
+    "ChallengeCompletionRow",
+    "ChallengeRow",
     "ChatRow",
     "CheckinRow",
     "CheckinSettingsRow",
