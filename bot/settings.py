@@ -27,6 +27,7 @@ from core.config import (
 from handlers.autoreply.config import AutoReplyConfig
 from handlers.captcha.config import CaptchaConfig
 from handlers.cleanup.config import CleanupConfig
+from handlers.lottery.config import LotteryConfig
 from handlers.moderation.config import EnforcementConfig, ModerationConfig
 from handlers.schedule.config import ScheduleConfig
 from handlers.spam.config import SpamConfig
@@ -55,6 +56,7 @@ class Settings(Section):
     timers: TimersConfig = Field(default_factory=TimersConfig)
     captcha: CaptchaConfig = Field(default_factory=CaptchaConfig)
     cleanup: CleanupConfig = Field(default_factory=CleanupConfig)
+    lottery: LotteryConfig = Field(default_factory=LotteryConfig)
     outbound: OutboundConfig = Field(default_factory=OutboundConfig)
     log: LogConfig = Field(default_factory=LogConfig)
 

@@ -30,6 +30,7 @@ from storage.models.enforcement import (
     TimedRestrictionRow,
     WarningRow,
 )
+from storage.models.lottery import LotteryEntryRow, LotteryRow, LotteryWinnerRow
 from storage.models.moderation import AllowedDomainRow, BadWordRow, ModerationSettingsRow
 from storage.models.nightmode import NightModeRow
 from storage.models.points import (
@@ -62,6 +63,9 @@ __all__ = [
     "EnforcementSettingsRow",
     "HandledUpdateRow",
     "LedgerRow",
+    "LotteryEntryRow",
+    "LotteryRow",
+    "LotteryWinnerRow",
     "MemberRow",
     "ModerationLogRow",
     "ModerationSettingsRow",
