@@ -82,6 +82,10 @@ TABLES = {
     "parked_updates",
     # night mode
     "night_mode",
+    # lotteries
+    "lotteries",
+    "lottery_entries",
+    "lottery_winners",
 }
 
 
@@ -172,7 +176,7 @@ async def test_compare_would_see_a_difference(store: Store) -> None:
 
 
 @pytest.mark.parametrize(
-    ("revision", "reached"), [("head", "0014"), ("0013", "0013"), ("0001", "0001")]
+    ("revision", "reached"), [("head", "0016"), ("0013", "0013"), ("0001", "0001")]
 )
 async def test_upgrade_to_named_revision(engine: AsyncEngine, revision: str, reached: str) -> None:
     await upgrade(engine, revision)

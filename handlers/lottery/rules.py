@@ -30,7 +30,7 @@ _SWITCHES = ("nowarn",)
 class LotteryError(ValueError):
     """Bad input: a catalog key under ``lottery.`` and what it names."""
 
-    def __init__(self, key: str, **values: str | int) -> None:
+    def __init__(self, key: str, /, **values: str | int) -> None:
         super().__init__(key)
         self.key = key
         self.values = values
