@@ -90,7 +90,7 @@ def test_bad_arguments_name_the_problem(text: str, key: str, named: str | None) 
         parse_plan(text, NOW, SHANGHAI, LIMITS)
     assert caught.value.key == key
     if named is not None:
-        assert caught.value.values["key"] == named
+        assert caught.value.values["option"] == named
 
 
 MEMBER_SINCE = NOW - timedelta(days=10)
@@ -125,7 +125,9 @@ def test_refusal(conditions: Conditions, standing: Standing, why: str | None) ->
         (NOW + timedelta(hours=1), 3, 3, True),
     ],
 )
-def test_is_over(ends_at: datetime | None, max_entries: int | None, entries: int, over: bool) -> None:
+def test_is_over(
+    ends_at: datetime | None, max_entries: int | None, entries: int, over: bool
+) -> None:
     assert is_over(ends_at, max_entries, entries, NOW) is over
 
 

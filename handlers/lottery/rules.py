@@ -70,10 +70,10 @@ class Plan:
 
 def _number(key: str, word: str, low: int, high: int) -> int:
     if not (word.isascii() and word.isdigit()) or len(word) > _NUMBER_DIGITS:
-        raise LotteryError("bad_number", key=key, value=clip(word), low=low, high=high)
+        raise LotteryError("bad_number", option=key, value=clip(word), low=low, high=high)
     value = int(word)
     if not low <= value <= high:
-        raise LotteryError("bad_number", key=key, value=clip(word), low=low, high=high)
+        raise LotteryError("bad_number", option=key, value=clip(word), low=low, high=high)
     return value
 
 
@@ -127,7 +127,7 @@ def _split(text: str) -> tuple[list[str], dict[str, list[str]], set[str]]:
         key = key.lower()
         if sep and key in _KEYS:
             if key in options:
-                raise LotteryError("twice", key=key)
+                raise LotteryError("twice", option=key)
             values = [value]
             following = words[index + 1] if index + 1 < len(words) else ""
             if key == "end" and _DAY.match(value) and parse_clock(following):
@@ -135,7 +135,7 @@ def _split(text: str) -> tuple[list[str], dict[str, list[str]], set[str]]:
                 index += 1
             options[key] = values
         elif sep and key:
-            raise LotteryError("unknown_key", key=clip(key))
+            raise LotteryError("unknown_key", option=clip(key))
         elif word.lower() in _SWITCHES:
             switches.add(word.lower())
         else:
