@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -13,20 +14,23 @@ SEED = "00" * 31 + "2a"
 ENTRANTS = [501, 502, 503, 504, 505, 506, 507, 508]
 
 
+def _documented_shuffle() -> Callable[[str, list[str], int], list[str]]:
+    """The verification script of docs/commands/lottery.md, as members would run it."""
+    page = (Path(__file__).resolve().parents[1] / "docs" / "commands" / "lottery.md").read_text(
+        "utf-8"
+    )
+    script = page.split("```python\n", 1)[1].split("```", 1)[0]
+    scope: dict[str, object] = {"__name__": "verify_lottery"}
+    exec(compile(script, "verify_lottery.py", "exec"), scope)
+    return scope["shuffle"]  # type: ignore[return-value]
+
+
+DOCUMENTED = _documented_shuffle()
+
+
 def reference_draw(seed: str, entrants: list[int], count: int) -> list[int]:
-    """The procedure as docs/commands/lottery.md writes it, written out again."""
-    key, order = bytes.fromhex(seed), list(entrants)
-    for k in range(min(count, len(order))):
-        m, attempt = len(order) - k, 0
-        while True:
-            mac = hmac.new(key, f"{k}:{attempt}".encode(), hashlib.sha256).digest()
-            r = int.from_bytes(mac, "big")
-            if r < 2**256 - 2**256 % m:
-                break
-            attempt += 1
-        j = k + r % m
-        order[k], order[j] = order[j], order[k]
-    return order[:count]
+    """The documented script's winners, on ids as text (as the result message shows them)."""
+    return [int(i) for i in DOCUMENTED(seed, [str(e) for e in entrants], count)]
 
 
 def test_commitment_is_sha256_of_the_seed_text() -> None:
