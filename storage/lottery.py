@@ -45,10 +45,16 @@ class LotteryRepository:
         stmt = insert(table).values(**values).returning(table.c.id)
         return int((await session.execute(stmt)).scalar_one())
 
-    async def get(self, lottery_id: int) -> LotteryRow | None:
-        """A lottery as stored now."""
+    async def get(self, lottery_id: int, *, lock: bool = False) -> LotteryRow | None:
+        """A lottery as stored now; ``lock``: hold its row to the end of the transaction.
+
+        An entry locks the row, so the draw's claim (an update of it) waits for the entry
+        to commit and then sees it; on SQLite writers queue anyway and no lock is taken.
+        """
         session = await self._uow.session()
         query = select(LotteryRow).where(LotteryRow.id == lottery_id)
+        if lock:
+            query = query.with_for_update()
         return await session.scalar(query.execution_options(populate_existing=True))
 
     async def open_in(self, chat_id: int) -> list[LotteryRow]:

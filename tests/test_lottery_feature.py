@@ -17,6 +17,7 @@ from core.buttons import encode
 from core.events import ButtonPress, Chat, Message, User, parse_command
 from handlers.lottery import draw
 from handlers.lottery.feature import Lotteries
+from handlers.lottery.runner import LotteryRunner
 from storage.lottery import LotteryRepository
 from storage.models import LedgerRow, WarningRow
 from storage.points import PointsRepository
@@ -252,7 +253,7 @@ async def test_claim_and_reroll(setup: tuple[Core, RecordingPort, Clock, Store])
     assert "/reroll 3 1" in said(port)[-1]
     clock.now += timedelta(days=1, seconds=1)
     loser = next(u for u in (ANN, BO, CY) if u.id != first.user_id)
-    await send(core, loser, "领奖")
+    await send(core, loser, "/claim")
     assert "no prize to claim" in said(port)[-1]
     await send(core, ADMIN_USER, f"/reroll {lottery_id} 1")
     assert "place 2 of the same shuffle" in said(port)[-1]
@@ -270,3 +271,32 @@ async def test_claim_and_reroll(setup: tuple[Core, RecordingPort, Clock, Store])
     assert "has claimed the prize already" in said(port)[-1]
     await send(core, ANN, "/lotteries")
     assert f"#{lottery_id} Cake — winners: {winner.name}" in said(port)[-1]
+
+
+async def test_the_bare_words_are_left_alone_without_a_lottery(
+    setup: tuple[Core, RecordingPort, Clock, Store],
+) -> None:
+    core, port, _, _ = setup
+    await send(core, ANN, "参与")
+    await send(core, ANN, "领奖")
+    assert said(port) == []
+    await send(core, ANN, "/join")
+    assert "no open lottery" in said(port)[-1]
+
+
+async def test_two_runners_drawing_at_once_draw_and_announce_once(
+    setup: tuple[Core, RecordingPort, Clock, Store],
+) -> None:
+    """As two processes would: the claim lets one draw through."""
+    core, port, clock, store = setup
+    await send(core, ADMIN_USER, "/lottery Cake winners=1 end=1h")
+    lottery_id = await _only_lottery(store)
+    await send(core, ANN, "参与")
+    clock.now = NOW + timedelta(hours=2)
+    first, second = feature(core).runner, LotteryRunner(core.runtime)
+    second.leading = True
+    results = await asyncio.gather(first.draw(lottery_id), second.draw(lottery_id))
+    assert sorted(results) == [False, True]
+    assert len([t for t in said(port) if "is drawn" in t]) == 1
+    async with store.unit() as uow:
+        assert [w.user_id for w in await LotteryRepository(uow).winners(lottery_id)] == [ANN.id]

@@ -89,6 +89,13 @@ class Lotteries(Feature):
         word = event.text.strip()
         if word not in JOIN_WORDS and word not in CLAIM_WORDS:
             return False
+        # The bare words are common: they are only taken while there is something to do.
+        if word in JOIN_WORDS and not await LotteryRepository(ctx.uow).open_in(ctx.chat.id):
+            return False
+        if word in CLAIM_WORDS and not await LotteryRepository(ctx.uow).unclaimed_wins(
+            ctx.chat.id, event.sender.id
+        ):
+            return False
         if sent_as_chat(event) or event.sender.is_bot:
             await ctx.say("lottery.as_chat")
             return True
@@ -199,8 +206,13 @@ class Lotteries(Feature):
         """The entry and its payment in one transaction; a refusal text, or None if entered."""
         repo, chat_id = LotteryRepository(ctx.uow), ctx.chat.id
         # Read again in the write transaction: the draw may have claimed it meanwhile.
-        fresh = await repo.get(lottery.id)
-        if fresh is None or fresh.status != "open":
+        fresh = await repo.get(lottery.id, lock=True)
+        count = await repo.entry_count(lottery.id)
+        if (
+            fresh is None
+            or fresh.status != "open"
+            or is_over(fresh.ends_at, fresh.max_entries, count, now)
+        ):
             await ctx.uow.rollback()
             return await ctx.t("lottery.closed", id=lottery.id)
         if not await repo.enter(lottery.id, user.id, user.name, lottery.cost, now):

@@ -111,11 +111,14 @@ class LotteryRunner:
             lottery = await repo.get(lottery_id)
             if lottery is None or lottery.status != "open":
                 return False
-            entrants = await repo.entrants(lottery_id)
-            if not is_over(lottery.ends_at, lottery.max_entries, len(entrants), now):
+            count = await repo.entry_count(lottery_id)
+            if not is_over(lottery.ends_at, lottery.max_entries, count, now):
                 return False
             if not await repo.claim_draw(lottery_id, now):
                 return False  # another process drew it
+            # Read after the claim: an entry holding the row committed before it, and none
+            # can follow (entries check the status under the same row lock).
+            entrants = await repo.entrants(lottery_id)
             picked = draw.winners(lottery.seed, [e.user_id for e in entrants], lottery.winners)
             names = {e.user_id: e.name for e in entrants}
             await repo.add_winners(

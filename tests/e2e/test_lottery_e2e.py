@@ -94,5 +94,5 @@ async def test_a_restart_before_the_draw_draws_at_start_up_once(
     assert await winners(bot) == [MEMBER["id"]]
     await runner(bot).sync()
     assert len(notice(api, "开奖啦")) == 1
-    assert "没有进行中的抽奖" in await command(api, OTHER, "参与")
+    assert "没有进行中的抽奖" in await command(api, OTHER, "/join")
     assert "已停止参与" in await command(api, OTHER, "/join 1")
