@@ -300,3 +300,27 @@ async def test_two_runners_drawing_at_once_draw_and_announce_once(
     assert len([t for t in said(port) if "is drawn" in t]) == 1
     async with store.unit() as uow:
         assert [w.user_id for w in await LotteryRepository(uow).winners(lottery_id)] == [ANN.id]
+
+
+async def test_many_entrants_get_their_ordering_as_a_file(tmp_path: Path) -> None:
+    store = Store(f"sqlite+aiosqlite:///{tmp_path / 'file.db'}")
+    await store.migrate()
+    port = posting_port()
+    core = make_core(store, port, BOT_LOTTERY__REVEAL_INLINE="1")
+    clock = Clock(NOW)
+    core.runtime.clock = clock
+    await core.start()
+    try:
+        await send(core, ADMIN_USER, "/lottery Cake winners=1 end=1h")
+        await send(core, ANN, "参与")
+        await send(core, BO, "参与")
+        clock.now = NOW + timedelta(hours=2)
+        await feature(core).runner.sync()
+        (drawn,) = [t for t in said(port) if "is drawn" in t]
+        assert "in the file below" in drawn and "501 502" not in drawn
+        (sent,) = port.made("send_file")
+        assert sent["filename"].endswith(".csv")
+        assert sent["data"].decode("utf-8-sig").split() == ["entry,user_id", "1,501", "2,502"]
+    finally:
+        await core.stop()
+        await store.close()
