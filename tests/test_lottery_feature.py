@@ -136,6 +136,8 @@ async def test_entering_by_button_keyword_and_join_once_each(
     async with store.unit() as uow:
         entrants = await LotteryRepository(uow).entrants(lottery_id)
     assert [e.user_id for e in entrants] == [ANN.id, BO.id, CY.id]
+    await send(core, BO, "/lotteries")
+    assert f"#{lottery_id} Cake — 3 entered, draw 2026-12-04 13:00" in said(port)[-1]
 
 
 async def test_two_concurrent_entries_through_the_dispatcher_store_one(
