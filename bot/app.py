@@ -37,6 +37,7 @@ from handlers.challenges.feature import Challenges
 from handlers.checkin.feature import Points
 from handlers.cleanup.contacts import StartedUsers
 from handlers.cleanup.feature import Cleanup
+from handlers.lottery.feature import Lotteries
 from handlers.moderation.enforcement import Enforcement
 from handlers.moderation.guard import Moderation
 from handlers.nightmode.feature import NightMode
@@ -81,6 +82,7 @@ def build_features() -> tuple[list[Feature], CommandTable]:
         Stats(tracker.flush),
         Badges(),
         Challenges(),
+        Lotteries(),
         AutoReplies(),
     ]
     table.add([*guards, *providers])

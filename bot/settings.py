@@ -29,6 +29,7 @@ from handlers.badges.config import BadgesConfig
 from handlers.captcha.config import CaptchaConfig
 from handlers.challenges.config import ChallengesConfig
 from handlers.cleanup.config import CleanupConfig
+from handlers.lottery.config import LotteryConfig
 from handlers.moderation.config import EnforcementConfig, ModerationConfig
 from handlers.schedule.config import ScheduleConfig
 from handlers.spam.config import SpamConfig
@@ -59,6 +60,7 @@ class Settings(Section):
     timers: TimersConfig = Field(default_factory=TimersConfig)
     captcha: CaptchaConfig = Field(default_factory=CaptchaConfig)
     cleanup: CleanupConfig = Field(default_factory=CleanupConfig)
+    lottery: LotteryConfig = Field(default_factory=LotteryConfig)
     outbound: OutboundConfig = Field(default_factory=OutboundConfig)
     log: LogConfig = Field(default_factory=LogConfig)
 

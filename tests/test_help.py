@@ -57,7 +57,8 @@ def test_the_old_admin_help_was_over_the_limit_and_the_new_one_is_short() -> Non
         f"/{spec.name} — {T.plain('en', spec.help_key)}" for spec in TABLE.specs.values()
     )
     assert len(everything) > MAX_TEXT
-    assert len(help_overview(T, "en", ALL)) < MAX_TEXT / 2
+    # One message with room to spare, as the activities add their everyday commands.
+    assert len(help_overview(T, "en", ALL)) < MAX_TEXT * 3 / 4
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -88,6 +88,10 @@ TABLES = {
     # challenges
     "challenges",
     "challenge_completions",
+    # lotteries
+    "lotteries",
+    "lottery_entries",
+    "lottery_winners",
 }
 
 

@@ -32,6 +32,7 @@ from storage.models.enforcement import (
     TimedRestrictionRow,
     WarningRow,
 )
+from storage.models.lottery import LotteryEntryRow, LotteryRow, LotteryWinnerRow
 from storage.models.moderation import AllowedDomainRow, BadWordRow, ModerationSettingsRow
 from storage.models.nightmode import NightModeRow
 from storage.models.points import (
@@ -68,6 +69,9 @@ __all__ = [
     "EnforcementSettingsRow",
     "HandledUpdateRow",
     "LedgerRow",
+    "LotteryEntryRow",
+    "LotteryRow",
+    "LotteryWinnerRow",
     "MemberRow",
     "ModerationLogRow",
     "ModerationSettingsRow",
