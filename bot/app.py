@@ -38,6 +38,7 @@ from handlers.cleanup.feature import Cleanup
 from handlers.moderation.enforcement import Enforcement
 from handlers.moderation.guard import Moderation
 from handlers.nightmode.feature import NightMode
+from handlers.quiz.feature import Quiz
 from handlers.rules import Rules
 from handlers.schedule.commands import Schedules
 from handlers.spam.feature import SpamFilter
@@ -77,6 +78,7 @@ def build_features() -> tuple[list[Feature], CommandTable]:
         Points(),
         Cleanup(tracker.buffer.last_seen),
         Stats(tracker.flush),
+        Quiz(),
         AutoReplies(),
     ]
     table.add([*guards, *providers])

@@ -28,6 +28,7 @@ from handlers.autoreply.config import AutoReplyConfig
 from handlers.captcha.config import CaptchaConfig
 from handlers.cleanup.config import CleanupConfig
 from handlers.moderation.config import EnforcementConfig, ModerationConfig
+from handlers.quiz.config import QuizConfig
 from handlers.schedule.config import ScheduleConfig
 from handlers.spam.config import SpamConfig
 from handlers.stats.config import StatsConfig
@@ -55,6 +56,7 @@ class Settings(Section):
     timers: TimersConfig = Field(default_factory=TimersConfig)
     captcha: CaptchaConfig = Field(default_factory=CaptchaConfig)
     cleanup: CleanupConfig = Field(default_factory=CleanupConfig)
+    quiz: QuizConfig = Field(default_factory=QuizConfig)
     outbound: OutboundConfig = Field(default_factory=OutboundConfig)
     log: LogConfig = Field(default_factory=LogConfig)
 

@@ -82,6 +82,9 @@ TABLES = {
     "parked_updates",
     # night mode
     "night_mode",
+    # quizzes
+    "quiz_questions",
+    "quiz_daily",
 }
 
 
@@ -172,7 +175,7 @@ async def test_compare_would_see_a_difference(store: Store) -> None:
 
 
 @pytest.mark.parametrize(
-    ("revision", "reached"), [("head", "0014"), ("0013", "0013"), ("0001", "0001")]
+    ("revision", "reached"), [("head", "0017"), ("0013", "0013"), ("0001", "0001")]
 )
 async def test_upgrade_to_named_revision(engine: AsyncEngine, revision: str, reached: str) -> None:
     await upgrade(engine, revision)
