@@ -12,13 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.events import Message, User
+from core.events import Chat, Message, User
 from core.runtime import Runtime
 from core.text import Text, as_lines, mention
 from handlers.quiz.answers import answer_key
 from handlers.quiz.bank import Question
 from handlers.quiz.rounds import Asked, Round, Verdict
 from storage.points import PointsRepository
+from storage.repositories import ChatRepository
 from storage.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,7 @@ class Rounds:
         chat_id, user = message.chat.id, message.sender
         live.people[user.id] = user
         self.runtime.scheduler.cancel(timer_job(chat_id))
-        await self._pay(uow, chat_id, user, live.round.points, asked.question)
+        await self._pay(uow, message.chat, user, live.round.points, asked.question)
         lines = [
             self._t(
                 live,
@@ -139,10 +140,13 @@ class Rounds:
         return verdict
 
     async def _pay(
-        self, uow: UnitOfWork, chat_id: int, user: User, points: int, question: Question
+        self, uow: UnitOfWork, chat: Chat, user: User, points: int, question: Question
     ) -> None:
         if points <= 0:
             return
+        chat_id = chat.id
+        # The group's row normally exists (its bank is stored); a payment must not depend on it.
+        await ChatRepository(uow).ensure(chat_id, chat.title)
         repo = PointsRepository(uow)
         await repo.ensure_account(chat_id, user.id, user.name)
         reason = question.question[:REASON_CHARS]
