@@ -15,7 +15,7 @@ from typing import Any
 from core.events import Chat, Message, User
 from core.runtime import Runtime
 from core.text import Text, as_lines, mention
-from handlers.quiz.answers import answer_key
+from handlers.quiz.answers import answer_key, warm
 from handlers.quiz.bank import Question
 from handlers.quiz.rounds import Asked, Round, Verdict
 from storage.points import PointsRepository
@@ -83,6 +83,7 @@ class Rounds:
     ) -> None:
         """Start a round in a chat (which has none) and ask its first question."""
         points = self.runtime.settings.quiz.points
+        warm()
         live = Live(Round(tuple(questions), seconds, points), language)
         self.live[chat_id] = live
         key = "quiz.round_start" if len(questions) > 1 else "quiz.daily_start"
@@ -119,6 +120,8 @@ class Rounds:
         if live is None:
             return Verdict.IGNORED
         asked = live.round.current
+        if not live.round.wants(message.sender.id, message.text):
+            return Verdict.IGNORED
         verdict = live.round.attempt(message.sender.id, answer_key(message.text))
         if verdict is not Verdict.CORRECT or asked is None:
             return verdict

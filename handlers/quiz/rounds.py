@@ -16,6 +16,11 @@ from datetime import datetime, timedelta
 from handlers.quiz.answers import answer_key, answer_keys
 from handlers.quiz.bank import Question
 
+# A message counts as an answer only up to this many times the longest answer (plus a pad
+# for spaces, punctuation and "I think it is ..."): longer ones are chatter.
+ANSWER_SLACK = 3
+ANSWER_PAD = 12
+
 
 class Verdict(enum.Enum):
     """What a message did to the open question."""
@@ -35,6 +40,8 @@ class Asked:
     correct: frozenset[str]
     # Every key that counts as an answer at all (choices: the numbers and texts); empty: any.
     valid: frozenset[str]
+    # Longer messages are chatter, not an answer: not normalised, not counted.
+    max_chars: int = 0
     answered: set[int] = field(default_factory=set)
     winner: int | None = None
     closed: bool = False
@@ -54,7 +61,9 @@ def ask(question: Question, number: int, deadline: datetime) -> Asked:
         valid.update((key, str(index)))
         if key in correct:
             correct.add(str(index))
-    return Asked(number, question, deadline, frozenset(correct), frozenset(valid))
+    longest = max(map(len, (*question.answers, *question.choices)))
+    max_chars = ANSWER_SLACK * longest + ANSWER_PAD
+    return Asked(number, question, deadline, frozenset(correct), frozenset(valid), max_chars)
 
 
 @dataclass(slots=True)
@@ -82,6 +91,16 @@ class Round:
         deadline = now + timedelta(seconds=self.seconds)
         self.current = ask(self.questions[self.asked - 1], self.asked, deadline)
         return self.current
+
+    def wants(self, user_id: int, text: str) -> bool:
+        """Whether a member's message may be an answer (checked before normalising it)."""
+        asked = self.current
+        return (
+            asked is not None
+            and asked.open
+            and len(text) <= asked.max_chars
+            and user_id not in asked.answered
+        )
 
     def attempt(self, user_id: int, key: str) -> Verdict:
         """A member's message, as its answer key: counted once per member per question."""
