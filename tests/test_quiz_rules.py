@@ -259,3 +259,20 @@ def test_the_daily_question_is_due_once_a_day_after_its_time(
     at: str, last_day: date | None, local_now: datetime, due: date | None
 ) -> None:
     assert due_day(daily(at, last_day), local_now) == due
+
+
+@pytest.mark.parametrize(
+    ("user", "text", "wanted"),
+    [
+        (1, "Paris", True),
+        (1, "I think it is paris, surely", True),
+        (1, "x" * 200, False),  # a long message is chatter, not an answer
+        (2, "Paris", False),  # member 2 answered already
+    ],
+)
+def test_only_short_messages_of_members_yet_to_answer_are_matched(
+    user: int, text: str, wanted: bool
+) -> None:
+    played = a_round()
+    assert played.attempt(2, "london") is Verdict.WRONG
+    assert played.wants(user, text) is wanted
