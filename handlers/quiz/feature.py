@@ -110,16 +110,22 @@ class Quiz(Feature):
         """/importquiz [replace] with or as a reply to a bank file: check every row, load."""
         replied = command.message.reply_to
         document = command.message.document or (replied.document if replied else None)
-        if document is None:
+        replace = bool(command.args) and command.args[0].lower() in REPLACE_WORDS
+        inline = _inline_bank(command.arg_text, replace)
+        if document is None and inline is None:
             await ctx.say("quiz.import_usage")
             return
-        replace = bool(command.args) and command.args[0].lower() in REPLACE_WORDS
         cfg = ctx.runtime.settings.quiz
         try:
-            if document.size is not None and document.size > cfg.max_import_bytes:
-                raise ChatActionError("too_big")
-            data = await ctx.port.download(document.file_id, cfg.max_import_bytes)
-            loaded = load_bank(data, document.file_name, self.limits(ctx))
+            if document is not None:
+                if document.size is not None and document.size > cfg.max_import_bytes:
+                    raise ChatActionError("too_big")
+                data = await ctx.port.download(document.file_id, cfg.max_import_bytes)
+                name = document.file_name
+            else:
+                # Pasted after the command (QQ cannot hand files over): read like a file.
+                data, name = inline or (b"", "")
+            loaded = load_bank(data, name, self.limits(ctx))
         except ChatActionError as error:
             key = IMPORT_ERRORS.get(error.reason, "import_download_failed")
             await ctx.say(f"quiz.{key}", limit=cfg.max_import_bytes // 1000)
@@ -239,6 +245,22 @@ class Quiz(Feature):
         await ctx.uow.commit()
         await ctx.say("quiz.daily_set", at=clock, count=count, tz=str(local_now.tzinfo))
         await self.daily_quiz.sync()
+
+
+def _inline_bank(arg_text: str, replace: bool) -> tuple[bytes, str] | None:
+    """A bank pasted after ``/importquiz [replace]``, with the file name its form reads as."""
+    text = arg_text.strip()
+    if replace:
+        text = text.split(maxsplit=1)[1] if len(text.split(maxsplit=1)) > 1 else ""
+    if not text:
+        return None
+    if text[0] in "[{":
+        name = "pasted.json"
+    elif "[[questions]]" in text:
+        name = "pasted.toml"
+    else:
+        name = "pasted.csv"
+    return text.encode("utf-8"), name
 
 
 def _number(text: str) -> int | None:

@@ -89,3 +89,15 @@ async def test_the_bank_is_exported_as_a_qq_upload(
     (upload,) = await fake.wait_for("upload_group_file", timeout=10)
     exported = json.loads(base64.b64decode(upload["file"].removeprefix("base64://")))
     assert exported["questions"][0]["choices"] == ["石头", "苹果", "木头"]
+
+
+async def test_a_bank_pasted_after_the_command_loads_on_qq(
+    fake: FakeOneBot, running: OneBotBot, tmp_path: Path
+) -> None:
+    """QQ hands no files over: CSV lines pasted after /importquiz load, a bad row named."""
+    pasted = "/importquiz\nquestion,answers,choices,explanation\n1+1=?,2|二,,\n坏题,,,\n"
+    report = await say(fake, OWNER, pasted, 3201)
+    assert "导入了 1 道题" in sent_text(report) and "第 2 行：题目没有答案" in sent_text(report)
+    refused = await say(fake, MEMBER, "/importquiz replace\nquestion,answers\nQ,a\n", 3202)
+    assert "导入了" not in sent_text(refused)
+    assert rows(tmp_path, "SELECT question FROM quiz_questions") == [("1+1=?",)]
