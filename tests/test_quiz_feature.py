@@ -192,7 +192,7 @@ async def test_the_daily_question_runs_once_at_its_local_time(
     clock.now = datetime(2026, 12, 4, 12, 1, tzinfo=UTC)  # 20:01 there
     await daily.sync()
     assert GROUP in feature(built).rounds.live
-    assert "Today's quiz question" in said(port)[-2]
+    assert "The daily quiz: 1 question" in said(port)[-2]
     await feature(built).rounds.finish(GROUP)
     await daily.sync()  # the same day again: nothing
     assert GROUP not in feature(built).rounds.live

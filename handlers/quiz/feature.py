@@ -64,7 +64,7 @@ class Quiz(Feature):
     async def start(self, runtime: Runtime) -> None:
         """Bind the rounds to the runtime; register the daily question as timed work."""
         self.rounds.bind(runtime)
-        self._daily = DailyQuiz(runtime, self.rounds.begin, self.rounds.running)
+        self._daily = DailyQuiz(runtime, self.rounds.begin_daily, self.rounds.running)
         runtime.timed.add(self._daily)
 
     async def stop(self) -> None:

@@ -78,15 +78,27 @@ class Rounds:
     async def _post(self, chat_id: int, text: Text) -> None:
         await self.runtime.port.send(chat_id, text)
 
-    async def begin(
+    async def begin_daily(
         self, chat_id: int, questions: Sequence[Question], seconds: int, language: str
+    ) -> None:
+        """Start a chat's daily round (announced as the daily quiz)."""
+        await self.begin(chat_id, questions, seconds, language, daily=True)
+
+    async def begin(
+        self,
+        chat_id: int,
+        questions: Sequence[Question],
+        seconds: int,
+        language: str,
+        *,
+        daily: bool = False,
     ) -> None:
         """Start a round in a chat (which has none) and ask its first question."""
         points = self.runtime.settings.quiz.points
         warm()
         live = Live(Round(tuple(questions), seconds, points), language)
         self.live[chat_id] = live
-        key = "quiz.round_start" if len(questions) > 1 else "quiz.daily_start"
+        key = "quiz.daily_start" if daily else "quiz.round_start"
         await self._post(chat_id, self._t(live, key, count=len(questions), seconds=seconds))
         await self._ask_next(chat_id, live)
 
