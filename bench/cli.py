@@ -124,6 +124,12 @@ def _onebot(args: argparse.Namespace, settings: Settings) -> None:
     )
 
 
+def _quiz(args: argparse.Namespace, settings: Settings) -> None:
+    from bench.quiz import run_quiz_bench
+
+    asyncio.run(run_quiz_bench(settings, messages=_or(args.members, 3_000), repeats=args.repeats))
+
+
 def _updates(args: argparse.Namespace, settings: Settings) -> None:
     from bench.pipeline import run_bench
 
@@ -152,6 +158,7 @@ KINDS = (
     Kind("cleanup", "measure inactivity queries instead of updates", _cleanup),
     Kind("spam", "measure the spam filter's speed", _spam),
     Kind("onebot", "measure QQ group messages through OneBot's WebSocket", _onebot),
+    Kind("quiz", "measure quiz answer matching during a round", _quiz),
 )
 
 

@@ -41,6 +41,7 @@ from handlers.lottery.feature import Lotteries
 from handlers.moderation.enforcement import Enforcement
 from handlers.moderation.guard import Moderation
 from handlers.nightmode.feature import NightMode
+from handlers.quiz.feature import Quiz
 from handlers.rules import Rules
 from handlers.schedule.commands import Schedules
 from handlers.spam.feature import SpamFilter
@@ -83,6 +84,7 @@ def build_features() -> tuple[list[Feature], CommandTable]:
         Badges(),
         Challenges(),
         Lotteries(),
+        Quiz(),
         AutoReplies(),
     ]
     table.add([*guards, *providers])

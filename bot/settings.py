@@ -31,6 +31,7 @@ from handlers.challenges.config import ChallengesConfig
 from handlers.cleanup.config import CleanupConfig
 from handlers.lottery.config import LotteryConfig
 from handlers.moderation.config import EnforcementConfig, ModerationConfig
+from handlers.quiz.config import QuizConfig
 from handlers.schedule.config import ScheduleConfig
 from handlers.spam.config import SpamConfig
 from handlers.stats.config import StatsConfig
@@ -61,6 +62,7 @@ class Settings(Section):
     captcha: CaptchaConfig = Field(default_factory=CaptchaConfig)
     cleanup: CleanupConfig = Field(default_factory=CleanupConfig)
     lottery: LotteryConfig = Field(default_factory=LotteryConfig)
+    quiz: QuizConfig = Field(default_factory=QuizConfig)
     outbound: OutboundConfig = Field(default_factory=OutboundConfig)
     log: LogConfig = Field(default_factory=LogConfig)
 

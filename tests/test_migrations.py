@@ -92,6 +92,9 @@ TABLES = {
     "lotteries",
     "lottery_entries",
     "lottery_winners",
+    # quizzes
+    "quiz_questions",
+    "quiz_daily",
 }
 
 

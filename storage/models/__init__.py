@@ -43,6 +43,7 @@ from storage.models.points import (
     RedemptionRow,
     ShopItemRow,
 )
+from storage.models.quiz import QuizDailyRow, QuizQuestionRow
 from storage.models.replies import ReplyRuleRow
 from storage.models.schedules import ScheduleRow, ScheduleRunRow
 from storage.models.spam import SpamFlagRow, SpamSampleRow, SpamSettingsRow
@@ -79,6 +80,8 @@ __all__ = [
     "ParkedUpdateRow",
     "PendingCaptchaRow",
     "PointsAccountRow",
+    "QuizDailyRow",
+    "QuizQuestionRow",
     "RedemptionRow",
     "ReplyRuleRow",
     "ReportRow",
