@@ -35,6 +35,7 @@ from handlers.captcha.feature import Captcha
 from handlers.checkin.feature import Points
 from handlers.cleanup.contacts import StartedUsers
 from handlers.cleanup.feature import Cleanup
+from handlers.invites.feature import Invites
 from handlers.moderation.enforcement import Enforcement
 from handlers.moderation.guard import Moderation
 from handlers.nightmode.feature import NightMode
@@ -77,6 +78,7 @@ def build_features() -> tuple[list[Feature], CommandTable]:
         Points(),
         Cleanup(tracker.buffer.last_seen),
         Stats(tracker.flush),
+        Invites(),
         AutoReplies(),
     ]
     table.add([*guards, *providers])

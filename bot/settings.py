@@ -30,6 +30,7 @@ from handlers.cleanup.config import CleanupConfig
 from handlers.moderation.config import EnforcementConfig, ModerationConfig
 from handlers.schedule.config import ScheduleConfig
 from handlers.spam.config import SpamConfig
+from handlers.invites.config import InvitesConfig
 from handlers.stats.config import StatsConfig
 from handlers.welcome.config import WelcomeConfig
 
@@ -55,6 +56,7 @@ class Settings(Section):
     timers: TimersConfig = Field(default_factory=TimersConfig)
     captcha: CaptchaConfig = Field(default_factory=CaptchaConfig)
     cleanup: CleanupConfig = Field(default_factory=CleanupConfig)
+    invites: InvitesConfig = Field(default_factory=InvitesConfig)
     outbound: OutboundConfig = Field(default_factory=OutboundConfig)
     log: LogConfig = Field(default_factory=LogConfig)
 

@@ -30,6 +30,7 @@ from storage.models.enforcement import (
     TimedRestrictionRow,
     WarningRow,
 )
+from storage.models.invites import InviteLinkRow, InviteRow, InviteSettingsRow
 from storage.models.moderation import AllowedDomainRow, BadWordRow, ModerationSettingsRow
 from storage.models.nightmode import NightModeRow
 from storage.models.points import (
@@ -61,6 +62,9 @@ __all__ = [
     "CleanupWarningRow",
     "EnforcementSettingsRow",
     "HandledUpdateRow",
+    "InviteLinkRow",
+    "InviteRow",
+    "InviteSettingsRow",
     "LedgerRow",
     "MemberRow",
     "ModerationLogRow",
