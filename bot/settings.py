@@ -27,10 +27,10 @@ from core.config import (
 from handlers.autoreply.config import AutoReplyConfig
 from handlers.captcha.config import CaptchaConfig
 from handlers.cleanup.config import CleanupConfig
+from handlers.invites.config import InvitesConfig
 from handlers.moderation.config import EnforcementConfig, ModerationConfig
 from handlers.schedule.config import ScheduleConfig
 from handlers.spam.config import SpamConfig
-from handlers.invites.config import InvitesConfig
 from handlers.stats.config import StatsConfig
 from handlers.welcome.config import WelcomeConfig
 
