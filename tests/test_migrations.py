@@ -78,6 +78,10 @@ TABLES = {
     "stats_settings",
     # exactly-once handling of updates
     "handled_updates",
+    # invites
+    "invite_settings",
+    "invite_links",
+    "invites",
     "update_offsets",
     "parked_updates",
     # night mode
@@ -172,7 +176,7 @@ async def test_compare_would_see_a_difference(store: Store) -> None:
 
 
 @pytest.mark.parametrize(
-    ("revision", "reached"), [("head", "0014"), ("0013", "0013"), ("0001", "0001")]
+    ("revision", "reached"), [("head", "0015"), ("0013", "0013"), ("0001", "0001")]
 )
 async def test_upgrade_to_named_revision(engine: AsyncEngine, revision: str, reached: str) -> None:
     await upgrade(engine, revision)

@@ -17,9 +17,9 @@ Verdict = Literal["pay", "wait", "cap", "left", "removed", "expired"]
 class InviteError(Exception):
     """A bad /setinvite argument: a catalog key and its placeholders."""
 
-    def __init__(self, key: str, **values: object) -> None:
-        super().__init__(key)
-        self.key, self.values = key, values
+    def __init__(self, catalog_key: str, **values: object) -> None:
+        super().__init__(catalog_key)
+        self.key, self.values = catalog_key, values
 
 
 @dataclass(frozen=True, slots=True)
