@@ -65,10 +65,12 @@ def parse_settings(
             "daily_cap": (1, limits.max_daily_cap),
         }
         if key not in bounds:
-            raise InviteError("invites.bad_key", key=clip(key))
+            raise InviteError("invites.bad_key", setting=clip(key))
         low, high = bounds[key]
         if not value.isdigit() or not low <= int(value) <= high:
-            raise InviteError("invites.bad_number", key=key, value=clip(value), low=low, high=high)
+            raise InviteError(
+                "invites.bad_number", setting=key, value=clip(value), low=low, high=high
+            )
         changes[key] = int(value)
     return replace(current, **changes)  # type: ignore[arg-type]
 
