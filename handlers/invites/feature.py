@@ -75,6 +75,10 @@ class Invites(Feature):
 
     async def _record(self, event: MemberJoined, ctx: Context) -> None:
         repo, chat_id = InviteRepository(ctx.uow), event.chat.id
+        # Stays are measured on the bot's clock (the one the payer reads); a sighting counts
+        # as earlier only if it came before both the platform's and the bot's time of the join.
+        now = ctx.runtime.now()
+        seen_before = min(event.date, now)
         owner = await repo.owner_of(chat_id, event.invite_link) if event.invite_link else None
         facts = JoinFacts(
             invitee_id=event.user.id,
@@ -83,7 +87,7 @@ class Invites(Feature):
             by_request=event.by_request,
             link_owner=owner,
             link=event.invite_link,
-            known_before=await repo.known(chat_id, event.user.id, event.date),
+            known_before=await repo.known(chat_id, event.user.id, seen_before),
             inviter_is_bot=ctx.runtime.is_bot(event.added_by) if event.added_by else False,
         )
         credit = attribute(facts)
@@ -103,7 +107,7 @@ class Invites(Feature):
                 "source": credit.source,
                 "link": event.invite_link[:255] if event.invite_link else None,
                 "status": status,
-                "joined_at": event.date,
+                "joined_at": now,
                 "points": 0,
                 "paid_at": None,
             }
