@@ -12,7 +12,7 @@ import pytest_asyncio
 from bot.app import Core, build_core
 from bot.platforms.recording import RecordingPort
 from bot.settings import load_settings
-from core.chat import ChatActionError
+from core.chat import ChatActionError, MissingRight
 from core.events import Chat, MemberJoined, MemberLeft, Message, User, parse_command
 from handlers.activity import ActivityTracker
 from handlers.invites.feature import Invites
@@ -201,3 +201,34 @@ async def test_daily_cap_holds_the_rest_for_a_later_day(
     clock.now += timedelta(days=1)
     assert await feature(core).payer.pay() == 1
     assert await balance(core, ANN.id) == 15
+
+
+async def test_stats_shows_joins_by_source(setup: tuple[Core, RecordingPort, Clock]) -> None:
+    core, port, _ = setup
+    await send(core, ANN, "/invitelink")
+    link = port.made("create_invite_link")[0].answer
+    await joins(core, User(80, "Via"), invite_link=link)
+    await joins(core, User(81, "Add"), added_by=ANN.id)
+    await joins(core, User(82, "Req"), added_by=ADMIN, by_request=True)
+    await send(core, ADMIN_USER, "/stats")
+    shown = [str(c["caption"]) for c in port.made("send_photo")] + [
+        str(text) for _, text in notices(port)
+    ]
+    assert any(
+        "Joins by source: 1 by invite link, 1 added by members, 1 unknown" in text for text in shown
+    )
+
+
+async def test_revoking_needs_the_right_and_forgets_dead_links(
+    setup: tuple[Core, RecordingPort, Clock],
+) -> None:
+    core, port, _ = setup
+    await send(core, ANN, "/invitelink")
+    port.fail("revoke_invite_link", MissingRight("invite"), times=1)
+    await send(core, ANN, "/revokelink")
+    assert "could not revoke" in said(port)
+    port.fail("revoke_invite_link", ChatActionError("bad_request", "INVITE_HASH_EXPIRED"), times=1)
+    await send(core, ANN, "/revokelink")
+    assert "revoked" in said(port)
+    async with core.runtime.store.unit() as uow:
+        assert await InviteRepository(uow).link_of(GROUP, ANN.id) is None

@@ -9,10 +9,11 @@ work (``handlers.invites.payer``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
-from core.chat import ChatActionError
+from core.chat import ChatActionError, MissingRight
 from core.context import Context
 from core.events import Command, Event, MemberJoined, MemberLeft
 from core.feature import CommandSpec, Feature
@@ -32,6 +33,7 @@ from handlers.invites.rules import (
 from storage.invites import InviteRepository
 from storage.repositories import ChatRepository, MemberRepository
 
+log = logging.getLogger(__name__)
 PERIODS = {"week": 7, "month": 30, "all": None, "周": 7, "月": 30, "全部": None}
 NAME_LIMIT = 32
 
@@ -151,10 +153,12 @@ class Invites(Feature):
             return
         try:
             await ctx.port.revoke_invite_link(ctx.chat.id, link)
+        except MissingRight:
+            await ctx.say("invites.revoke_failed")
+            return
         except ChatActionError as error:
-            if error.reason != "not_found":
-                await ctx.say("invites.revoke_failed")
-                return
+            # Telegram no longer knows the link (revoked elsewhere, expired): forget it too.
+            log.info("invites: revoking %s failed (%s); forgotten", ctx.chat.id, error)
         await repo.drop_link(ctx.chat.id, user.id)
         await ctx.uow.commit()
         await ctx.say("invites.revoked")
