@@ -37,6 +37,7 @@ from handlers.challenges.feature import Challenges
 from handlers.checkin.feature import Points
 from handlers.cleanup.contacts import StartedUsers
 from handlers.cleanup.feature import Cleanup
+from handlers.invites.feature import Invites
 from handlers.lottery.feature import Lotteries
 from handlers.moderation.enforcement import Enforcement
 from handlers.moderation.guard import Moderation
@@ -85,6 +86,7 @@ def build_features() -> tuple[list[Feature], CommandTable]:
         Challenges(),
         Lotteries(),
         Quiz(),
+        Invites(),
         AutoReplies(),
     ]
     table.add([*guards, *providers])

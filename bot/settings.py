@@ -29,6 +29,7 @@ from handlers.badges.config import BadgesConfig
 from handlers.captcha.config import CaptchaConfig
 from handlers.challenges.config import ChallengesConfig
 from handlers.cleanup.config import CleanupConfig
+from handlers.invites.config import InvitesConfig
 from handlers.lottery.config import LotteryConfig
 from handlers.moderation.config import EnforcementConfig, ModerationConfig
 from handlers.quiz.config import QuizConfig
@@ -63,6 +64,7 @@ class Settings(Section):
     cleanup: CleanupConfig = Field(default_factory=CleanupConfig)
     lottery: LotteryConfig = Field(default_factory=LotteryConfig)
     quiz: QuizConfig = Field(default_factory=QuizConfig)
+    invites: InvitesConfig = Field(default_factory=InvitesConfig)
     outbound: OutboundConfig = Field(default_factory=OutboundConfig)
     log: LogConfig = Field(default_factory=LogConfig)
 

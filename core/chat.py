@@ -235,6 +235,18 @@ class ChatPort(Protocol):
         """
         ...
 
+    async def create_invite_link(self, chat_id: int, name: str) -> str:
+        """A new invite link of the group, named ``name``, joining without approval; its URL.
+
+        Raise ChatActionError("unsupported") where members cannot have links of their own,
+        MissingRight("invite") if the bot may not create links, ChatActionError otherwise.
+        """
+        ...
+
+    async def revoke_invite_link(self, chat_id: int, link: str) -> None:
+        """Make an invite link of the group stop working (ChatActionError as above)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class MemberInfo:

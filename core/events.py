@@ -108,7 +108,9 @@ class MemberJoined:
     ``service_message_id`` is the platform's notice of the join in the chat, when it came
     with this report (a later notice comes as a ``ServiceNotice``). ``added_by`` is whoever
     added or let the member in, when that was someone else (an admin, or the bot itself
-    approving a join request).
+    approving a join request). ``invite_link`` is the URL of the invite link the member
+    joined through, when the platform says; ``by_request`` is a join request let in (its
+    ``added_by`` approved, and did not invite).
     """
 
     chat: Chat
@@ -117,6 +119,8 @@ class MemberJoined:
     service_message_id: int | None = None
     added_by: int | None = None
     update_id: int | None = None  # as Message.update_id
+    invite_link: str | None = None
+    by_request: bool = False
 
 
 @dataclass(frozen=True, slots=True)

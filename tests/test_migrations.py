@@ -78,6 +78,10 @@ TABLES = {
     "stats_settings",
     # exactly-once handling of updates
     "handled_updates",
+    # invites
+    "invite_settings",
+    "invite_links",
+    "invites",
     "update_offsets",
     "parked_updates",
     # night mode

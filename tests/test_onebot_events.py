@@ -274,8 +274,14 @@ def test_with_reply_attaches_the_quoted_message() -> None:
 )
 def test_member_joined(sub: str, operator: int | None, added_by: int | None) -> None:
     payload = notice("group_increase", sub, operator_id=operator)
+    # A join request let in (approve) is no invitation: invite points tell them apart.
     assert to_event(payload) == MemberJoined(
-        G, User(q(ALICE), str(ALICE)), WHEN, added_by=added_by, update_id=update_id(payload)
+        G,
+        User(q(ALICE), str(ALICE)),
+        WHEN,
+        added_by=added_by,
+        update_id=update_id(payload),
+        by_request=sub == "approve",
     )
 
 

@@ -77,6 +77,12 @@ CASES: list[tuple[str, Build, list[type], dict[str, Any]]] = [
     ),
     ("left", lambda a: a.left_member_update(GROUP, ANN), [MemberLeft], {}),
     ("joined", lambda a: a.chat_member_update(GROUP, ANN, "left", "member"), [MemberJoined], {}),
+    (
+        "joined through a link",
+        lambda a: a.link_join_update(GROUP, ANN, "https://t.me/+own"),
+        [MemberJoined],
+        {"invite_link": "https://t.me/+own", "added_by": None, "by_request": False},
+    ),
     ("kicked", lambda a: a.chat_member_update(GROUP, ANN, "member", "kicked"), [MemberLeft], {}),
     (
         "promoted",

@@ -290,6 +290,16 @@ class ConsolePort:
         self.rights = rights
         self._write("[members may post again]" if rights.may_send else "[members may not post]")
 
+    async def create_invite_link(self, chat_id: int, name: str) -> str:
+        """A made-up link of the simulated group, printed."""
+        link = f"https://t.me/+sandbox{next(self.group.ids)}"
+        self._write(f"[invite link for {name}: {link}]")
+        return link
+
+    async def revoke_invite_link(self, chat_id: int, link: str) -> None:
+        """Print that a link was revoked."""
+        self._write(f"[invite link revoked: {link}]")
+
     async def send_photo(self, chat_id: int, photo: bytes, caption: Text | str = "") -> int | None:
         """Print a photo's size and caption."""
         message_id = next(self.group.ids)

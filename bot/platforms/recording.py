@@ -217,6 +217,8 @@ class RecordingPort:
             return self.chat_rights
         if method == "set_chat_permissions":
             self.chat_rights = call["rights"]
+        if method == "create_invite_link":
+            return f"https://t.me/+recorded{next(self._ids)}"
         if method == "download":
             if call["file_id"] not in self.files:
                 raise ChatActionError("not_found", call["file_id"])
@@ -320,3 +322,11 @@ class RecordingPort:
     async def set_chat_permissions(self, *args: Any, **kwargs: Any) -> None:
         """Record new member permissions and keep them as ``chat_rights``."""
         return await self._call("set_chat_permissions", args, kwargs)
+
+    async def create_invite_link(self, *args: Any, **kwargs: Any) -> str:
+        """Record a new invite link; answer a made-up URL, a new one each call."""
+        return await self._call("create_invite_link", args, kwargs)
+
+    async def revoke_invite_link(self, *args: Any, **kwargs: Any) -> None:
+        """Record the revocation of an invite link."""
+        return await self._call("revoke_invite_link", args, kwargs)

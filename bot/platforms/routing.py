@@ -195,3 +195,11 @@ class RoutingPort:
     async def set_chat_permissions(self, chat_id: int, rights: ChatRights) -> None:
         """Set what ordinary members may do."""
         await self.port_for(chat_id).set_chat_permissions(chat_id, rights)
+
+    async def create_invite_link(self, chat_id: int, name: str) -> str:
+        """A new invite link of the group."""
+        return await self.port_for(chat_id).create_invite_link(chat_id, name)
+
+    async def revoke_invite_link(self, chat_id: int, link: str) -> None:
+        """Make an invite link stop working."""
+        await self.port_for(chat_id).revoke_invite_link(chat_id, link)

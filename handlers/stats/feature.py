@@ -38,6 +38,7 @@ from handlers.stats.report import (
     chart_labels,
     group_name,
     hour_labels,
+    joins_by_source,
     period_title,
     retention_cohorts,
     retention_table,
@@ -109,8 +110,11 @@ class Stats(Feature):
         members = await ctx.port.member_count(ctx.chat.id)
         report = await activity_report(ctx.uow, ctx.chat.id, period, members)
         language, t = await ctx.language(), ctx.runtime.translator
+        joins = await joins_by_source(ctx.uow, ctx.chat.id, period, zone)
         await ctx.uow.commit()  # no transaction stays open while the chart is drawn
         text = summary_text(t, language, period_title(t, language, period), report.summary)
+        if joins:
+            text = as_lines([text, t(language, "stats.line_joins", **joins)])
         labels = chart_labels(t, language, period, group_name(ctx.chat.title, ctx.chat.id))
         # The busiest hours as a third panel of the same picture (one message, one caption).
         png = await activity_chart(report, labels, hour_labels(t, language, zone.key))

@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from core.i18n import Translator
 from core.text import Text, as_lines
@@ -26,6 +27,7 @@ from handlers.stats.metrics import (
     summarize,
     week_start,
 )
+from storage.invites import InviteRepository
 from storage.stats import DayFigures, StatsRepository
 from storage.unit import UnitOfWork
 
@@ -249,3 +251,15 @@ def _render_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str
     from handlers.stats.charts import render_table
 
     return render_table(title, header, rows)
+
+
+async def joins_by_source(
+    uow: UnitOfWork, chat_id: int, period: Period, zone: ZoneInfo
+) -> dict[str, int]:
+    """First joins of the period by source (link, added, unknown); empty if there were none."""
+    start = datetime.combine(period.start, time(), tzinfo=zone)
+    end = datetime.combine(period.end + timedelta(days=1), time(), tzinfo=zone)
+    counts = await InviteRepository(uow).sources(chat_id, start, end)
+    if not counts:
+        return {}
+    return {source: counts.get(source, 0) for source in ("link", "added", "unknown")}

@@ -32,6 +32,7 @@ from storage.models.enforcement import (
     TimedRestrictionRow,
     WarningRow,
 )
+from storage.models.invites import InviteLinkRow, InviteRow, InviteSettingsRow
 from storage.models.lottery import LotteryEntryRow, LotteryRow, LotteryWinnerRow
 from storage.models.moderation import AllowedDomainRow, BadWordRow, ModerationSettingsRow
 from storage.models.nightmode import NightModeRow
@@ -69,6 +70,9 @@ __all__ = [
     "CleanupWarningRow",
     "EnforcementSettingsRow",
     "HandledUpdateRow",
+    "InviteLinkRow",
+    "InviteRow",
+    "InviteSettingsRow",
     "LedgerRow",
     "LotteryEntryRow",
     "LotteryRow",

@@ -339,6 +339,8 @@ class ChatState:
     pinned: list[int] = field(default_factory=list)
     handled_join_requests: set[int] = field(default_factory=set)
     last_message_id: int = 0
+    # Invite links the bot created, by URL (ChatInviteLink objects; revoking marks them).
+    invite_links: dict[str, JsonDict] = field(default_factory=dict)
 
     def as_chat(self) -> JsonDict:
         """The Chat object Telegram puts in messages."""
@@ -889,6 +891,24 @@ class FakeBotApi:
         body.update(extra or {})
         return self._update("chat_member", body)
 
+    def link_join_update(self, chat_id: int, user: UserLike, link: str) -> JsonDict:
+        """A ``chat_member`` update: ``user`` joined through the invite link ``link``."""
+        known = self.chat(chat_id).invite_links.get(link)
+        invite = (
+            copy.deepcopy(known)
+            if known is not None
+            else {
+                "invite_link": link,
+                "creator": self.bot_user,
+                "creates_join_request": False,
+                "is_primary": False,
+                "is_revoked": False,
+            }
+        )
+        return self.chat_member_update(
+            chat_id, user, "left", "member", extra={"invite_link": invite}
+        )
+
     def my_chat_member_update(
         self,
         chat_id: int,
@@ -1181,6 +1201,8 @@ class FakeBotApi:
             "approveChatJoinRequest": lambda params: self._answer_join_request(params, True),
             "declineChatJoinRequest": lambda params: self._answer_join_request(params, False),
             "leaveChat": self._leave_chat,
+            "createChatInviteLink": self._create_chat_invite_link,
+            "revokeChatInviteLink": self._revoke_chat_invite_link,
         }
         return {name.casefold(): handler for name, handler in table.items()}
 
@@ -1611,6 +1633,33 @@ class FakeBotApi:
             raise bad_request("Bad Request: CHAT_NOT_MODIFIED")
         chat.permissions = permissions
         return True
+
+    def _create_chat_invite_link(self, params: JsonDict) -> JsonDict:
+        """createChatInviteLink: a new link (needs can_invite_users), kept in ``invite_links``."""
+        chat = self._moderated_chat(params, "can_invite_users", "Bad Request: CHAT_ADMIN_REQUIRED")
+        url = f"https://t.me/+fake{abs(chat.id)}x{len(chat.invite_links) + 1}"
+        link: JsonDict = {
+            "invite_link": url,
+            "creator": self.bot_user,
+            "creates_join_request": bool(params.get("creates_join_request", False)),
+            "is_primary": False,
+            "is_revoked": False,
+        }
+        if params.get("name"):
+            if len(str(params["name"])) > 32:
+                raise bad_request("Bad Request: invite link name is too long")
+            link["name"] = str(params["name"])
+        chat.invite_links[url] = link
+        return copy.deepcopy(link)
+
+    def _revoke_chat_invite_link(self, params: JsonDict) -> JsonDict:
+        """revokeChatInviteLink: the link, now revoked; 400 for a link the bot never made."""
+        chat = self._moderated_chat(params, "can_invite_users", "Bad Request: CHAT_ADMIN_REQUIRED")
+        link = chat.invite_links.get(str(params.get("invite_link")))
+        if link is None:
+            raise bad_request("Bad Request: INVITE_HASH_EXPIRED")
+        link["is_revoked"] = True
+        return copy.deepcopy(link)
 
     def _ban_chat_member(self, params: JsonDict) -> bool:
         """banChatMember."""

@@ -256,7 +256,8 @@ def _from_notice(payload: Payload) -> Event | None:
     if kind == "group_increase":
         if own:
             return BotStatusChanged(chat, "member", False, joined=True, update_id=uid)
-        return MemberJoined(chat, user, date, added_by=_adder(payload, user_id), update_id=uid)
+        adder, approved = _adder(payload, user_id), sub == "approve"
+        return MemberJoined(chat, user, date, added_by=adder, update_id=uid, by_request=approved)
     if kind == "group_decrease":
         if own or sub == "kick_me":
             status = "left" if sub == "leave" else "kicked"

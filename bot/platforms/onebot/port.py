@@ -442,6 +442,14 @@ class OneBotPort:
         closes it at night and opens it in the morning)."""
         return OPEN
 
+    async def create_invite_link(self, chat_id: int, name: str) -> str:
+        """QQ has no per-member invite links: ChatActionError("unsupported")."""
+        raise ChatActionError("unsupported", "QQ has no per-member invite links")
+
+    async def revoke_invite_link(self, chat_id: int, link: str) -> None:
+        """QQ has no per-member invite links: ChatActionError("unsupported")."""
+        raise ChatActionError("unsupported", "QQ has no per-member invite links")
+
     async def set_chat_permissions(self, chat_id: int, rights: ChatRights) -> None:
         """QQ has one switch: muting the whole group when members may not post."""
         await self._call(

@@ -200,7 +200,18 @@ def _from_member_update(change: ChatMemberUpdated, uid: int | None = None) -> li
     if now and not was:
         adder = from_telegram(change.from_user.id) if change.from_user is not None else None
         added_by = adder if adder != user.id else None
-        events.append(MemberJoined(chat, user, change.date, added_by=added_by, update_id=uid))
+        link = change.invite_link.invite_link if change.invite_link is not None else None
+        events.append(
+            MemberJoined(
+                chat,
+                user,
+                change.date,
+                added_by=added_by,
+                update_id=uid,
+                invite_link=link,
+                by_request=bool(change.via_join_request),
+            )
+        )
     elif was and not now:
         events.append(MemberLeft(chat, user, change.date, update_id=uid))
     return events

@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from telegram import (
     Bot,
@@ -474,6 +474,30 @@ class TelegramPort:
             # Telegram refuses to "change" permissions to what they already are: that is done.
             if "chat_not_modified" not in error.detail.lower():
                 raise
+
+    async def create_invite_link(self, chat_id: int, name: str) -> str:
+        """A new named invite link (createChatInviteLink), joining without approval."""
+        native = telegram_id(chat_id)
+
+        def call() -> Awaitable[Any]:
+            return self.bot.create_chat_invite_link(
+                native, name=name[:32], creates_join_request=False
+            )
+
+        # Not idempotent: a retry after a lost answer would leave a second link behind.
+        link = await self._act(
+            call, "invite", idempotent=False, what=f"createChatInviteLink {native}"
+        )
+        return str(link.invite_link)
+
+    async def revoke_invite_link(self, chat_id: int, link: str) -> None:
+        """Revoke an invite link (revokeChatInviteLink); revoking twice does no harm."""
+        native = telegram_id(chat_id)
+
+        def call() -> Awaitable[Any]:
+            return self.bot.revoke_chat_invite_link(native, link)
+
+        await self._act(call, "invite", what=f"revokeChatInviteLink {native}")
 
 
 def _caption_parts(caption: Text | str) -> tuple[str | None, list[str]]:
