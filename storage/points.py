@@ -53,7 +53,7 @@ class ActivityCredit:
 _CHUNK = 400
 
 # Ledger kinds that count as earning, for the weekly board.
-EARNING_KINDS = ("checkin", "activity", "give")
+EARNING_KINDS = ("checkin", "activity", "give", "invite", "quiz", "challenge")
 # Ledger entries read per query by an export.
 LEDGER_CHUNK = 1_000
 

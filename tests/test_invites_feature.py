@@ -16,6 +16,7 @@ from core.chat import ChatActionError, MissingRight
 from core.events import Chat, MemberJoined, MemberLeft, Message, User, parse_command
 from handlers.activity import ActivityTracker
 from handlers.invites.feature import Invites
+from storage.badges import INVITES10, BadgeRepository
 from storage.invites import InviteRepository
 from storage.points import PointsRepository
 from storage.unit import Store
@@ -201,6 +202,24 @@ async def test_daily_cap_holds_the_rest_for_a_later_day(
     clock.now += timedelta(days=1)
     assert await feature(core).payer.pay() == 1
     assert await balance(core, ANN.id) == 15
+
+
+async def test_the_tenth_paid_invite_earns_the_invites_badge(
+    setup: tuple[Core, RecordingPort, Clock],
+) -> None:
+    core, _, clock = setup
+    await send(core, ADMIN_USER, "/setinvite points=5 stay_days=0 daily_cap=50 require=none")
+    for user_id in range(80, 89):
+        await joins(core, User(user_id, f"N{user_id}"), added_by=ANN.id)
+    clock.now += timedelta(minutes=1)
+    assert await feature(core).payer.pay() == 9
+    async with core.runtime.store.unit() as uow:
+        assert await BadgeRepository(uow).badges(GROUP, ANN.id) == []
+    await joins(core, User(89, "N89"), added_by=ANN.id)
+    clock.now += timedelta(minutes=1)
+    assert await feature(core).payer.pay() == 1
+    async with core.runtime.store.unit() as uow:
+        assert await BadgeRepository(uow).badges(GROUP, ANN.id) == [INVITES10]
 
 
 async def test_stats_shows_joins_by_source(setup: tuple[Core, RecordingPort, Clock]) -> None:

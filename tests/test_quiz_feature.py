@@ -16,6 +16,7 @@ from bot.settings import load_settings
 from core.events import Attachment, Chat, Message, User, parse_command
 from handlers.quiz.feature import Quiz
 from handlers.quiz.live import timer_job
+from storage.badges import QUIZ_CHAMPION, BadgeRepository
 from storage.points import PointsRepository
 from storage.quiz import QuizRepository
 from storage.unit import Store
@@ -111,6 +112,9 @@ async def test_import_then_round_first_right_answer_is_paid_once(
     async with built.runtime.store.unit() as uow:
         ledger = await PointsRepository(uow).ledger(GROUP, CY.id, 10)
     assert [entry.kind for entry in ledger] == ["quiz"]
+    # The round's one best score holds the quiz champion badge.
+    async with built.runtime.store.unit() as uow:
+        assert await BadgeRepository(uow).badges(GROUP, CY.id) == [QUIZ_CHAMPION]
 
 
 async def test_choices_are_numbered_and_a_number_answers(

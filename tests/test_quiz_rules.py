@@ -276,3 +276,16 @@ def test_only_short_messages_of_members_yet_to_answer_are_matched(
     played = a_round()
     assert played.attempt(2, "london") is Verdict.WRONG
     assert played.wants(user, text) is wanted
+
+
+@pytest.mark.parametrize(
+    ("winners", "champion"),
+    [((5, 6, 6), 6), ((5, 6), None), ((7,), 7), ((), None)],
+    ids=["best", "tie", "alone", "nobody"],
+)
+def test_the_champion_is_the_one_best_score(winners: tuple[int, ...], champion: int | None) -> None:
+    played = Round(tuple(question() for _ in range(max(len(winners), 1))), 30, 10)
+    for winner in winners:
+        played.next_question(NOW)
+        assert played.attempt(winner, "paris") is Verdict.CORRECT
+    assert played.champion() == champion

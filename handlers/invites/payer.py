@@ -20,11 +20,16 @@ from core.outbound import reply_later
 from core.runtime import Runtime
 from core.text import mention
 from handlers.invites.rules import Candidate, InviteSettings, Verdict, verdict
+from storage.badges import INVITES10, BadgeRepository
 from storage.invites import Due, InviteRepository
 from storage.points import PointsRepository
 from storage.unit import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+# The paid invite that earns the inviter the "10 invites" badge (storage.badges.INVITES10).
+INVITES_FOR_BADGE = 10
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 PAY_JOB = "invites:pay"
 
 
@@ -107,4 +112,7 @@ async def _credit(uow: UnitOfWork, repo: InviteRepository, due: Due, now: dateti
         await points.ensure_accounts([(due.chat_id, due.inviter_id, name)])
     reason = f"invitee {shown_id(due.invitee_id)}"
     await points.credit(due.chat_id, due.inviter_id, due.points, "invite", reason, None, now)
+    if await repo.paid_since(due.chat_id, due.inviter_id, EPOCH) == INVITES_FOR_BADGE:
+        why = f"{INVITES_FOR_BADGE} paid invites"
+        await BadgeRepository(uow).grant(due.chat_id, due.inviter_id, INVITES10, None, why, now)
     return True

@@ -18,6 +18,7 @@ from core.text import Text, as_lines, mention
 from handlers.quiz.answers import answer_key, warm
 from handlers.quiz.bank import Question
 from handlers.quiz.rounds import Asked, Round, Verdict
+from storage.badges import QUIZ_CHAMPION, BadgeRepository
 from storage.points import PointsRepository
 from storage.repositories import ChatRepository
 from storage.unit import UnitOfWork
@@ -201,7 +202,17 @@ class Rounds:
                 self._t(live, "quiz.board_line", place=place, who=who, count=correct, points=points)
             )
         await self._post(chat_id, as_lines(lines))
+        champion = live.round.champion()
+        if champion is not None:
+            await self._crown(chat_id, champion)
         return True
+
+    async def _crown(self, chat_id: int, user_id: int) -> None:
+        """The round's champion holds the quiz champion badge (kept if held already)."""
+        async with self.runtime.store.unit() as uow:
+            now = self.runtime.now()
+            if await BadgeRepository(uow).grant(chat_id, user_id, QUIZ_CHAMPION, None, "quiz", now):
+                await uow.commit()
 
     def drop_all(self) -> None:
         """Forget every round (the process stops)."""

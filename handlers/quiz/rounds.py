@@ -124,6 +124,13 @@ class Round:
         asked.closed = True
         return asked
 
+    def champion(self) -> int | None:
+        """The round's champion: the one best score, if nobody ties it; None else."""
+        board = self.scoreboard()
+        if not board or (len(board) > 1 and board[1][1] == board[0][1]):
+            return None
+        return board[0][0]
+
     def scoreboard(self) -> list[tuple[int, int]]:
         """(member, correct answers), best first (ties by who scored first)."""
         order = {user: index for index, user in enumerate(self.scores)}
