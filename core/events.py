@@ -239,6 +239,18 @@ class MessageRemoved:
     update_id: int | None = None  # as Message.update_id
 
 
+@dataclass(frozen=True, slots=True)
+class JoinLink:
+    """The invite link a join already reported came by, told later (Telegram reports a
+    join twice, in either order, and only its member update names the link)."""
+
+    chat: Chat
+    user: User
+    invite_link: str
+    date: datetime
+    update_id: int | None = None  # as Message.update_id
+
+
 Event = (
     Message
     | Command
@@ -252,6 +264,7 @@ Event = (
     | Reaction
     | MemberMuted
     | MessageRemoved
+    | JoinLink
 )
 
 

@@ -133,6 +133,23 @@ class InviteRepository:
         result = await session.execute(stmt)
         return bool(getattr(result, "rowcount", 0))
 
+    async def relink(self, chat_id: int, invitee_id: int, values: Mapping[str, Any]) -> bool:
+        """Credit a join recorded with no known source (``values``: its new inviter, source,
+        link and status); False if there is none such (already credited, or paid)."""
+        session = await self._uow.session()
+        table = InviteRow.__table__
+        stmt = (
+            update(table)
+            .where(
+                table.c.chat_id == chat_id,
+                table.c.invitee_id == invitee_id,
+                table.c.source == "unknown",
+            )
+            .values(**values)
+        )
+        result = await session.execute(stmt)
+        return bool(getattr(result, "rowcount", 0))
+
     async def mark_left(self, chat_id: int, invitee_id: int) -> bool:
         """A pending invitee left: their inviter will never be paid for them."""
         session = await self._uow.session()

@@ -13,7 +13,7 @@ from bot.app import Core, build_core
 from bot.platforms.recording import RecordingPort
 from bot.settings import load_settings
 from core.chat import ChatActionError, MissingRight
-from core.events import Chat, MemberJoined, MemberLeft, Message, User, parse_command
+from core.events import Chat, JoinLink, MemberJoined, MemberLeft, Message, User, parse_command
 from handlers.activity import ActivityTracker
 from handlers.invites.feature import Invites
 from storage.badges import INVITES10, BadgeRepository
@@ -202,6 +202,24 @@ async def test_daily_cap_holds_the_rest_for_a_later_day(
     clock.now += timedelta(days=1)
     assert await feature(core).payer.pay() == 1
     assert await balance(core, ANN.id) == 15
+
+
+async def test_a_link_told_after_the_join_credits_its_owner(
+    setup: tuple[Core, RecordingPort, Clock],
+) -> None:
+    """Telegram's service message first, its member update with the link after."""
+    core, port, clock = setup
+    await send(core, ADMIN_USER, "/setinvite points=20 stay_days=0 daily_cap=10 require=none")
+    await send(core, ANN, "/invitelink")
+    link = port.made("create_invite_link")[0].answer
+    await flush(core)
+    clock.now += timedelta(minutes=5)
+    newcomer = User(61, "Nia")
+    await joins(core, newcomer, service_message_id=900)
+    await core.dispatcher.handle(JoinLink(CHAT, newcomer, link, core.runtime.now()))
+    clock.now += timedelta(minutes=1)
+    assert await feature(core).payer.pay() == 1
+    assert await balance(core, ANN.id) == 20
 
 
 async def test_the_tenth_paid_invite_earns_the_invites_badge(

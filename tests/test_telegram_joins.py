@@ -7,7 +7,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.platforms.telegram.joins import JoinReports, RecentJoins
-from core.events import Chat, Event, MemberJoined, MemberLeft, Message, ServiceNotice, User
+from core.events import (
+    Chat,
+    Event,
+    JoinLink,
+    MemberJoined,
+    MemberLeft,
+    Message,
+    ServiceNotice,
+    User,
+)
 
 GROUP = Chat(-1001234567890, "Group")
 OTHER = Chat(-1009876543210, "Other")
@@ -77,11 +86,16 @@ def test_limit_drops_the_oldest() -> None:
     assert recent.first_time(GROUP.id, 1, at(6)) is True, "the oldest was dropped"
 
 
+LINK = "https://t.me/+abc"
+
+
 # --- JoinReports: what features see -------------------------------------------------------
 
 
-def joined(seconds: float, service: int | None = None, chat: Chat = GROUP) -> MemberJoined:
-    return MemberJoined(chat, ANN, at(seconds), service_message_id=service)
+def joined(
+    seconds: float, service: int | None = None, chat: Chat = GROUP, link: str | None = None
+) -> MemberJoined:
+    return MemberJoined(chat, ANN, at(seconds), service_message_id=service, invite_link=link)
 
 
 def left(seconds: float) -> MemberLeft:
@@ -101,6 +115,14 @@ def left(seconds: float) -> MemberLeft:
         ),
         ([joined(0), joined(1, chat=OTHER)], [joined(0), joined(1, chat=OTHER)]),
         ([joined(0), joined(400)], [joined(0), joined(400)]),
+        (
+            [joined(0, service=50), joined(1, link=LINK)],
+            [joined(0, service=50), JoinLink(GROUP, ANN, LINK, at(1))],
+        ),
+        (
+            [joined(0, link=LINK), joined(1, service=50)],
+            [joined(0, link=LINK), ServiceNotice(GROUP, ANN, 50, at(1))],
+        ),
     ],
     ids=[
         "one-report",
@@ -110,6 +132,8 @@ def left(seconds: float) -> MemberLeft:
         "rejoin-after-leaving",
         "another-group",
         "long-after",
+        "service-message-then-member-update-with-its-link",
+        "member-update-with-a-link-then-service-message",
     ],
 )
 def test_one_member_joined_per_join(reports: list[Event], expected: list[Event]) -> None:

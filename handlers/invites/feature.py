@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from core.chat import ChatActionError, MissingRight
 from core.context import Context
-from core.events import Command, Event, MemberJoined, MemberLeft
+from core.events import Command, Event, JoinLink, MemberJoined, MemberLeft
 from core.feature import CommandSpec, Feature
 from core.ids import shown_id
 from core.runtime import Runtime
@@ -71,6 +71,8 @@ class Invites(Feature):
         """Record first joins with their source; a pending newcomer leaving pays nothing."""
         if isinstance(event, MemberJoined) and event.chat.is_group:
             await self._record(event, ctx)
+        elif isinstance(event, JoinLink) and event.chat.is_group:
+            await self._relink(event, ctx)
         elif isinstance(event, MemberLeft) and event.chat.is_group:
             await InviteRepository(ctx.uow).mark_left(event.chat.id, event.user.id)
         return False
@@ -114,6 +116,23 @@ class Invites(Feature):
                 "paid_at": None,
             }
         )
+
+    async def _relink(self, event: JoinLink, ctx: Context) -> None:
+        """A join recorded without its source learns the link it came by: the link's owner
+        is credited as if the link had come with the join."""
+        repo, chat_id = InviteRepository(ctx.uow), event.chat.id
+        owner = await repo.owner_of(chat_id, event.invite_link)
+        if owner is None or owner == event.user.id or ctx.runtime.is_bot(owner):
+            return
+        settings = await self._settings(ctx)
+        values = {
+            "inviter_id": owner,
+            "inviter_name": (await _name_of(ctx, owner))[:255],
+            "source": "link",
+            "link": event.invite_link[:255],
+            "status": "pending" if settings.enabled else "off",
+        }
+        await repo.relink(chat_id, event.user.id, values)
 
     async def _settings(self, ctx: Context) -> InviteSettings:
         row = await InviteRepository(ctx.uow).settings(ctx.chat.id)

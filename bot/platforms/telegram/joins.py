@@ -3,14 +3,16 @@
 Telegram sends both a ``chat_member`` update and a "new members" service message for one
 join, in either order. The first report becomes the ``MemberJoined``; the second is dropped,
 or (when it is the service message) becomes a ``ServiceNotice``, so a group that tidies
-service messages can still delete it. No I/O: the time is the events' own.
+service messages can still delete it, or (when it is the member update naming an invite
+link) becomes a ``JoinLink``, so the link's owner is still credited. No I/O: the time is
+the events' own.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from core.events import Event, MemberJoined, MemberLeft, ServiceNotice
+from core.events import Event, JoinLink, MemberJoined, MemberLeft, ServiceNotice
 from core.recent import RecentKeys
 
 
@@ -46,6 +48,11 @@ class JoinReports:
         if self._recent.first_time(event.chat.id, event.user.id, event.date):
             return event
         if event.service_message_id is None:
+            # The member update after the service message: only the link it names is news.
+            if event.invite_link:
+                return JoinLink(
+                    event.chat, event.user, event.invite_link, event.date, event.update_id
+                )
             return None
         return ServiceNotice(
             event.chat, event.user, event.service_message_id, event.date, event.update_id
