@@ -40,13 +40,13 @@ async def session(tmp_path: Path, script: str, **env: str) -> str:
 
 async def test_join_is_welcomed(tmp_path: Path) -> None:
     """A newcomer gets the default Chinese welcome, by name."""
-    output = await session(tmp_path, "/join Bob\n")
+    output = await session(tmp_path, "/newmember Bob\n")
     assert "bot: 欢迎 Bob 加入 Sandbox Group！🎉" in output
 
 
 async def test_member_refused_admin_allowed(tmp_path: Path) -> None:
     """A member may not change the welcome; the admin may, and the next join shows it."""
-    script = "/setwelcome hi\n/as admin\n/setwelcome Hello {name}\n/join Carol\n"
+    script = "/setwelcome hi\n/as admin\n/setwelcome Hello {name}\n/newmember Carol\n"
     output = await session(tmp_path, script)
     assert "只有群管理员可以使用 /setwelcome" in output
     assert "bot: Hello Carol" in output
@@ -54,7 +54,7 @@ async def test_member_refused_admin_allowed(tmp_path: Path) -> None:
 
 async def test_reply_based_setwelcome(tmp_path: Path) -> None:
     """/reply lets a command answer an earlier message, as on Telegram."""
-    script = "Nice to see you, {name}!\n/as admin\n/reply 1 /setwelcome\n/join Dan\n"
+    script = "Nice to see you, {name}!\n/as admin\n/reply 1 /setwelcome\n/newmember Dan\n"
     output = await session(tmp_path, script)
     assert "bot: Nice to see you, Dan!" in output
 
@@ -64,7 +64,7 @@ async def test_reply_based_setwelcome(tmp_path: Path) -> None:
     [
         "/",
         "/as",
-        "/join",
+        "/newmember",
         "/leave ghost",
         "/reply x",
         "/reply 999 hi",
@@ -77,7 +77,7 @@ async def test_reply_based_setwelcome(tmp_path: Path) -> None:
 )
 async def test_garbage_never_crashes(tmp_path: Path, line: str) -> None:
     """Odd input gets a usage line or is a plain message; the session goes on."""
-    output = await session(tmp_path, f"{line}\n/join Eve\n")
+    output = await session(tmp_path, f"{line}\n/newmember Eve\n")
     assert "Eve" in output.splitlines()[-1]
     assert "error:" not in output
 
@@ -91,12 +91,12 @@ def test_humanize(seconds: int, text: str) -> None:
 
 
 def test_piped_process(tmp_path: Path) -> None:
-    """`printf '/join Bob' | python -m bot sandbox` prints the welcome and exits 0."""
+    """`printf '/newmember Bob' | python -m bot sandbox` prints the welcome and exits 0."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "TELEGRAM_"))}
     env["BOT_WELCOME__BATCH_QUIET_SECONDS"] = "0.1"
     done = subprocess.run(
         [sys.executable, "-m", "bot", "sandbox"],
-        input="/join Bob\n",
+        input="/newmember Bob\n",
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -273,7 +273,7 @@ async def lang_session(tmp_path: Path, script: str, language: str | None, **env:
 async def test_lang_sets_the_banner_and_the_bots_language(
     tmp_path: Path, language: str | None, env: dict[str, str], banner: str, welcome: str
 ) -> None:
-    output = await lang_session(tmp_path, "/join Bob\n", language, **env)
+    output = await lang_session(tmp_path, "/newmember Bob\n", language, **env)
     assert output.startswith(banner + "\n")
     assert welcome in output
 
@@ -291,7 +291,7 @@ def test_lang_flag_as_a_process(tmp_path: Path) -> None:
     run = [sys.executable, "-m", "bot", "sandbox", "--lang"]
     done = subprocess.run(
         [*run, "en"],
-        input="/join Bob\n",
+        input="/newmember Bob\n",
         cwd=tmp_path,
         env=env,
         capture_output=True,

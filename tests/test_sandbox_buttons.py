@@ -30,7 +30,7 @@ def after(output: str, marker: str) -> str:
 
 async def test_button_captcha_is_answered_by_typing_its_number(tmp_path: Path) -> None:
     """The newcomer types 1 for the one button; someone else's 1 is an ordinary message."""
-    script = "/as admin\n/captcha on\n/join Bob\n/as Alice\n1\n/as Bob\n1\n"
+    script = "/as admin\n/captcha on\n/newmember Bob\n/as Alice\n1\n/as Bob\n1\n"
     output = await session(tmp_path, script)
     asked = after(output, "👋 欢迎 Bob")
     assert asked.splitlines()[1] == "1. ✅ 我不是机器人"
@@ -81,7 +81,7 @@ async def test_math_captcha_takes_the_typed_answer(tmp_path: Path) -> None:
         "/as admin",
         "/captcha on",
         "/captcha math",
-        "/join Carol",
+        "/newmember Carol",
         "/as Carol",
         wrong,
         lambda read: sum_labels(read())[0],
@@ -138,7 +138,7 @@ def waiting_for(marker: str, then: str) -> Callable[[Callable[[], str]], str]:
 async def test_cleanup_confirmed_by_typing(tmp_path: Path) -> None:
     """/cleanup's confirm is typed by the admin who asked (Carol's 1 takes nothing): Bob,
     silent since 2000, goes."""
-    await session(tmp_path, "/join Bob\n/as Bob\nhello\n/join Carol\n/as Carol\nhi\n")
+    await session(tmp_path, "/newmember Bob\n/as Bob\nhello\n/newmember Carol\n/as Carol\nhi\n")
     with sqlite3.connect(tmp_path / "sandbox.db") as db:
         old = "2000-01-01 00:00:00.000000"
         sql = "UPDATE members SET last_seen = ?, first_seen = ?, joined_at = ? WHERE name = ?"

@@ -41,7 +41,7 @@ def after(output: str, marker: str) -> str:
 
 async def test_captcha_is_answered_by_typing_its_number(tmp_path: Path) -> None:
     """The newcomer is muted as QQ mutes (30 days at most), named with an ``@``, and types 1."""
-    output = await session(tmp_path, "/as admin\n/captcha on\n/join Bob\n/as Bob\n1\n")
+    output = await session(tmp_path, "/as admin\n/captcha on\n/newmember Bob\n/as Bob\n1\n")
     assert QQ_BANNER["zh"] in output
     asked = after(output, "(Bob joined the group)")
     assert asked.splitlines()[1] == "[muted Bob for 30d]"
@@ -53,7 +53,7 @@ async def test_captcha_is_answered_by_typing_its_number(tmp_path: Path) -> None:
 
 async def test_a_mention_is_shown_as_at_name_and_people_have_qq_numbers(tmp_path: Path) -> None:
     """The welcome's mention is ``@Bob``; /who lists the QQ numbers the group uses."""
-    output = await session(tmp_path, "/join Bob\n/who\n")
+    output = await session(tmp_path, "/newmember Bob\n/who\n")
     assert "欢迎 @Bob 加入 Sandbox Group" in output
     assert "- admin (QQ 10001, admin)" in output
     assert "- Bob (QQ 10003)" in output
@@ -175,7 +175,7 @@ def test_the_qq_flag_as_a_process(tmp_path: Path) -> None:
         [sys.executable, "-m", "bot", "sandbox", "--qq", "--lang", "en"],
         cwd=tmp_path,
         env=env,
-        input="/join Bob\n",
+        input="/newmember Bob\n",
         capture_output=True,
         text=True,
         timeout=90,

@@ -2,10 +2,10 @@
 
     python -m bot sandbox
     python -m bot sandbox --qq       # the group as QQ (OneBot v11) shows it
-    printf '/as admin\\n/setwelcome Hi {name}\\n/join Bob\\n' | python -m bot sandbox
+    printf '/as admin\\n/setwelcome Hi {name}\\n/newmember Bob\\n' | python -m bot sandbox
 
 Lines are messages from the current speaker. Sandbox commands: /as NAME (/as admin for the
-admin), /join NAME, /leave NAME, /reply N TEXT, /upload PATH [CAPTION] (send a local file as a
+admin), /newmember NAME, /leave NAME, /reply N TEXT, /upload PATH [CAPTION] (a local file as a
 document, the caption may be a bot command), /who, /quit. Everything else, bot commands
 included, goes through the same dispatcher as on Telegram. Files the bot sends are kept in
 memory, so /reply N /command can answer one of them.
@@ -73,16 +73,16 @@ SANDBOX_RIGHTS = ChatRights(
 BANNER = {
     "zh": (
         "沙盒群已就绪。输入的每一行都是当前成员发的消息。\n"
-        "/as admin 或 /as 名字 切换发言人，/join 名字 模拟新成员入群，/leave 名字 退群，\n"
+        "/as admin 或 /as 名字 切换发言人，/newmember 名字 模拟新成员入群，/leave 名字 退群，\n"
         "/reply 编号 文字 回复某条消息，/upload 路径 [说明] 把本地文件作为文档发送，\n"
         "/who 查看成员，/quit 退出。机器人命令（如 /help）照常使用。\n"
         "机器人消息下的按钮显示为编号选项：输入编号（或选项文字）即等于点击。"
     ),
     "en": (
         "The sandbox group is ready. Each line you type is a message from the current member.\n"
-        "/as admin or /as NAME switches the speaker, /join NAME simulates a newcomer, /leave NAME\n"
-        "a departure, /reply N TEXT answers message N, /upload PATH [CAPTION] sends a local\n"
-        "file as a document, /who lists members, /quit exits.\n"
+        "/as admin or /as NAME switches the speaker, /newmember NAME simulates a newcomer,\n"
+        "/leave NAME a departure, /reply N TEXT answers message N, /upload PATH [CAPTION] sends\n"
+        "a local file as a document, /who lists members, /quit exits.\n"
         "Bot commands such as /help work as usual. Buttons under the bot's messages are\n"
         "numbered choices: type the number (or the choice's words) to press one."
     ),
@@ -416,6 +416,14 @@ class QQConsolePort(ConsolePort):
     ) -> None:
         """QQ has no pop-ups: nothing is shown."""
 
+    async def create_invite_link(self, chat_id: int, name: str) -> str:
+        """QQ has no per-member invite links, as ``OneBotPort`` says."""
+        raise ChatActionError("unsupported", "QQ has no per-member invite links")
+
+    async def revoke_invite_link(self, chat_id: int, link: str) -> None:
+        """QQ has no per-member invite links, as ``OneBotPort`` says."""
+        raise ChatActionError("unsupported", "QQ has no per-member invite links")
+
     async def chat_permissions(self, chat_id: int) -> ChatRights | None:
         """Taken as open, as on QQ (``OneBotPort.chat_permissions``)."""
         return OPEN
@@ -466,7 +474,7 @@ class Sandbox:
         self.group = group
         self.write = write
         self.done = False
-        self._own = {"as": self._as, "join": self._join, "leave": self._leave}
+        self._own = {"as": self._as, "newmember": self._newmember, "leave": self._leave}
         self._own |= {"reply": self._reply, "who": self._who, "quit": self._quit}
         self._own |= {"upload": self._upload}
 
@@ -512,9 +520,9 @@ class Sandbox:
         self.group.speaker = self.group.member(name)
         self.write(f"(now speaking: {self.group.speaker.name})")
 
-    async def _join(self, name: str) -> None:
+    async def _newmember(self, name: str) -> None:
         if not name:
-            self.write("usage: /join NAME")
+            self.write("usage: /newmember NAME")
             return
         user = self.group.member(name)
         service_id = next(self.group.ids)
