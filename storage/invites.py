@@ -23,8 +23,24 @@ from storage.models import (
     ModerationLogRow,
     TimedRestrictionRow,
 )
+from storage.repositories import cached_snapshot
 from storage.unit import UnitOfWork
 from storage.upsert import insert_for
+
+# The snapshot cache's kind for a group's invite settings.
+KIND = "invites"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredInvites:
+    """A group's stored invite rewards, as /setinvite left them."""
+
+    enabled: bool
+    points: int
+    stay_days: int
+    daily_cap: int
+    require: str
+
 
 # What the moderation does that takes a person out of a group for good.
 REMOVALS = ("ban", "kick")
@@ -55,14 +71,27 @@ class InviteRepository:
 
     # ---------------------------------------------------------------- settings
 
-    async def settings(self, chat_id: int) -> InviteSettingsRow | None:
-        """The group's stored invite rewards, if /setinvite ever ran."""
+    async def load_known(self) -> None:
+        """Tell the cache which groups set invites up, so the others cost no query."""
         session = await self._uow.session()
-        query = select(InviteSettingsRow).where(InviteSettingsRow.chat_id == chat_id)
-        return await session.scalar(query.execution_options(populate_existing=True))
+        self._uow.cache.know(KIND, await session.scalars(select(InviteSettingsRow.chat_id)))
+
+    async def settings(self, chat_id: int) -> StoredInvites | None:
+        """The group's stored invite rewards, if /setinvite ever ran (a cached snapshot)."""
+
+        async def load() -> StoredInvites | None:
+            session = await self._uow.session()
+            row = await session.get(InviteSettingsRow, chat_id, populate_existing=True)
+            if row is None:
+                return None
+            return StoredInvites(row.enabled, row.points, row.stay_days, row.daily_cap, row.require)
+
+        return await cached_snapshot(self._uow, (KIND, chat_id), load, None)
 
     async def save_settings(self, chat_id: int, values: Mapping[str, Any]) -> None:
         """Store the group's invite rewards (enabled, points, stay_days, daily_cap, require)."""
+        self._uow.changing((KIND, chat_id))
+        self._uow.stored((KIND, chat_id))
         session = await self._uow.session()
         stmt = insert_for(session)(InviteSettingsRow.__table__).values(chat_id=chat_id, **values)
         await session.execute(

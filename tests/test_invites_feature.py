@@ -240,8 +240,19 @@ async def test_the_tenth_paid_invite_earns_the_invites_badge(
         assert await BadgeRepository(uow).badges(GROUP, ANN.id) == [INVITES10]
 
 
+async def test_a_group_that_never_set_invites_up_records_no_joins(
+    setup: tuple[Core, RecordingPort, Clock],
+) -> None:
+    """No /setinvite: a join costs no write (and is credited to nobody later)."""
+    core, _, _ = setup
+    await joins(core, User(90, "Quiet"), added_by=ANN.id)
+    async with core.runtime.store.unit() as uow:
+        assert await InviteRepository(uow).of_inviter(GROUP, ANN.id, 10) == []
+
+
 async def test_stats_shows_joins_by_source(setup: tuple[Core, RecordingPort, Clock]) -> None:
     core, port, _ = setup
+    await send(core, ADMIN_USER, "/setinvite off")  # joins are recorded once set up
     await send(core, ANN, "/invitelink")
     link = port.made("create_invite_link")[0].answer
     await joins(core, User(80, "Via"), invite_link=link)

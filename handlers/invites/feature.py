@@ -57,9 +57,11 @@ class Invites(Feature):
         )
 
     async def start(self, runtime: Runtime) -> None:
-        """Register the payments as timed work."""
+        """Load which groups set invites up; register the payments as timed work."""
         self._payer = InvitePayer(runtime)
         runtime.timed.add(self._payer)
+        async with runtime.store.unit() as uow:
+            await InviteRepository(uow).load_known()
 
     @property
     def payer(self) -> InvitePayer:
@@ -68,12 +70,20 @@ class Invites(Feature):
         return self._payer
 
     async def on_event(self, event: Event, ctx: Context) -> bool:
-        """Record first joins with their source; a pending newcomer leaving pays nothing."""
-        if isinstance(event, MemberJoined) and event.chat.is_group:
+        """Record first joins with their source; a pending newcomer leaving pays nothing.
+
+        Only in a group whose admins set invites up (``/setinvite``, on or off): elsewhere a
+        join costs one read and no write (no commit per join for groups that never asked).
+        """
+        if not isinstance(event, MemberJoined | JoinLink | MemberLeft) or not event.chat.is_group:
+            return False
+        if await InviteRepository(ctx.uow).settings(event.chat.id) is None:
+            return False
+        if isinstance(event, MemberJoined):
             await self._record(event, ctx)
-        elif isinstance(event, JoinLink) and event.chat.is_group:
+        elif isinstance(event, JoinLink):
             await self._relink(event, ctx)
-        elif isinstance(event, MemberLeft) and event.chat.is_group:
+        else:
             await InviteRepository(ctx.uow).mark_left(event.chat.id, event.user.id)
         return False
 
